@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from accounts.models import User
+from monitoring.services import audit_record
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "display_name", "email", "role", "is_active", "last_login", "date_joined")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "display_name", "email")
+    ordering = ("username",)
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Observer", {"fields": ("role", "display_name")}),
+    )
+    add_fieldsets = (
+        *(BaseUserAdmin.add_fieldsets or ()),
+        ("Observer", {"fields": ("role", "display_name")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        previous = User.objects.filter(pk=obj.pk).values_list("role", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if change and previous != obj.role:
+            audit_record(
+                action="user.role_changed",
+                actor=request.user,
+                target=obj,
+                request=request,
+                details={"from": previous, "to": obj.role},
+            )

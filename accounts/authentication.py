@@ -1,0 +1,69 @@
+"""Turning a bearer token (user JWT or guest token) into a principal, for HTTP and WebSocket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.principals import GuestPrincipal
+from accounts.tokens import GuestToken
+
+Principal = Any  # accounts.models.User | GuestPrincipal
+
+
+def guest_from_token(raw: str) -> GuestPrincipal | None:
+    """The guest a valid guest token names, if its participant is still in the session."""
+    try:
+        token = GuestToken(raw)
+    except TokenError:
+        return None
+    participant_model = apps.get_model("classroom", "Participant")
+    try:
+        participant = participant_model.objects.only("id", "session_id", "display_name").get(
+            id=token["participant_id"], session_id=token["session_id"], removed_at__isnull=True
+        )
+    except (participant_model.DoesNotExist, KeyError, ValueError, exceptions.ValidationError):
+        return None
+    return GuestPrincipal(
+        participant_id=participant.id, session_id=participant.session_id, display_name=participant.display_name
+    )
+
+
+def user_from_token(raw: str) -> Any | None:
+    """The active user a valid access token names."""
+    try:
+        token = AccessToken(raw)  # type: ignore[arg-type]
+        return JWTAuthentication().get_user(token)
+    except (TokenError, InvalidToken, exceptions.AuthenticationFailed):
+        return None
+
+
+def principal_from_token(raw: str) -> Principal | None:
+    return guest_from_token(raw) or user_from_token(raw)
+
+
+class GuestTokenAuthentication(JWTAuthentication):
+    """Accepts `Authorization: Bearer <guest token>`; leaves user JWTs to the next class."""
+
+    def authenticate(self, request: Request) -> tuple[GuestPrincipal, str] | None:  # type: ignore[override]
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw = self.get_raw_token(header)
+        if raw is None:
+            return None
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        try:
+            token = GuestToken(text)
+        except TokenError:
+            return None  # not a (valid) guest token: the user JWT class decides
+        principal = guest_from_token(text)
+        if principal is None:
+            raise exceptions.AuthenticationFailed("This guest token's participant has left the session.")
+        return principal, str(token)

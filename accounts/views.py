@@ -1,0 +1,104 @@
+"""Auth endpoints under /api/auth/: one view per operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+
+from accounts import serializers as s
+from accounts import services
+from monitoring.services import audit_record
+from observer.ratelimits import enforce
+
+
+def _limit_attempts(request: Request, *, group: str, username: str = "") -> None:
+    enforce(request, group=group, rate_name="auth_ip")
+    if username:
+        enforce(request, group=group, rate_name="auth_username", key_value=username.lower())
+
+
+class AnonymousView(APIView):
+    """Takes no credentials; failures still answer 401 with a Bearer challenge."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class RegisterView(APIView):
+    """Anyone may register a student; an admin's token may also create teachers and admins."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.TokenPairOutputSerializer})
+    def post(self, request: Request) -> Response:
+        _limit_attempts(request, group="register")
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        creator = request.user if getattr(request.user, "is_admin", False) else None
+        user = services.user_register(**data.validated_data, created_by=creator)
+        body = {**services.token_pair_for(user=user), "user": s.UserOutputSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(AnonymousView):
+    @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["username"]
+        _limit_attempts(request, group="login", username=username)
+        user = authenticate(request._request, username=username, password=data.validated_data["password"])
+        if user is None:
+            audit_record(action="auth.login_failed", request=request, details={"username": username})
+            raise exceptions.AuthenticationFailed("Wrong username or password.")
+        audit_record(action="auth.login", actor=user, request=request)
+        body = {**services.token_pair_for(user=user), "user": s.UserOutputSerializer(user).data}  # type: ignore[arg-type]
+        return Response(body)
+
+
+class RefreshView(AnonymousView):
+    """Trades a refresh token for a new pair; the old refresh token is blacklisted."""
+
+    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.RefreshInputSerializer})
+    def post(self, request: Request) -> Response:
+        _limit_attempts(request, group="refresh")
+        s.RefreshInputSerializer(data=request.data).is_valid(raise_exception=True)
+        serializer = TokenRefreshSerializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except (TokenError, exceptions.ValidationError) as error:
+            # An expired, tampered or already-rotated (blacklisted) refresh token.
+            raise InvalidToken("This refresh token is invalid, expired or already used.") from error
+        return Response(serializer.validated_data)
+
+
+class LogoutView(AnonymousView):
+    @extend_schema(request=s.RefreshInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.token_logout(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.UserOutputSerializer})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        if getattr(user, "is_guest", False):
+            return Response(s.GuestOutputSerializer(user).data)
+        return Response(s.UserOutputSerializer(user).data)

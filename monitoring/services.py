@@ -1,0 +1,63 @@
+"""Writes for monitoring: the audit log and the error list."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from monitoring.models import AuditEvent, ErrorEvent
+
+logger = logging.getLogger("observer.audit")
+
+
+def _ip_of(request: Any) -> str | None:
+    if request is None:
+        return None
+    from observer.ratelimits import client_ip
+
+    ip = client_ip(getattr(request, "_request", request))
+    return ip if ip and ip != "unknown" else None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    target: Any = None,
+    request: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Store one audit event. `actor` may be a User, a GuestPrincipal or None."""
+    user = actor if actor is not None and getattr(actor, "pk", None) and not getattr(actor, "is_guest", False) else None
+    event = AuditEvent.objects.create(
+        actor=user,
+        actor_label=str(getattr(actor, "username", "") or "")[:200],
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=str(getattr(target, "pk", "") or "")[:64],
+        target_label=str(target)[:200] if target is not None else "",
+        ip=_ip_of(request),
+        details=details or {},
+    )
+    logger.info("audit %s actor=%s target=%s", action, event.actor_label, event.target_label)
+    return event
+
+
+def error_record(*, source: str, exc: BaseException | None = None, message: str = "", request: Any = None,
+                 details: dict[str, Any] | None = None) -> ErrorEvent | None:
+    """Store an error for the operator; never raises (it runs inside error handling)."""
+    try:
+        return ErrorEvent.objects.create(
+            source=source,
+            kind=type(exc).__name__ if exc is not None else source,
+            message=(message or (str(exc) if exc is not None else ""))[:4000],
+            path=str(getattr(request, "path", "") or "")[:500],
+            details={
+                **(details or {}),
+                **({"traceback": "".join(traceback.format_exception(exc))[-8000:]} if exc is not None else {}),
+            },
+        )
+    except Exception:  # noqa: BLE001 - the database may be the thing that failed
+        logger.exception("could not record error")
+        return None

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from observer import errors, spa
+
+handler404 = "observer.errors.handler404"
+handler500 = "observer.errors.handler500"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/", include("accounts.urls")),
+    path("api/", include("sessions.urls")),
+    path("api/", include("coding.urls")),
+    path("", include("monitoring.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Unknown API paths answer in the API's error shape, in DEBUG too.
+    re_path(r"^api/", errors.api_not_found),
+    path("", spa.app_shell, name="app"),
+    # Client-side routes of the browser app; API, admin, static and WS paths never land here.
+    re_path(r"^(?!api/|admin/|static/|ws/|metrics|health)(?P<path>.+)$", spa.app_shell),
+]

@@ -1,0 +1,54 @@
+"""Fixtures shared by every suite: API clients authenticated as each kind of principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services import token_pair_for
+from tests.factories import AdminFactory, TeacherFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counters live in the cache; no test inherits another's attempts."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], APIClient]:
+    """An APIClient that sends a bearer token for the given user (or a raw token string)."""
+
+    def make(principal: Any) -> APIClient:
+        client = APIClient()
+        token = principal if isinstance(principal, str) else token_pair_for(user=principal)["access"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def student(db: None) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def teacher(db: None) -> Any:
+    return TeacherFactory()
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
+    return AdminFactory()
