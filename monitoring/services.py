@@ -61,3 +61,22 @@ def error_record(*, source: str, exc: BaseException | None = None, message: str 
     except Exception:  # noqa: BLE001 - the database may be the thing that failed
         logger.exception("could not record error")
         return None
+
+
+def history_prune(*, now: Any = None) -> dict[str, int]:
+    """Delete execution rows, audit entries and errors older than their retention."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from coding.models import Execution
+
+    now = now or timezone.now()
+    retention = settings.RETENTION_DAYS
+    removed = {
+        "executions": Execution.objects.filter(created_at__lt=now - timedelta(days=retention["executions"])).delete()[0],
+        "audit_events": AuditEvent.objects.filter(created_at__lt=now - timedelta(days=retention["audit"])).delete()[0],
+        "errors": ErrorEvent.objects.filter(created_at__lt=now - timedelta(days=retention["errors"])).delete()[0],
+    }
+    return removed

@@ -254,6 +254,13 @@ CLASSROOM = {
     "MAX_FILES_PER_PARTICIPANT": env.int("MAX_FILES_PER_PARTICIPANT", default=20),
 }
 
+# How long history is kept before `manage.py cleanup` prunes it.
+RETENTION_DAYS = {
+    "executions": env.int("EXECUTION_RETENTION_DAYS", default=180),
+    "audit": env.int("AUDIT_RETENTION_DAYS", default=365),
+    "errors": env.int("ERROR_RETENTION_DAYS", default=30),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
