@@ -16,6 +16,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import serializers as s
 from accounts import services
+from accounts.models import User
 from monitoring.services import audit_record
 from observer.ratelimits import enforce
 
@@ -46,7 +47,7 @@ class RegisterView(APIView):
         _limit_attempts(request, group="register")
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        creator = request.user if getattr(request.user, "is_admin", False) else None
+        creator = request.user if isinstance(request.user, User) and request.user.is_admin else None
         user = services.user_register(**data.validated_data, created_by=creator)
         body = {**services.token_pair_for(user=user), "user": s.UserOutputSerializer(user).data}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -36,3 +36,6 @@ class ErrorEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.kind}: {self.message[:80]}"

@@ -58,7 +58,7 @@ def error_record(*, source: str, exc: BaseException | None = None, message: str 
                 **({"traceback": "".join(traceback.format_exception(exc))[-8000:]} if exc is not None else {}),
             },
         )
-    except Exception:  # noqa: BLE001 - the database may be the thing that failed
+    except Exception:  # the database may be the thing that failed
         logger.exception("could not record error")
         return None
 
@@ -75,7 +75,9 @@ def history_prune(*, now: Any = None) -> dict[str, int]:
     now = now or timezone.now()
     retention = settings.RETENTION_DAYS
     removed = {
-        "executions": Execution.objects.filter(created_at__lt=now - timedelta(days=retention["executions"])).delete()[0],
+        "executions": Execution.objects.filter(
+            created_at__lt=now - timedelta(days=retention["executions"])
+        ).delete()[0],
         "audit_events": AuditEvent.objects.filter(created_at__lt=now - timedelta(days=retention["audit"])).delete()[0],
         "errors": ErrorEvent.objects.filter(created_at__lt=now - timedelta(days=retention["errors"])).delete()[0],
     }

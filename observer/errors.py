@@ -83,8 +83,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, RateLimited):
         details = {"retry_after": exc.retry_after}
         response["Retry-After"] = str(exc.retry_after)
-    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        details = {"retry_after": math.ceil(exc.wait)}
+    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None) is not None:
+        details = {"retry_after": math.ceil(exc.wait)}  # type: ignore[attr-defined]
     response.data = error_body(code, message, details)
     return response
 

@@ -203,7 +203,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Observer API",
@@ -233,7 +236,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Static files and the browser app -------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Collected files are served by WhiteNoise in production; development serves from the finders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 FRONTEND_INDEX = BASE_DIR / "static" / "app" / "index.html"
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -135,6 +135,9 @@ class DocumentUpdate(models.Model):
         ordering = ["document", "seq"]
         constraints = [models.UniqueConstraint(fields=["document", "seq"], name="unique_update_seq")]
 
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.seq}"
+
 
 class HelpState(models.TextChoices):
     OPEN = "open", "Open"
@@ -167,3 +170,6 @@ class HelpRequest(models.Model):
                 fields=["participant"], condition=Q(state__in=["open", "claimed"]), name="one_open_help_request"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"help {self.state} for {self.participant_id}"

@@ -52,3 +52,10 @@ def teacher(db: None) -> Any:
 @pytest.fixture
 def admin_user(db: None) -> Any:
     return AdminFactory()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e drives a real browser: mark it so the suites can be split."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
