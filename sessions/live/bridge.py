@@ -1,0 +1,274 @@
+"""Process-to-process fan-out of live traffic (document updates, awareness, monitor
+feed, terminal streams), batched per tick.
+
+Inside a process every topic has at most one local handler (the hub registry's);
+between processes a topic is a Redis pub/sub channel with one subscription per
+process and topic. Frames published during a tick travel together in one PUBLISH
+per topic, and a process ignores its own messages (each carries the sender's
+origin id). Without REDIS_URL a process-wide in-memory broker plays Redis' part, so
+two registries in one process (tests) still behave like two servers.
+
+Wire format of one message: 16-byte origin, then frames, each `varUint length + bytes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from pycrdt import write_var_uint
+
+logger = logging.getLogger("observer.live")
+
+Handler = Callable[[bytes], None]
+_ORIGIN_LEN = 16
+_EXTERNAL_ORIGIN = b"\x00" * _ORIGIN_LEN
+
+
+def encode(origin: bytes, frames: list[bytes]) -> bytes:
+    return origin + b"".join(write_var_uint(len(f)) + f for f in frames)
+
+
+def decode(payload: bytes) -> tuple[bytes, Iterator[bytes]]:
+    def frames() -> Iterator[bytes]:
+        i, n = _ORIGIN_LEN, len(payload)
+        while i < n:
+            length = shift = 0
+            while True:
+                byte = payload[i]
+                i += 1
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if byte < 0x80:
+                    break
+            yield payload[i : i + length]
+            i += length
+
+    return payload[:_ORIGIN_LEN], frames()
+
+
+def channel_name(topic: str) -> str:
+    return f"{getattr(settings, 'LIVE_REDIS_PREFIX', 'observer-live')}:{topic}"
+
+
+class Bridge(ABC):
+    def __init__(self, tick: float) -> None:
+        self.origin = uuid.uuid4().bytes
+        self.tick = tick
+        self.handlers: dict[str, Handler] = {}
+        self._pending: dict[str, list[bytes]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._flush()
+        if self._flushing:
+            await asyncio.gather(*self._flushing, return_exceptions=True)
+        for topic in list(self.handlers):
+            await self.unsubscribe(topic)
+
+    async def subscribe(self, topic: str, handler: Handler) -> None:
+        self.handlers[topic] = handler
+
+    async def unsubscribe(self, topic: str) -> None:
+        self.handlers.pop(topic, None)
+
+    def publish(self, topic: str, frame: bytes) -> None:
+        """Queue a frame for the other processes; sent with the others of this tick."""
+        self._pending.setdefault(topic, []).append(frame)
+        if self._timer is None:
+            loop = self._loop or asyncio.get_running_loop()
+            self._timer = loop.call_later(self.tick, self._flush)
+
+    def _flush(self) -> None:
+        self._timer = None
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        batch = {topic: encode(self.origin, frames) for topic, frames in pending.items()}
+        task = asyncio.get_running_loop().create_task(self._send_many(batch))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def publish_now(self, topic: str, frame: bytes) -> int:
+        """Send at once; returns how many other processes listen on the topic."""
+        return await self._send(topic, encode(self.origin, [frame]))
+
+    def deliver(self, topic: str, payload: bytes) -> None:
+        origin, frames = decode(payload)
+        handler = self.handlers.get(topic)
+        if origin == self.origin or handler is None:
+            return
+        for frame in frames:
+            try:
+                handler(frame)
+            except Exception:
+                logger.exception("live bridge handler failed for %s", topic)
+
+    @abstractmethod
+    async def _send(self, topic: str, payload: bytes) -> int: ...
+
+    async def _send_many(self, batch: dict[str, bytes]) -> None:
+        for topic, payload in batch.items():
+            await self._send(topic, payload)
+
+
+# --- in-process broker ---------------------------------------------------------------
+
+_local_lock = threading.Lock()
+_local_topics: dict[str, set[LocalBridge]] = {}
+
+
+class LocalBridge(Bridge):
+    async def subscribe(self, topic: str, handler: Handler) -> None:
+        await super().subscribe(topic, handler)
+        with _local_lock:
+            _local_topics.setdefault(topic, set()).add(self)
+
+    async def unsubscribe(self, topic: str) -> None:
+        await super().unsubscribe(topic)
+        with _local_lock:
+            listeners = _local_topics.get(topic)
+            if listeners is not None:
+                listeners.discard(self)
+                if not listeners:
+                    del _local_topics[topic]
+
+    async def _send(self, topic: str, payload: bytes) -> int:
+        return _local_publish(topic, payload, exclude=self)
+
+
+def _local_publish(topic: str, payload: bytes, exclude: Bridge | None = None) -> int:
+    with _local_lock:
+        listeners = [b for b in _local_topics.get(topic, ()) if b is not exclude]
+    for bridge in listeners:
+        loop = bridge._loop
+        if loop is None or loop.is_closed():
+            continue
+        with contextlib.suppress(RuntimeError):  # loop closed between the check and the call
+            loop.call_soon_threadsafe(bridge.deliver, topic, payload)
+    return len(listeners)
+
+
+# --- Redis ---------------------------------------------------------------------------
+
+
+class RedisBridge(Bridge):
+    def __init__(self, tick: float, url: str) -> None:
+        super().__init__(tick)
+        self.url = url
+        self._redis: Any = None
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        import redis.asyncio as aioredis
+
+        await super().start()
+        self._redis = aioredis.Redis.from_url(self.url)
+        self._pubsub = self._redis.pubsub()
+        # Always subscribed to something, so the reader can wait on the connection.
+        await self._pubsub.subscribe(channel_name(f"process:{self.origin.hex()}"))
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def close(self) -> None:
+        await super().close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+
+    async def subscribe(self, topic: str, handler: Handler) -> None:
+        known = topic in self.handlers
+        await super().subscribe(topic, handler)
+        if not known:
+            await self._pubsub.subscribe(channel_name(topic))
+
+    async def unsubscribe(self, topic: str) -> None:
+        if topic in self.handlers:
+            await super().unsubscribe(topic)
+            with contextlib.suppress(Exception):
+                await self._pubsub.unsubscribe(channel_name(topic))
+
+    async def _read(self) -> None:
+        prefix = len(channel_name(""))
+        while True:
+            try:
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("live bridge lost Redis; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message and message.get("type") == "message":
+                topic = message["channel"].decode()[prefix:]
+                self.deliver(topic, message["data"])
+
+    async def _send(self, topic: str, payload: bytes) -> int:
+        receivers = int(await self._redis.publish(channel_name(topic), payload))
+        return max(0, receivers - (1 if topic in self.handlers else 0))
+
+    async def _send_many(self, batch: dict[str, bytes]) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for topic, payload in batch.items():
+                    pipe.publish(channel_name(topic), payload)
+                await pipe.execute()
+        except Exception:
+            logger.exception("live bridge could not publish %d topics", len(batch))
+
+
+def make_bridge() -> Bridge:
+    tick = float(getattr(settings, "LIVE_BRIDGE_TICK_SECONDS", 0.01))
+    url = getattr(settings, "REDIS_URL", "")
+    return RedisBridge(tick, url) if url else LocalBridge(tick)
+
+
+# --- from synchronous code (REST views, services) ------------------------------------
+
+_sync_redis: Any = None
+
+
+def publish_external(topic: str, frame: bytes) -> None:
+    """Publish one frame to every process from synchronous code (no running hub)."""
+    global _sync_redis
+    payload = encode(_EXTERNAL_ORIGIN, [frame])
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        _local_publish(topic, payload)
+        return
+    try:
+        if _sync_redis is None:
+            import redis
+
+            _sync_redis = redis.Redis.from_url(url)
+        _sync_redis.publish(channel_name(topic), payload)
+    except Exception:
+        # The update is in the database; editors pick it up when they reconnect.
+        logger.exception("could not forward a server edit to live editors")
+
+
+def publish_document_update(document_id: Any, update: bytes) -> None:
+    from sessions.live.topics import UPDATE, document_topic
+
+    publish_external(document_topic(document_id), UPDATE + update)

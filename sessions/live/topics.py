@@ -1,0 +1,31 @@
+"""Bridge topic names and the one-byte kinds of the frames that travel on them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+# doc:<id>
+UPDATE = b"U"  # a Yjs update integrated by the sender (or a server edit)
+AWARENESS = b"A"  # a y-protocols awareness update, relayed and never stored
+HELLO = b"H"  # a hub starting: its state vector; peers answer with SYNC + REPLY
+SYNC = b"S"  # a state vector; peers answer with REPLY (what the sender lacks)
+REPLY = b"R"  # a Yjs update answering HELLO or SYNC (possibly empty)
+
+# feed:<session id>: JSON monitor events for the session's teachers (preview, typing)
+# term:<participant id>: see coding.consumers
+OUTPUT = b"O"
+STATUS = b"J"
+COMMAND = b"C"
+
+
+def document_topic(document_id: Any) -> str:
+    return f"doc:{uuid.UUID(str(document_id)).hex}"
+
+
+def feed_topic(session_id: Any) -> str:
+    return f"feed:{uuid.UUID(str(session_id)).hex}"
+
+
+def terminal_topic(participant_id: Any) -> str:
+    return f"term:{uuid.UUID(str(participant_id)).hex}"

@@ -1,0 +1,129 @@
+"""Pure pycrdt helpers: one Yjs document per file, its text at `ydoc.getText("content")`.
+
+pycrdt (yrs) indexes text by UTF-8 byte offsets, while Python strings index by code
+point and Yjs in the browser by UTF-16 unit. Updates carry item ids, not offsets, so
+the three interoperate; only edits made here must convert to byte offsets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pycrdt import Doc, Text, TransactionEvent
+
+TEXT_NAME = "content"
+# The server seeds a document's state from its plain text with this fixed client id,
+# so that two processes seeding the same text produce the very same update (Yjs then
+# merges the two copies into one instead of doubling the text).
+SEED_CLIENT_ID = 0x0B5E_4E42
+EMPTY_UPDATE = b"\x00\x00"
+
+
+class InvalidUpdate(ValueError):
+    """A client sent bytes that are not a Yjs update."""
+
+
+def new_doc(*updates: bytes, client_id: int | None = None) -> Doc:
+    doc: Doc = Doc() if client_id is None else Doc(client_id=client_id)
+    doc.get(TEXT_NAME, type=Text)
+    for update in updates:
+        if update and update != EMPTY_UPDATE:
+            apply_update(doc, update)
+    return doc
+
+
+def text_type(doc: Doc) -> Text:
+    return doc.get(TEXT_NAME, type=Text)
+
+
+def text_of(doc: Doc) -> str:
+    return str(text_type(doc))
+
+
+def apply_update(doc: Doc, update: bytes) -> None:
+    """Apply ``update``; malformed bytes raise InvalidUpdate (yrs may panic, which
+    pyo3 raises as a BaseException subclass, so that is caught too)."""
+    try:
+        doc.apply_update(update)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pyo3 raises a Rust panic as a BaseException
+        raise InvalidUpdate(str(exc) or type(exc).__name__) from exc
+
+
+def seed_update(content: str) -> bytes:
+    """The deterministic first update of a document whose plain text is ``content``."""
+    doc = new_doc(client_id=SEED_CLIENT_ID)
+    if content:
+        text_type(doc).insert(0, content)
+    return doc.get_update()
+
+
+@dataclass
+class Change:
+    """What one applied update changed, with the update that integrated it."""
+
+    update: bytes
+    inserted: int = 0
+    deleted: int = 0
+    inserts: list[int] = field(default_factory=list)  # length of each inserted run
+
+
+@contextlib.contextmanager
+def capture(doc: Doc) -> Iterator[list[Change]]:
+    """Collect the integrated updates (and inserted character runs) of the
+    transactions made inside the block; duplicate or pending updates yield none."""
+    changes: list[Change] = []
+    inserts: list[int] = []
+
+    def on_text(event: object) -> None:
+        for op in getattr(event, "delta", None) or []:
+            value = op.get("insert") if isinstance(op, dict) else None
+            if isinstance(value, str):
+                inserts.append(len(value))
+
+    def on_doc(event: TransactionEvent) -> None:
+        update = event.update
+        if update and update != EMPTY_UPDATE:
+            changes.append(Change(update=update, inserted=sum(inserts), inserts=list(inserts)))
+        inserts.clear()
+
+    text = text_type(doc)
+    text_sub = text.observe(on_text)
+    doc_sub = doc.observe(on_doc)
+    try:
+        yield changes
+    finally:
+        doc.unobserve(doc_sub)
+        text.unobserve(text_sub)
+
+
+def edit_to(doc: Doc, new_text: str) -> None:
+    """Turn the document's text into ``new_text`` with one minimal edit (common
+    prefix and suffix kept), so concurrent edits elsewhere in the text survive."""
+    text = text_type(doc)
+    old = str(text)
+    if old == new_text:
+        return
+    start = 0
+    limit = min(len(old), len(new_text))
+    while start < limit and old[start] == new_text[start]:
+        start += 1
+    end_old, end_new = len(old), len(new_text)
+    while end_old > start and end_new > start and old[end_old - 1] == new_text[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    offset = len(old[:start].encode("utf-8"))
+    removed = len(old[start:end_old].encode("utf-8"))
+    with doc.transaction():
+        if removed:
+            del text[offset : offset + removed]
+        if end_new > start:
+            text.insert(offset, new_text[start:end_new])
+
+
+def diff_counts(before: str, after: str, inserted: int) -> tuple[int, int]:
+    """(inserted, deleted) characters of a change whose inserted runs total ``inserted``."""
+    return inserted, max(0, len(before) + inserted - len(after))
