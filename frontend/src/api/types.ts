@@ -1,0 +1,175 @@
+/** JSON shapes of the Observer API (docs/API.md). */
+export type Role = "student" | "teacher" | "admin";
+
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  guest: false;
+}
+
+export interface GuestMe {
+  guest: true;
+  role: "student";
+  display_name: string;
+  participant_id: string;
+  session_id: string;
+}
+
+export interface AuthAnswer {
+  access: string;
+  refresh: string;
+  user: User;
+}
+
+export type Language = "python" | "javascript" | "typescript" | "c" | "cpp" | "java";
+export type SessionState = "draft" | "live" | "ended";
+
+export interface StarterFile {
+  name: string;
+  content: string;
+}
+
+export interface ClassSession {
+  id: string;
+  title: string;
+  language: Language | string;
+  instructions: string;
+  starter_files: StarterFile[];
+  max_participants: number;
+  teacher_can_edit: boolean;
+  students_see_each_other: boolean;
+  state: SessionState;
+  join_code: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  participant_count: number;
+  teacher: { id: string; display_name: string };
+}
+
+export interface SessionInput {
+  title: string;
+  language: string;
+  instructions?: string;
+  starter_files?: StarterFile[];
+  max_participants?: number;
+  teacher_can_edit?: boolean;
+  students_see_each_other?: boolean;
+}
+
+export type HelpState = "open" | "claimed" | "resolved" | "cancelled";
+
+export interface HelpSummary {
+  id: string;
+  state: HelpState;
+  message: string;
+  created_at: string;
+}
+
+export interface HelpRequest {
+  id: string;
+  participant_id: string;
+  display_name: string;
+  message: string;
+  file_name: string;
+  line: number | null;
+  last_output: string;
+  state: HelpState;
+  created_at: string;
+  claimed_by: { id: string; display_name: string } | string | null;
+  claimed_at: string | null;
+  resolved_at: string | null;
+}
+
+export type RunStatus =
+  | "ok"
+  | "runtime-error"
+  | "compile-error"
+  | "timeout"
+  | "memory-limit"
+  | "output-limit"
+  | "killed"
+  | "sandbox-error";
+
+export interface ParticipantStatus {
+  id: string;
+  display_name: string;
+  is_guest: boolean;
+  online: boolean;
+  joined_at: string;
+  last_activity_at: string | null;
+  last_run_status: RunStatus | "running" | null;
+  open_help_request: HelpSummary | null;
+  removed: boolean;
+}
+
+export interface FileItem {
+  id: string;
+  name: string;
+  content: string;
+  updated_at: string;
+  size: number;
+}
+
+export interface JoinAnswer {
+  participant: ParticipantStatus;
+  session: ClassSession;
+  files: FileItem[];
+  token?: string;
+}
+
+export interface CurrentAnswer {
+  session: ClassSession;
+  participant: ParticipantStatus;
+  files?: FileItem[];
+}
+
+export interface PushAnswer {
+  delivered: Array<{ participant_id: string; file_id: string; name: string }>;
+}
+
+export interface StudentAnalytics {
+  participant_id: string;
+  display_name: string;
+  active_seconds: number;
+  runs: number;
+  runs_by_status: Partial<Record<RunStatus, number>>;
+  last_error: string | null;
+  chars_typed: number;
+  help_requests: number;
+}
+
+export interface Analytics {
+  session: Record<string, number | string | null>;
+  students: StudentAnalytics[];
+}
+
+export interface HistoryEvent {
+  seq: number;
+  at: string;
+  author: string | null;
+  text_after?: string;
+  inserted: number;
+  deleted: number;
+  paste: boolean;
+}
+
+export interface DocumentHistory {
+  document_id: string;
+  name: string;
+  base_text: string;
+  events: HistoryEvent[];
+  final_text: string;
+}
+
+export interface Limits {
+  window_seconds: number;
+  runs_per_window: number;
+  used: number;
+  remaining: number;
+  resets_at: string;
+  concurrent: { running: number; max: number };
+}

@@ -1,0 +1,54 @@
+import type { ReactNode } from "react";
+import { Link, NavLink } from "react-router-dom";
+import { isTeacher, useAuth } from "../auth/AuthContext";
+import { hasOperatorDashboard } from "../operatorRoute";
+
+interface Props {
+  title?: ReactNode;
+  children?: ReactNode;
+  /** Hide the account menu (guest workspace). */
+  minimal?: boolean;
+}
+
+export function TopBar({ title, children, minimal }: Props) {
+  const { user, signOut } = useAuth();
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        Observer
+      </Link>
+      {title ? <span className="topbar-title">{title}</span> : null}
+      <span className="topbar-spacer" />
+      {children}
+      {!minimal && user ? (
+        <>
+          {isTeacher(user) ? (
+            <NavLink to="/teach" className="nav-link" end>
+              My sessions
+            </NavLink>
+          ) : null}
+          {user.role === "admin" && hasOperatorDashboard ? (
+            <NavLink to="/operator" className="nav-link">
+              Operations
+            </NavLink>
+          ) : null}
+          {user.role === "admin" ? (
+            <a href="/admin/" className="nav-link">
+              Admin
+            </a>
+          ) : null}
+          <span className="who">{user.display_name || user.username}</span>
+          <button type="button" className="btn small" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </>
+      ) : null}
+      {!minimal && !user ? (
+        <Link to="/login" className="nav-link">
+          Sign in
+        </Link>
+      ) : null}
+    </header>
+  );
+}

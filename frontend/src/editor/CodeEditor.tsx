@@ -1,0 +1,112 @@
+import { useEffect, useRef, useState } from "react";
+import Editor, { type OnMount } from "@monaco-editor/react";
+import { MonacoBinding } from "y-monaco";
+import { monaco } from "./monaco";
+import { bindCursorStyles, type PresenceUser } from "./cursorStyles";
+import { YjsProvider, type DocumentNotice } from "../live/yjsProvider";
+import { wsUrl, type ReconnectingSocket } from "../live/socket";
+import { Spinner } from "../components/States";
+
+type MonacoEditor = Parameters<OnMount>[0];
+
+interface Props {
+  documentId: string;
+  language: string;
+  getToken: () => Promise<string | null>;
+  user: PresenceUser;
+  /** Read-only for reasons the page knows (session ended, teacher may not edit). */
+  readOnly?: boolean;
+  readOnlyMessage?: string;
+  onRun?: () => void;
+  onSocket?: (socket: ReconnectingSocket | null) => void;
+  onNotice?: (notice: DocumentNotice) => void;
+  /** Reports the live text (for "raise hand" line numbers and the like). */
+  onCursorLine?: (line: number) => void;
+}
+
+/** Monaco bound to one live document (Yjs over /ws/documents/<id>/), with remote cursors. */
+export function CodeEditor(props: Props) {
+  const { documentId, language, getToken, user, readOnly = false, readOnlyMessage } = props;
+  const [editor, setEditor] = useState<MonacoEditor | null>(null);
+  const [synced, setSynced] = useState(false);
+  const [serverReadOnly, setServerReadOnly] = useState(false);
+  const callbacks = useRef(props);
+  callbacks.current = props;
+
+  useEffect(() => {
+    const model = editor?.getModel();
+    if (!editor || !model) return undefined;
+    const provider = new YjsProvider({ url: wsUrl(`/ws/documents/${documentId}/`), getToken });
+    provider.awareness.setLocalStateField("user", user);
+    const binding = new MonacoBinding(provider.doc.getText("content"), model as never, new Set([editor as never]), provider.awareness);
+    const unbindStyles = bindCursorStyles(provider.awareness);
+    const offSynced = provider.onSynced((value) => {
+      if (value) setSynced(true);
+    });
+    const offNotice = provider.onNotice((notice) => {
+      if (notice.type === "readonly") setServerReadOnly(notice.readonly);
+      callbacks.current.onNotice?.(notice);
+    });
+    callbacks.current.onSocket?.(provider.socket);
+    provider.connect();
+    return () => {
+      callbacks.current.onSocket?.(null);
+      offSynced();
+      offNotice();
+      unbindStyles();
+      binding.destroy();
+      provider.destroy();
+    };
+    // The user's name/colour is set once per document; getToken is stable per page.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [editor, documentId]);
+
+  const locked = readOnly || serverReadOnly;
+  useEffect(() => {
+    editor?.updateOptions({
+      readOnly: locked || !synced,
+      readOnlyMessage: { value: locked ? readOnlyMessage ?? "This file is read-only." : "Loading the file…" },
+    });
+  }, [editor, locked, synced, readOnlyMessage]);
+
+  const onMount: OnMount = (instance) => {
+    instance.addAction({
+      id: "observer.run",
+      label: "Run program",
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+      run: () => callbacks.current.onRun?.(),
+    });
+    instance.onDidChangeCursorPosition((event) => callbacks.current.onCursorLine?.(event.position.lineNumber));
+    setEditor(instance);
+  };
+
+  return (
+    <div className="editor-box" data-testid="code-editor" data-document={documentId} data-synced={synced} data-readonly={locked}>
+      {!synced ? (
+        <div className="overlay">
+          <Spinner label="Loading the file…" />
+        </div>
+      ) : null}
+      <Editor
+        path={`inmemory://observer/${documentId}`}
+        language={language}
+        theme="vs"
+        loading={<Spinner label="Loading the editor…" />}
+        onMount={onMount}
+        options={{
+          automaticLayout: true,
+          minimap: { enabled: false },
+          fontSize: 14,
+          tabSize: 4,
+          scrollBeyondLastLine: false,
+          readOnly: true,
+          renderWhitespace: "selection",
+          wordBasedSuggestions: "currentDocument",
+          quickSuggestions: false,
+          acceptSuggestionOnEnter: "off",
+          fixedOverflowWidgets: true,
+        }}
+      />
+    </div>
+  );
+}

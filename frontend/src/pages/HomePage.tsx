@@ -1,0 +1,59 @@
+import { Link, Navigate, useParams } from "react-router-dom";
+import { isTeacher, useAuth } from "../auth/AuthContext";
+import { TopBar } from "../components/TopBar";
+import { LoadingState } from "../components/States";
+import { JoinForm } from "./JoinForm";
+
+export function HomePage() {
+  const { state, user } = useAuth();
+  if (state.status === "loading") return <LoadingState />;
+  if (isTeacher(user)) return <Navigate to="/teach" replace />;
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="main">
+        <div className="page">
+          <div className="hero">
+            <div className="card">
+              <h1>Join a class</h1>
+              <p className="muted">Enter the code your teacher shows on the screen.</p>
+              <JoinForm />
+            </div>
+            <div className="card">
+              <h2>Teaching?</h2>
+              <p className="muted">
+                Open a live coding session, share its code, and watch every student's editor and terminal as they
+                work. Answer raised hands, step into an editor, push files to the whole class.
+              </p>
+              {user ? (
+                <p className="muted">You are signed in as a student. Ask an administrator for a teacher account.</p>
+              ) : (
+                <div className="form-actions">
+                  <Link to="/login" className="btn primary">Sign in</Link>
+                  <Link to="/register" className="btn">Create an account</Link>
+                </div>
+              )}
+            </div>
+          </div>
+        </div>
+      </main>
+    </div>
+  );
+}
+
+export function JoinPage() {
+  const { code = "" } = useParams();
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="main">
+        <div className="page narrow">
+          <div className="card">
+            <h1>Join a class</h1>
+            <JoinForm initialCode={code} />
+          </div>
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import { useState } from "react";
+import { help as helpApi } from "../api/endpoints";
+import type { Auth } from "../api/client";
+import type { HelpSummary } from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { useAction } from "../hooks/useAction";
+import { timeAgo } from "../components/time";
+
+interface Props {
+  participantId: string;
+  credential: Auth;
+  request: HelpSummary | null;
+  onChange: (request: HelpSummary | null) => void;
+  context: () => { file_id?: string; line?: number };
+  disabled?: boolean;
+}
+
+/** "Raise hand" with an optional message; shows the request's state and lets the student lower it. */
+export function HelpPanel({ participantId, credential, request, onChange, context, disabled }: Props) {
+  const [message, setMessage] = useState("");
+  const raise = useAction(async () => {
+    const created = await helpApi.raise(participantId, { message: message.trim(), ...context() }, credential);
+    onChange({ id: created.id, state: created.state, message: created.message, created_at: created.created_at });
+    setMessage("");
+  });
+  const cancel = useAction(async () => {
+    if (!request) return;
+    await helpApi.cancel(request.id, credential);
+    onChange(null);
+  });
+  const open = request && (request.state === "open" || request.state === "claimed");
+
+  if (open) {
+    return (
+      <section aria-label="Help" data-testid="help-panel" data-state={request.state}>
+        <h3>Help</h3>
+        <div className="notice" role="status">
+          {request.state === "claimed" ? <strong>Your teacher is on the way.</strong> : <strong>Hand raised ✋</strong>}{" "}
+          <span className="muted">{timeAgo(request.created_at)}</span>
+          {request.message ? <p className="msg" style={{ margin: "6px 0 0" }}>“{request.message}”</p> : null}
+        </div>
+        <ErrorMessage error={cancel.error} compact />
+        <button type="button" className="btn small" disabled={cancel.pending} onClick={() => void cancel.run()}>
+          Lower hand
+        </button>
+      </section>
+    );
+  }
+  return (
+    <section aria-label="Help" data-testid="help-panel" data-state="none">
+      <h3>Need help?</h3>
+      <textarea
+        aria-label="What do you need help with?"
+        placeholder="What are you stuck on? (optional)"
+        value={message}
+        onChange={(e) => setMessage(e.target.value)}
+        maxLength={2000}
+        rows={3}
+        disabled={disabled}
+      />
+      <ErrorMessage error={raise.error} blockedUntil={raise.blockedUntil} onCountdownDone={raise.reset} compact />
+      <div className="form-actions" style={{ marginTop: 8 }}>
+        <button type="button" className="btn primary" disabled={disabled || raise.pending || raise.blockedUntil !== null} onClick={() => void raise.run()}>
+          ✋ Raise hand
+        </button>
+      </div>
+    </section>
+  );
+}

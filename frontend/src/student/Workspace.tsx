@@ -1,0 +1,202 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { files as filesApi } from "../api/endpoints";
+import type { FileItem } from "../api/types";
+import { CodeEditor } from "../editor/CodeEditor";
+import { colorFor } from "../editor/cursorStyles";
+import { defaultFileName, languageInfo, monacoLanguageFor } from "../editor/languages";
+import { ConnectionIndicator } from "../components/ConnectionIndicator";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Markdown } from "../components/Markdown";
+import { SplitPane } from "../components/SplitPane";
+import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { TopBar } from "../components/TopBar";
+import { useAction } from "../hooks/useAction";
+import { useSessionEvents } from "../live/sessionEvents";
+import type { ReconnectingSocket } from "../live/socket";
+import { useSocketState, worstState } from "../live/useSocketState";
+import { RunStatusText } from "../terminal/RunStatusText";
+import { TerminalView } from "../terminal/TerminalView";
+import { isActive } from "../terminal/runState";
+import { useTerminalSession } from "../terminal/useTerminalSession";
+import { JoinForm } from "../pages/JoinForm";
+import { HelpPanel } from "./HelpPanel";
+import { FileTabs } from "./FileTabs";
+import { useWorkspaceData } from "./useWorkspaceData";
+
+export default function Workspace() {
+  const { sessionId = "" } = useParams();
+  const data = useWorkspaceData(sessionId);
+  if (data.load.kind === "loading") return <Frame><LoadingState label="Opening your workspace…" /></Frame>;
+  if (data.load.kind === "no-seat") return <NoSeat />;
+  if (data.load.kind === "error") return <Frame><ErrorState error={data.load.error} onRetry={data.reload} /></Frame>;
+  return <ReadyWorkspace data={data} />;
+}
+
+function Frame({ children }: { children: React.ReactNode }) {
+  return (
+    <div className="app">
+      <TopBar minimal />
+      <main className="main">{children}</main>
+    </div>
+  );
+}
+
+function NoSeat() {
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="main">
+        <div className="page narrow">
+          <div className="card">
+            <h1>Join this class</h1>
+            <p className="muted">Your seat in this class was not found on this device (it may have expired, or the teacher removed it). Enter the class code to join again.</p>
+            <JoinForm />
+          </div>
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> }) {
+  const { session, participant, credential, files, activeId } = data;
+  const [docSocket, setDocSocket] = useState<ReconnectingSocket | null>(null);
+  const cursorLine = useRef(1);
+  const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), data.handleEvent);
+  const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null);
+  const connection = worstState([useSocketState(eventsSocket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
+  const download = useAction(() => filesApi.downloadAll(participant?.id ?? "", participant?.display_name ?? "my", credential?.auth ?? "user"));
+
+  const ended = session?.state === "ended";
+  const activeFile: FileItem | undefined = files.find((f) => f.id === activeId);
+  const running = isActive(runState);
+
+  const run = useCallback(() => {
+    if (!terminal || !activeFile || ended) return;
+    terminal.run(activeFile.name);
+  }, [terminal, activeFile, ended]);
+
+  // Ctrl/Cmd+Enter also runs when the focus is in the terminal or the side panel.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) return;
+      if ((event.target as HTMLElement | null)?.closest?.(".monaco-editor")) return;
+      event.preventDefault();
+      run();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [run]);
+
+  const retryAll = () => {
+    eventsSocket?.retryNow();
+    docSocket?.retryNow();
+    terminal?.socket.retryNow();
+  };
+
+  if (!session || !participant || !credential) return null;
+  const language = languageInfo(session.language);
+  const user = { name: participant.display_name, color: colorFor(participant.id) };
+
+  return (
+    <div className="app">
+      <TopBar minimal title={<>{session.title} <span className="badge">{language.label}</span></>}>
+        <ConnectionIndicator state={connection} onRetryNow={retryAll} />
+        <span className="who" data-testid="student-name">{participant.display_name}</span>
+      </TopBar>
+      <main className="workspace" data-testid="workspace" data-session-state={session.state}>
+        <div className="ws-main">
+          <div className="toolbar">
+            <button type="button" className="btn run" onClick={run} disabled={ended || running || !activeFile} title="Run (Ctrl/Cmd+Enter)">
+              ▶ Run
+            </button>
+            <button type="button" className="btn" onClick={() => terminal?.stop()} disabled={!running}>
+              ■ Stop
+            </button>
+            <span className="muted" style={{ fontSize: "0.85rem" }}>
+              <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null}
+            </span>
+            <span className="grow" />
+            <button type="button" className="btn small" onClick={() => void download.run()} disabled={download.pending}>
+              ⬇ Download my files
+            </button>
+          </div>
+          {download.error ? <ErrorMessage error={download.error} compact /> : null}
+          {ended ? (
+            <div className="readonly-banner" role="status" data-testid="ended-banner">
+              This session has ended. Your files are read-only; you can still download them.
+            </div>
+          ) : null}
+          {data.notice ? (
+            <div className="notice" role="status" style={{ margin: "6px 10px" }}>
+              {data.notice}{" "}
+              <button type="button" className="link-btn" onClick={data.dismissNotice}>
+                Dismiss
+              </button>
+            </div>
+          ) : null}
+          <FileTabs
+            files={files}
+            activeId={activeId}
+            onSelect={data.setActiveId}
+            onCreate={ended ? undefined : data.createFile}
+            onRename={ended ? undefined : data.renameFile}
+            onDelete={ended ? undefined : data.deleteFile}
+            suggestedName={files.length === 0 ? defaultFileName(session.language) : ""}
+          />
+          <SplitPane
+            top={
+              activeFile ? (
+                <CodeEditor
+                  key={activeFile.id}
+                  documentId={activeFile.id}
+                  language={monacoLanguageFor(activeFile.name, session.language)}
+                  getToken={credential.getToken}
+                  user={user}
+                  readOnly={ended}
+                  readOnlyMessage="The session has ended: files are read-only."
+                  onRun={run}
+                  onSocket={setDocSocket}
+                  onCursorLine={(line) => (cursorLine.current = line)}
+                />
+              ) : (
+                <EmptyState title="No files yet">Create one with the + button above.</EmptyState>
+              )
+            }
+            bottom={
+              <div className="term-box">
+                <div className="term-head">
+                  <span>Terminal</span>
+                  <RunStatusText state={runState} />
+                  <span className="grow" />
+                  {running ? <span>Type here to answer input · Ctrl+C interrupts</span> : null}
+                </div>
+                {terminal ? <TerminalView session={terminal} mode="interactive" placeholder="Press Run to start your program." /> : null}
+              </div>
+            }
+          />
+        </div>
+        <aside className="ws-side">
+          <HelpPanel
+            participantId={participant.id}
+            credential={credential.auth}
+            request={data.help}
+            onChange={data.setHelp}
+            disabled={ended}
+            context={() => (activeFile ? { file_id: activeFile.id, line: cursorLine.current } : {})}
+          />
+          <section aria-label="Instructions">
+            <h3>Instructions</h3>
+            {session.instructions.trim() ? <Markdown text={session.instructions} /> : <p className="muted">Your teacher has not written instructions for this session.</p>}
+          </section>
+          <section>
+            <p className="muted" style={{ fontSize: "0.85rem" }}>
+              Joined as <strong>{participant.display_name}</strong>. <Link to="/">Leave</Link>
+            </p>
+          </section>
+        </aside>
+      </main>
+    </div>
+  );
+}

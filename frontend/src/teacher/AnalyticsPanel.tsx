@@ -1,0 +1,79 @@
+import { sessions } from "../api/endpoints";
+import type { StudentAnalytics } from "../api/types";
+import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { formatMinutes } from "../components/time";
+import { useResource } from "../hooks/useResource";
+
+interface Props {
+  sessionId: string;
+  onOpenStudent: (participantId: string) => void;
+}
+
+function errors(s: StudentAnalytics): number {
+  return Object.entries(s.runs_by_status).reduce((sum, [status, n]) => (status === "ok" || status === "killed" ? sum : sum + (n ?? 0)), 0);
+}
+
+/** Per-student figures: active time, runs (ok vs failed), typing volume, help requests, last error. */
+export function AnalyticsPanel({ sessionId, onOpenStudent }: Props) {
+  const data = useResource((signal) => sessions.analytics(sessionId, signal), [sessionId]);
+  if (data.loading && !data.data) return <LoadingState label="Computing analytics…" />;
+  if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
+  const students = data.data?.students ?? [];
+  if (students.length === 0) return <EmptyState title="No activity yet">Analytics fill in as students type and run code.</EmptyState>;
+  const maxActive = Math.max(1, ...students.map((s) => s.active_seconds));
+  const totals = data.data?.session ?? {};
+  return (
+    <section aria-label="Analytics" className="card" data-testid="analytics">
+      <div className="row" style={{ marginBottom: 8 }}>
+        <h2 className="grow" style={{ margin: 0 }}>Analytics</h2>
+        <button type="button" className="btn small" onClick={data.reload}>
+          Refresh
+        </button>
+      </div>
+      {Object.keys(totals).length ? (
+        <p className="muted" style={{ fontSize: "0.9rem" }}>
+          {Object.entries(totals)
+            .filter(([, v]) => typeof v === "number")
+            .map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`)
+            .join(" · ")}
+        </p>
+      ) : null}
+      <div style={{ overflowX: "auto" }}>
+        <table className="analytics-table">
+          <thead>
+            <tr>
+              <th>Student</th>
+              <th>Active</th>
+              <th className="num">Runs</th>
+              <th className="num">Failed</th>
+              <th className="num">Chars typed</th>
+              <th className="num">Help</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {students.map((s) => (
+              <tr key={s.participant_id}>
+                <td>
+                  <button type="button" className="link-btn" onClick={() => onOpenStudent(s.participant_id)}>
+                    {s.display_name}
+                  </button>
+                </td>
+                <td>
+                  <span className="bar" style={{ width: `${Math.round((s.active_seconds / maxActive) * 80)}px` }} /> {formatMinutes(s.active_seconds)}
+                </td>
+                <td className="num">{s.runs}</td>
+                <td className="num">{errors(s)}</td>
+                <td className="num">{s.chars_typed}</td>
+                <td className="num">{s.help_requests}</td>
+                <td className="muted" style={{ maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={s.last_error ?? ""}>
+                  {s.last_error ?? "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

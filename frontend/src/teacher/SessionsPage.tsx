@@ -1,0 +1,98 @@
+import { useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { sessions } from "../api/endpoints";
+import type { ClassSession } from "../api/types";
+import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { TopBar } from "../components/TopBar";
+import { formatDateTime } from "../components/time";
+import { languageInfo } from "../editor/languages";
+import { useResource } from "../hooks/useResource";
+import { SessionForm } from "./SessionForm";
+
+export function StateBadge({ state }: { state: ClassSession["state"] }) {
+  const label = state === "live" ? "Live" : state === "draft" ? "Not started" : "Ended";
+  return <span className={`badge ${state}`}>{label}</span>;
+}
+
+/** The teacher's sessions: create a new one, open a live or past one. */
+export default function SessionsPage() {
+  const navigate = useNavigate();
+  const list = useResource((signal) => sessions.list(signal), []);
+  const [creating, setCreating] = useState(false);
+  const items = list.data ?? [];
+  const live = items.filter((s) => s.state === "live");
+  const others = items.filter((s) => s.state !== "live");
+
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="main">
+        <div className="page">
+          <div className="row" style={{ marginBottom: 16 }}>
+            <h1 className="grow" style={{ margin: 0 }}>My sessions</h1>
+            {!creating ? (
+              <button type="button" className="btn primary" onClick={() => setCreating(true)}>
+                + New session
+              </button>
+            ) : null}
+          </div>
+          {creating ? (
+            <div className="card" style={{ marginBottom: 16 }}>
+              <h2>New session</h2>
+              <SessionForm
+                submitLabel="Create session"
+                onCancel={() => setCreating(false)}
+                onSubmit={async (input) => {
+                  const created = await sessions.create(input);
+                  navigate(`/teach/${created.id}`);
+                }}
+              />
+            </div>
+          ) : null}
+          {list.loading && !list.data ? <LoadingState label="Loading your sessions…" /> : null}
+          {list.error ? <ErrorState error={list.error} onRetry={list.reload} /> : null}
+          {list.data && items.length === 0 && !creating ? (
+            <div className="card">
+              <EmptyState title="No sessions yet">
+                <p>Create a session, start it, and show its join code to your class.</p>
+                <button type="button" className="btn primary" onClick={() => setCreating(true)}>
+                  Create your first session
+                </button>
+              </EmptyState>
+            </div>
+          ) : null}
+          {live.length > 0 ? <SessionList title="Live now" items={live} /> : null}
+          {others.length > 0 ? <SessionList title="Drafts and past sessions" items={others} /> : null}
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function SessionList({ title, items }: { title: string; items: ClassSession[] }) {
+  return (
+    <div className="card">
+      <h2>{title}</h2>
+      <ul className="session-list">
+        {items.map((s) => (
+          <li key={s.id} className="session-item">
+            <div className="grow">
+              <Link to={`/teach/${s.id}`} className="title">
+                {s.title}
+              </Link>
+              <div className="muted" style={{ fontSize: "0.85rem" }}>
+                {languageInfo(s.language).label} · {s.participant_count} student{s.participant_count === 1 ? "" : "s"} ·{" "}
+                {s.state === "ended" ? `ended ${formatDateTime(s.ended_at)}` : s.started_at ? `started ${formatDateTime(s.started_at)}` : `created ${formatDateTime(s.created_at)}`}
+              </div>
+            </div>
+            {s.join_code && s.state === "live" ? <code style={{ fontSize: "1.1rem", letterSpacing: "0.15em" }}>{s.join_code}</code> : null}
+            <StateBadge state={s.state} />
+            <Link to={`/teach/${s.id}`} className="btn small">
+              Open
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,183 @@
+import { useCallback, useEffect, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { files as filesApi, sessions } from "../api/endpoints";
+import { useAuth } from "../auth/AuthContext";
+import { userCredential } from "../auth/credential";
+import { ConnectionIndicator } from "../components/ConnectionIndicator";
+import { Dialog } from "../components/Dialog";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { SplitPane } from "../components/SplitPane";
+import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { TopBar } from "../components/TopBar";
+import { CodeEditor } from "../editor/CodeEditor";
+import { colorFor } from "../editor/cursorStyles";
+import { monacoLanguageFor } from "../editor/languages";
+import { useAction } from "../hooks/useAction";
+import { useNow } from "../hooks/useNow";
+import { useResource } from "../hooks/useResource";
+import type { ReconnectingSocket } from "../live/socket";
+import { useSocketState, worstState } from "../live/useSocketState";
+import { FileTabs } from "../student/FileTabs";
+import { RunStatusText } from "../terminal/RunStatusText";
+import { TerminalView } from "../terminal/TerminalView";
+import { isActive } from "../terminal/runState";
+import { useTerminalSession } from "../terminal/useTerminalSession";
+import { tileStatus } from "./classroom";
+import { HelpQueue } from "./HelpQueue";
+import { PushFileForm } from "./PushFileForm";
+import { ReplayPanel } from "./ReplayPanel";
+import { StatusBadge } from "./StudentTile";
+import { useClassroom } from "./useClassroom";
+
+/** One student up close: their live editor (editable when allowed, both cursors shown), mirrored terminal, replay. */
+export default function StudentFocus() {
+  const { sessionId = "", participantId = "" } = useParams();
+  const navigate = useNavigate();
+  const { user } = useAuth();
+  const data = useClassroom(sessionId, { previews: false });
+  const fileList = useResource((signal) => filesApi.list(participantId, "user", signal), [participantId]);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [mode, setMode] = useState<"live" | "replay">("live");
+  const [docSocket, setDocSocket] = useState<ReconnectingSocket | null>(null);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const { session: terminal, runState } = useTerminalSession(participantId, userCredential.getToken);
+  const connection = worstState([useSocketState(data.socket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
+  const now = useNow(2000);
+  const remove = useAction(async () => {
+    await sessions.removeParticipant(sessionId, participantId);
+    navigate(`/teach/${sessionId}`);
+  });
+
+  const files = fileList.data ?? [];
+  useEffect(() => {
+    if (files.length && !files.some((f) => f.id === activeId)) setActiveId(files[0]?.id ?? null);
+  }, [files, activeId]);
+  const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
+
+  const session = data.session;
+  const student = data.classroom.students[participantId];
+  if (!session) {
+    return (
+      <div className="app">
+        <TopBar />
+        {data.loadError ? <ErrorState error={data.loadError} onRetry={data.reload} /> : <LoadingState label="Opening…" />}
+      </div>
+    );
+  }
+  const name = student?.participant.display_name ?? "Student";
+  const activeFile = files.find((f) => f.id === activeId);
+  const canEdit = session.teacher_can_edit && session.state === "live";
+  const help = data.classroom.help.filter((h) => h.participant_id === participantId);
+  const teacherName = user?.display_name || user?.username || "Teacher";
+
+  return (
+    <div className="app">
+      <TopBar
+        title={
+          <>
+            <Link to={`/teach/${sessionId}`} style={{ opacity: 0.8 }}>
+              {session.title}
+            </Link>{" "}
+            › <span data-testid="focus-name">{name}</span> {student ? <StatusBadge status={tileStatus(student, now)} /> : null}
+          </>
+        }
+      >
+        <ConnectionIndicator state={connection} onRetryNow={() => [data.socket, docSocket, terminal?.socket].forEach((s) => s?.retryNow())} />
+      </TopBar>
+      <div className="focus" data-testid="student-focus">
+        <div className="focus-main">
+          <div className="toolbar">
+            <Link to={`/teach/${sessionId}`} className="btn small">
+              ← All students
+            </Link>
+            <div className="segmented" role="tablist" aria-label="Editor mode">
+              <button type="button" role="tab" aria-selected={mode === "live"} className={mode === "live" ? "active" : ""} onClick={() => setMode("live")}>
+                Live
+              </button>
+              <button type="button" role="tab" aria-selected={mode === "replay"} className={mode === "replay" ? "active" : ""} onClick={() => setMode("replay")}>
+                Replay
+              </button>
+            </div>
+            <span className="muted" style={{ fontSize: "0.85rem" }}>
+              {mode === "live" ? (canEdit ? "You are editing live with the student." : session.state === "live" ? "View only (editing is off for this session)." : "Session ended: view only.") : "Drag the slider to replay their typing."}
+            </span>
+            <span className="grow" />
+            <button type="button" className="btn small" onClick={fileList.reload}>
+              Refresh files
+            </button>
+          </div>
+          {fileList.error ? <ErrorMessage error={fileList.error} onRetry={fileList.reload} /> : null}
+          <FileTabs files={files} activeId={activeId} onSelect={setActiveId} />
+          <SplitPane
+            initial={0.62}
+            top={
+              fileList.loading && !fileList.data ? (
+                <LoadingState label="Loading files…" />
+              ) : !activeFile ? (
+                <EmptyState title="This student has no files" />
+              ) : mode === "replay" ? (
+                <div style={{ padding: 12, overflow: "auto", background: "#fff" }}>
+                  <ReplayPanel key={activeFile.id} documentId={activeFile.id} />
+                </div>
+              ) : (
+                <CodeEditor
+                  key={activeFile.id}
+                  documentId={activeFile.id}
+                  language={monacoLanguageFor(activeFile.name, session.language)}
+                  getToken={userCredential.getToken}
+                  user={{ name: teacherName, color: colorFor(`teacher-${user?.id ?? ""}`) }}
+                  readOnly={!canEdit}
+                  readOnlyMessage={session.state === "live" ? "Editing students' code is turned off for this session." : "The session has ended."}
+                  onSocket={setDocSocket}
+                />
+              )
+            }
+            bottom={
+              <div className="term-box">
+                <div className="term-head">
+                  <span>{name}'s terminal (mirror)</span>
+                  <RunStatusText state={runState} />
+                  <span className="grow" />
+                  <button type="button" className="btn small" disabled={!isActive(runState)} onClick={() => terminal?.interrupt()}>
+                    Ctrl+C
+                  </button>
+                  <button type="button" className="btn small" disabled={!isActive(runState)} onClick={() => terminal?.stop()}>
+                    ■ Stop
+                  </button>
+                </div>
+                {terminal ? <TerminalView session={terminal} mode="mirror" placeholder={`Output of ${name}'s next run appears here.`} /> : null}
+              </div>
+            }
+          />
+        </div>
+        <aside className="dash-side">
+          <HelpQueue help={help} onUpdated={data.updateHelp} onOpenStudent={openStudent} compact />
+          <PushFileForm sessionId={sessionId} participant={{ id: participantId, display_name: name }} defaultName="hint.txt" disabled={session.state !== "live"} />
+          <section>
+            <h3>Student</h3>
+            <p className="muted" style={{ fontSize: "0.88rem" }}>
+              {student ? (student.participant.online ? "Online" : "Offline") : ""} {student?.participant.is_guest ? "· guest" : ""}
+            </p>
+            <button type="button" className="btn small" onClick={() => setConfirmRemove(true)}>
+              Remove from session
+            </button>
+          </section>
+        </aside>
+      </div>
+      {confirmRemove ? (
+        <Dialog title={`Remove ${name}?`} onClose={() => setConfirmRemove(false)}>
+          <p>They are disconnected and cannot rejoin with their current link. Their files stay in the export.</p>
+          <ErrorMessage error={remove.error} />
+          <div className="form-actions">
+            <button type="button" className="btn danger" disabled={remove.pending} onClick={() => void remove.run()}>
+              Remove
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirmRemove(false)}>
+              Cancel
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import { files as filesApi, sessions } from "../api/endpoints";
+import type { ClassSession, HelpRequest, ParticipantStatus } from "../api/types";
+import { userCredential } from "../auth/credential";
+import { useSessionEvents, type SessionEvent } from "../live/sessionEvents";
+import type { ReconnectingSocket } from "../live/socket";
+import { applyEvent, emptyClassroom, withHelp, withHelpList, withParticipants, withPreview, type Classroom, type Preview } from "./classroom";
+
+type Action =
+  | { type: "event"; event: SessionEvent }
+  | { type: "participants"; participants: ParticipantStatus[] }
+  | { type: "help-list"; help: HelpRequest[] }
+  | { type: "help"; help: HelpRequest }
+  | { type: "preview"; participantId: string; preview: Preview };
+
+function reducer(state: Classroom, action: Action): Classroom {
+  switch (action.type) {
+    case "event":
+      return applyEvent(state, action.event);
+    case "participants":
+      return withParticipants(state, action.participants);
+    case "help-list":
+      return withHelpList(state, action.help);
+    case "help":
+      return withHelp(state, action.help);
+    case "preview":
+      return withPreview(state, action.participantId, action.preview);
+    default:
+      return state;
+  }
+}
+
+export interface ClassroomData {
+  session: ClassSession | null;
+  loadError: unknown;
+  loading: boolean;
+  classroom: Classroom;
+  socket: ReconnectingSocket | null;
+  setSession: (session: ClassSession) => void;
+  updateHelp: (help: HelpRequest) => void;
+  reload: () => void;
+}
+
+/** The session, its students and help queue, kept live by the session event channel. */
+export function useClassroom(sessionId: string, options: { previews?: boolean } = {}): ClassroomData {
+  const wantPreviews = options.previews ?? true;
+  const [session, setSession] = useState<ClassSession | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [nonce, setNonce] = useState(0);
+  const [classroom, dispatch] = useReducer(reducer, emptyClassroom);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setLoadError(null);
+    (async () => {
+      const loaded = await sessions.get(sessionId, controller.signal);
+      if (controller.signal.aborted) return;
+      setSession(loaded);
+      if (loaded.state === "draft") return;
+      const [participants, help] = await Promise.all([
+        sessions.participants(sessionId, controller.signal),
+        sessions.help(sessionId, undefined, controller.signal),
+      ]);
+      if (controller.signal.aborted) return;
+      dispatch({ type: "participants", participants });
+      dispatch({ type: "help-list", help });
+    })()
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setLoadError(error);
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false);
+      });
+    return () => controller.abort();
+  }, [sessionId, nonce]);
+
+  const onEvent = useCallback((event: SessionEvent) => {
+    if (event.type === "session.updated") setSession(event.session);
+    dispatch({ type: "event", event });
+  }, []);
+  const socket = useSessionEvents(session && session.state !== "draft" ? sessionId : null, userCredential.getToken, onEvent);
+
+  // Tiles show code from preview events; until a student types, show their first file.
+  const fetched = useRef(new Set<string>());
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  useEffect(() => {
+    if (!wantPreviews) return;
+    const missing = Object.values(classroom.students).filter((s) => !s.preview && !fetched.current.has(s.participant.id));
+    if (missing.length === 0) return;
+    void (async () => {
+      for (let i = 0; i < missing.length; i += 4) {
+        await Promise.all(
+          missing.slice(i, i + 4).map(async (student) => {
+            const pid = student.participant.id;
+            fetched.current.add(pid);
+            const list = await filesApi.list(pid).catch(() => []);
+            const first = list[0];
+            if (mounted.current && first) dispatch({ type: "preview", participantId: pid, preview: { documentId: first.id, name: first.name, text: first.content.slice(0, 4000) } });
+          }),
+        );
+      }
+    })();
+  }, [classroom.students, wantPreviews]);
+
+  return {
+    session,
+    loadError,
+    loading,
+    classroom,
+    socket,
+    setSession,
+    updateHelp: useCallback((help: HelpRequest) => dispatch({ type: "help", help }), []),
+    reload: useCallback(() => setNonce((n) => n + 1), []),
+  };
+}

@@ -1,0 +1,48 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+const monacoEsm = fileURLToPath(new URL("./node_modules/monaco-editor/esm/vs/", import.meta.url));
+const backend = process.env.OBSERVER_BACKEND ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  base: "/static/app/",
+  plugins: [react()],
+  resolve: {
+    alias: [
+      // Deep ESM imports of monaco (ours and y-monaco's) bypass the package's
+      // "exports" map, which only knows .js files and would pull in every language.
+      { find: /^monaco-editor\/esm\/vs\/(.*)$/, replacement: `${monacoEsm}$1` },
+      { find: /^monaco-esm\/(.*)$/, replacement: `${monacoEsm}$1` },
+    ],
+  },
+  build: {
+    outDir: "../static/app",
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      output: {
+        manualChunks(id: string) {
+          if (id.includes("node_modules/monaco-editor")) return "monaco";
+          if (id.includes("node_modules/@xterm")) return "xterm";
+          return undefined;
+        },
+      },
+    },
+  },
+  server: {
+    port: 5173,
+    proxy: {
+      "/api": { target: backend, changeOrigin: false },
+      "/ws": { target: backend.replace(/^http/, "ws"), ws: true },
+    },
+  },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test/setup.ts"],
+    css: false,
+    restoreMocks: true,
+  },
+});
