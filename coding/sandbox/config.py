@@ -1,0 +1,74 @@
+"""Sandbox settings, read from Django settings when configured, else defaults.
+
+Reading through :func:`setting` keeps the sandbox importable (and testable) without
+Django, and keeps every ``SANDBOX_*`` name in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # "bubblewrap" | "podman" | "fake" | "unsandboxed" (development only, see below)
+    "SANDBOX_BACKEND": "bubblewrap",
+    # The only way to run student code without isolation. Never set in production.
+    "SANDBOX_ALLOW_UNSANDBOXED_DEVELOPMENT_ONLY": False,
+    # Overrides of coding.sandbox.base.Limits fields for every run step.
+    "SANDBOX_LIMITS": {},
+    # Overrides applied on top for interactive runs.
+    "SANDBOX_INTERACTIVE_LIMITS": {"wall_seconds": 1800.0, "idle_seconds": 300.0},
+    # Overrides per language: {"java": {"memory_bytes": ...}}.
+    "SANDBOX_LANGUAGE_LIMITS": {},
+    # Overrides for compile steps (all languages).
+    "SANDBOX_COMPILE_LIMITS": {},
+    # Host directory for per-run build directories (compiled programs).
+    "SANDBOX_WORK_ROOT": "/var/tmp/observer-sandbox",
+    # Where `npm ci --prefix runtimes` installed TypeScript.
+    "SANDBOX_RUNTIMES_DIR": str(Path(__file__).resolve().parents[2] / "runtimes"),
+    # uid/gid the sandbox runs as on the host when the server runs as root.
+    "SANDBOX_UID": 65534,
+    "SANDBOX_GID": 65534,
+    # cgroup handling: "auto" | "v1" | "v2" | "none".
+    "SANDBOX_CGROUP": "auto",
+    # Name of the cgroup (v1: under each controller; v2: under the server's cgroup
+    # unless SANDBOX_CGROUP_V2_PARENT names an absolute delegated cgroup directory).
+    "SANDBOX_CGROUP_NAME": "observer-sandbox",
+    "SANDBOX_CGROUP_V2_PARENT": "",
+    # CPU cores one run may use (cgroup CPU quota); 0 disables the quota.
+    "SANDBOX_CPU_QUOTA": 1.0,
+    "SANDBOX_BWRAP": "bwrap",
+    "SANDBOX_PODMAN": "podman",
+    # "cli" or "rest" (podman-py over the API socket); the CLI measured faster here.
+    "SANDBOX_PODMAN_MODE": "cli",
+    # Image or skeleton rootfs directory for the podman backend (deploy/podman/).
+    "SANDBOX_PODMAN_IMAGE": "",
+    "SANDBOX_PODMAN_ROOTFS": "/var/lib/observer/podman-rootfs",
+    "SANDBOX_PODMAN_CONTAINERS_CONF": str(
+        Path(__file__).resolve().parents[2] / "deploy" / "podman" / "containers.conf"
+    ),
+}
+
+
+def setting(name: str) -> Any:
+    """The Django setting ``name`` if Django is configured, else its default.
+
+    ``OBSERVER_<name>`` in the environment wins when Django is not configured, so the
+    pure-Python tests and benchmark can switch backends.
+    """
+    default = DEFAULTS[name]
+    try:
+        from django.conf import settings
+    except ImportError:  # pragma: no cover - Django is a dependency
+        settings = None  # type: ignore[assignment]
+    if settings is not None and settings.configured:
+        return getattr(settings, name, default)
+    env = os.environ.get(f"OBSERVER_{name}")
+    if env is None:
+        return default
+    if isinstance(default, bool):
+        return env.lower() in {"1", "true", "yes"}
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return type(default)(env)
+    return env

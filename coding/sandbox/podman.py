@@ -1,0 +1,15 @@
+"""Placeholder until the real backend lands (issue 3)."""
+
+from __future__ import annotations
+
+from coding.sandbox.base import Backend, SandboxUnavailable, StepProcess, StepSpec
+
+
+class PodmanBackend(Backend):
+    name = "podman"
+
+    def check(self) -> tuple[bool, str]:
+        return False, "the podman backend is not implemented yet"
+
+    async def start(self, spec: StepSpec) -> StepProcess:
+        raise SandboxUnavailable("the podman backend is not implemented yet")

@@ -1,0 +1,104 @@
+"""Host-side directories of runs: created private, written without following
+symlinks, removed without following symlinks.
+
+A sandboxed program can plant symlinks in any directory it can write. The host
+therefore only ever touches such directories through directory file descriptors with
+``O_NOFOLLOW`` (and ``shutil.rmtree``'s fd-based walk on removal), so a planted
+``main.py -> /etc/passwd`` makes the write fail instead of clobbering a host file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from coding.sandbox.base import SandboxError, SourceFile
+from coding.sandbox.config import setting
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def work_root() -> Path:
+    """The root of per-run host directories, created 0711 on first use."""
+    root = Path(setting("SANDBOX_WORK_ROOT"))
+    try:
+        root.mkdir(mode=0o711, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxError(f"cannot create SANDBOX_WORK_ROOT {root}: {exc}") from exc
+    return root
+
+
+def make_private_dir(prefix: str, *, owner: tuple[int, int] | None = None) -> str:
+    """A new 0700 directory under the work root, optionally given to ``owner``."""
+    path = tempfile.mkdtemp(prefix=prefix, dir=work_root())
+    if owner is not None:
+        os.chown(path, *owner)
+    return path
+
+
+def write_files(directory: str, files: Iterable[SourceFile], *, mode: int = 0o644) -> None:
+    """Create ``files`` (relative names) inside ``directory``; never follows a symlink
+    and never overwrites: an existing name, or a symlink anywhere on the path, fails."""
+    root_fd = os.open(directory, _DIR_FLAGS)
+    try:
+        for source in files:
+            parts = source.name.split("/")
+            dir_fd = os.dup(root_fd)
+            try:
+                for part in parts[:-1]:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o755, dir_fd=dir_fd)
+                    next_fd = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+                    os.close(dir_fd)
+                    dir_fd = next_fd
+                fd = os.open(parts[-1], _FILE_FLAGS, mode, dir_fd=dir_fd)
+                try:
+                    view = memoryview(source.content)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
+            finally:
+                os.close(dir_fd)
+    finally:
+        os.close(root_fd)
+
+
+def remove_tree(path: str) -> None:
+    """Remove a run directory; symlinks inside are unlinked, never followed."""
+    if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - Linux has it
+        raise SandboxError("this platform cannot remove directories safely")
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        # A program may have left a directory without write permission; make every
+        # directory writable through O_NOFOLLOW descriptors, then retry.
+        _make_dirs_writable(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _make_dirs_writable(path: str) -> None:
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError:
+        return
+    stack = [fd]
+    while stack:
+        fd = stack.pop()
+        try:
+            os.fchmod(fd, 0o700)
+            for entry in os.scandir(fd):
+                if entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        stack.append(os.open(entry.name, _DIR_FLAGS, dir_fd=fd))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
