@@ -1,0 +1,132 @@
+"""Starts the real Observer server for browser tests: a fresh SQLite file, migrations,
+a teacher account, and Daphne on a free port with the real sandbox backend."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND_INDEX = ROOT / "static" / "app" / "index.html"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_frontend_built() -> None:
+    """The suite tests the built app; build it when a checkout has not yet."""
+    if FRONTEND_INDEX.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("static/app/index.html is missing and npm is not installed: run scripts/install")
+    if not (ROOT / "frontend" / "node_modules").exists():
+        subprocess.run([npm, "ci", "--prefix", "frontend", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
+    subprocess.run([npm, "run", "--prefix", "frontend", "build"], cwd=ROOT, check=True)
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    teacher_username: str
+    teacher_password: str
+    workdir: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def log_tail(self, lines: int = 80) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {url} within {timeout:.0f} s:\n{log_path.read_text(errors='replace')}")
+
+
+def start_server() -> LiveServer:
+    ensure_frontend_built()
+    workdir = Path(tempfile.mkdtemp(prefix="observer-e2e-"))
+    password = f"e2e-{secrets.token_urlsafe(12)}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DJANGO_ENV": "development",
+        "DJANGO_DEBUG": "false",
+        "OBSERVER_ENV_FILE": str(workdir / "no.env"),
+        "SANDBOX_BACKEND": os.environ.get("SANDBOX_BACKEND", "bubblewrap"),
+        "SANDBOX_WORK_ROOT": str(workdir / "sandbox"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+    _manage(env, "migrate", "--no-input", "-v", "0")
+    _manage(env, "seed_demo", "--password", password)
+    port = free_port()
+    log_path = workdir / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base_url}/login", process, log_path)
+    except Exception:
+        process.kill()
+        raise
+    return LiveServer(
+        base_url=base_url,
+        teacher_username="teacher",
+        teacher_password=password,
+        workdir=workdir,
+        process=process,
+        log_path=log_path,
+        env=env,
+    )

@@ -1,0 +1,79 @@
+"""Small helpers for driving the Observer UI: sign-in, join, Monaco, xterm."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+NBSP = "\u00a0"
+
+
+def new_page(browser: Browser, base_url: str) -> Page:
+    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/teach$"))
+
+
+def join_class(page: Page, code: str, name: str) -> None:
+    page.goto("/join")
+    page.get_by_label("Class code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join class").click()
+    expect(page.get_by_test_id("workspace")).to_be_visible()
+    wait_editor_ready(page)
+
+
+def wait_editor_ready(page: Page) -> None:
+    editor = page.get_by_test_id("code-editor")
+    expect(editor).to_have_attribute("data-synced", "true", timeout=20_000)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "connected", timeout=20_000)
+
+
+def editor_text(page: Page) -> str:
+    return page.locator("[data-testid=code-editor] .view-lines").inner_text().replace(NBSP, " ")
+
+
+def replace_editor_text(page: Page, lines: list[str]) -> None:
+    """Selects everything in Monaco and types `lines` (inserted whole, so auto-closing and
+    auto-indent cannot change them)."""
+    page.locator("[data-testid=code-editor] .view-lines").click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Delete")
+    for index, line in enumerate(lines):
+        if index:
+            page.keyboard.press("Enter")
+            # Drop the auto-indent Monaco adds after a newline.
+            page.keyboard.press("Shift+Home")
+            page.keyboard.press("Shift+Home")
+            page.keyboard.press("Delete")
+        page.keyboard.insert_text(line)
+
+
+def terminal_text(page: Page) -> str:
+    return page.locator("[data-testid=terminal] .xterm-rows").inner_text().replace(NBSP, " ")
+
+
+def expect_terminal_contains(page: Page, text: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = terminal_text(page)
+        if text in seen:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"terminal never showed {text!r}; it shows:\n{seen}")
+
+
+def shot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
