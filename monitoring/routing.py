@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from monitoring.consumers import MonitoringConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/monitoring/", MonitoringConsumer.as_asgi()),
+]

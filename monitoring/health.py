@@ -1,0 +1,193 @@
+"""Health checks: each dependency with its latency and healthy / degraded / unhealthy.
+
+The database is checked over a connection of its own (opened and closed for the
+check), so the answer says whether a new request could reach it, not whether an old
+pooled connection is still open. Every check has a time limit; past it the dependency
+is unhealthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.db.utils import ConnectionHandler
+from django.utils import timezone
+
+from monitoring import resources
+from monitoring.conf import conf
+from monitoring.resources import DEGRADED, HEALTHY, UNHEALTHY
+
+logger = logging.getLogger("observer.monitoring")
+
+
+@dataclasses.dataclass
+class CheckResult:
+    name: str
+    status: str
+    latency_ms: float | None
+    message: str = ""
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class CheckFailed(Exception):
+    """A dependency answered, but wrongly."""
+
+
+def database_settings() -> dict[str, Any]:
+    """The default database's connection settings (tests point a copy at a closed port)."""
+    return dict(connections["default"].settings_dict)
+
+
+def check_database() -> dict[str, Any]:
+    handler = ConnectionHandler({"default": database_settings()})
+    connection = handler["default"]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            if cursor.fetchone()[0] != 1:
+                raise CheckFailed("SELECT 1 did not answer 1")
+    finally:
+        connection.close()
+    return {"vendor": connection.vendor}
+
+
+def check_cache() -> dict[str, Any]:
+    cache = caches["default"]
+    key, token = f"monitoring:health:{uuid.uuid4().hex}", uuid.uuid4().hex
+    cache.set(key, token, 30)
+    try:
+        if cache.get(key) != token:
+            raise CheckFailed("a value written to the cache could not be read back")
+    finally:
+        cache.delete(key)
+    return {"backend": type(cache).__name__}
+
+
+async def check_redis() -> dict[str, Any]:
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+    return {}
+
+
+async def check_channel_layer() -> dict[str, Any]:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        raise CheckFailed("no channel layer is configured")
+    channel = await layer.new_channel("health.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "health.ping", "token": token})
+    message = await layer.receive(channel)
+    if message.get("token") != token:
+        raise CheckFailed("the channel layer delivered another message")
+    return {"backend": type(layer).__name__}
+
+
+async def check_sandbox() -> dict[str, Any]:
+    from coding.languages import get_language
+    from coding.runner import backend_status, run_batch
+
+    status = await sync_to_async(backend_status, thread_sensitive=False)()
+    details = {k: status.get(k) for k in ("backend", "cgroup_mode")}
+    if not status.get("available"):
+        raise CheckFailed(str(status.get("message") or "the sandbox backend is not available"), details)
+    language = get_language(str(conf("MONITORING_SANDBOX_CHECK_LANGUAGE")))
+    result = await run_batch(language=language.name, files=[(language.entry_name, language.hello)])
+    output = result.stdout.decode("utf-8", "replace")
+    details["language"] = language.name
+    if str(result.status) != "ok" or "Hello" not in output:
+        raise CheckFailed(f"hello-world ended {result.status}: {result.message or output[:200]}", details)
+    return {**details, "run_wall_ms": result.wall_ms}
+
+
+def _in_thread(fn: Callable[[], dict[str, Any]]) -> Callable[[], Awaitable[dict[str, Any]]]:
+    # A thread of its own, not the thread-sensitive one requests share: a hung check
+    # must not hold up the view that waits for it.
+    return sync_to_async(fn, thread_sensitive=False)
+
+
+def dependency_checks() -> list[tuple[str, Callable[[], Awaitable[dict[str, Any]]]]]:
+    checks = [("database", _in_thread(check_database))]
+    if getattr(settings, "REDIS_URL", ""):
+        checks.append(("redis", check_redis))
+    checks += [
+        ("channel_layer", check_channel_layer),
+        ("cache", _in_thread(check_cache)),
+        ("sandbox", check_sandbox),
+    ]
+    return checks
+
+
+async def _run(name: str, check: Callable[[], Awaitable[dict[str, Any]]]) -> CheckResult:
+    timeout = float(conf("MONITORING_CHECK_TIMEOUT_SECONDS"))
+    started = time.perf_counter()
+    try:
+        details = await asyncio.wait_for(check(), timeout=timeout)
+    except TimeoutError:
+        return CheckResult(name, UNHEALTHY, None, f"no answer within {timeout:g} s")
+    except Exception as exc:  # noqa: BLE001 - any failure of a dependency is its health
+        logger.warning("health check %s failed: %s", name, exc)
+        extra = exc.args[1] if isinstance(exc, CheckFailed) and len(exc.args) > 1 else {}
+        message = str(exc.args[0]) if isinstance(exc, CheckFailed) and exc.args else f"{type(exc).__name__}: {exc}"
+        return CheckResult(name, UNHEALTHY, _ms(started), message[:500], extra)
+    latency = _ms(started)
+    slow = latency > float(conf("MONITORING_SLOW_CHECK_MS"))
+    return CheckResult(name, DEGRADED if slow else HEALTHY, latency, "slow to answer" if slow else "ok", details)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def resource_checks() -> list[CheckResult]:
+    readings = resources.system_resources()
+    cpu, memory = readings["cpu"], readings["memory"]
+    checks = [
+        CheckResult("cpu", cpu["status"], None, f"{cpu['percent']:.0f}% used", {"percent": cpu["percent"]}),
+        CheckResult("memory", memory["status"], None, f"{memory['percent']:.0f}% used",
+                    {"percent": memory["percent"]}),
+    ]
+    for disk in readings["disks"]:
+        checks.append(
+            CheckResult(f"disk:{disk['path']}", disk["status"], None, f"{disk['percent']:.0f}% used",
+                        {"path": disk["path"], "percent": disk["percent"], "free": disk["free"]})
+        )
+    return checks
+
+
+async def full_report() -> dict[str, Any]:
+    """Every dependency, checked concurrently, then CPU, memory and disks."""
+    results = list(await asyncio.gather(*(_run(name, check) for name, check in dependency_checks())))
+    results += await sync_to_async(resource_checks, thread_sensitive=False)()
+    return {
+        "status": resources.worst([r.status for r in results]),
+        "checked_at": timezone.now().isoformat(),
+        "checks": [dataclasses.asdict(r) for r in results],
+    }
+
+
+def is_alive() -> bool:
+    """The public /health answer: can this process reach its database and cache?"""
+    try:
+        check_database()
+        check_cache()
+    except Exception:  # any failure means "not ok"
+        logger.warning("health: not ok", exc_info=True)
+        return False
+    return True

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from coding.models import Execution, ExecutionStatus
+from monitoring.models import AuditEvent, ErrorEvent
+from monitoring.selectors import PERIODS
+
+
+class ExecutionFilterSerializer(serializers.Serializer):
+    language = serializers.CharField(required=False, max_length=20)
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices, required=False)
+    session = serializers.UUIDField(required=False)
+    user = serializers.UUIDField(required=False)
+    participant = serializers.UUIDField(required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": ["must be after since"]})
+        return attrs
+
+
+class PeriodSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=list(PERIODS), default="hour")
+
+
+class ErrorFilterSerializer(serializers.Serializer):
+    source = serializers.CharField(required=False, max_length=32)  # type: ignore[assignment]
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    action = serializers.CharField(required=False, max_length=64)
+    actor = serializers.CharField(required=False, max_length=200)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    session = serializers.SerializerMethodField()
+    participant = serializers.SerializerMethodField()
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id", "language", "entry", "backend", "interactive", "status", "exit_code", "signal", "message",
+            "wall_ms", "cpu_ms", "peak_memory_kb", "output_bytes", "queue_wait_ms",
+            "created_at", "started_at", "finished_at", "session", "participant", "user",
+        ]  # fmt: skip
+
+    def get_session(self, run: Execution) -> dict[str, Any] | None:
+        return {"id": str(run.session.id), "title": run.session.title} if run.session else None
+
+    def get_participant(self, run: Execution) -> dict[str, Any] | None:
+        p = run.participant
+        return {"id": str(p.id), "display_name": p.display_name, "is_guest": p.is_guest} if p else None
+
+    def get_user(self, run: Execution) -> dict[str, Any] | None:
+        return {"id": str(run.user.id), "username": run.user.username} if run.user else None
+
+
+class ErrorEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ErrorEvent
+        fields = ["id", "source", "kind", "message", "path", "details", "created_at"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "action", "actor_id", "actor_label", "target_type", "target_id", "target_label",
+            "ip", "details", "created_at",
+        ]  # fmt: skip
+
+    def get_actor_id(self, event: AuditEvent) -> str | None:
+        return str(event.actor_id) if event.actor_id else None
+
+
+class LimitsSerializer(serializers.Serializer):
+    """The one shape of run-limit usage (coding.limits.run_usage)."""
+
+    class ConcurrentSerializer(serializers.Serializer):
+        running = serializers.IntegerField()
+        max = serializers.IntegerField()
+
+    window_seconds = serializers.IntegerField()
+    runs_per_window = serializers.IntegerField()
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    resets_at = serializers.DateTimeField(allow_null=True)
+    concurrent = ConcurrentSerializer()
