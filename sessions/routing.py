@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from sessions.consumers import DocumentConsumer, SessionConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/documents/<str:document_id>/", DocumentConsumer.as_asgi()),
+    path("ws/sessions/<str:session_id>/", SessionConsumer.as_asgi()),
+]

@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from pycrdt import write_var_uint
 
+from sessions.live.conf import live_setting
+
 logger = logging.getLogger("observer.live")
 
 Handler = Callable[[bytes], None]
@@ -55,7 +57,7 @@ def decode(payload: bytes) -> tuple[bytes, Iterator[bytes]]:
 
 
 def channel_name(topic: str) -> str:
-    return f"{getattr(settings, 'LIVE_REDIS_PREFIX', 'observer-live')}:{topic}"
+    return f"{live_setting('LIVE_REDIS_PREFIX')}:{topic}"
 
 
 class Bridge(ABC):
@@ -239,7 +241,7 @@ class RedisBridge(Bridge):
 
 
 def make_bridge() -> Bridge:
-    tick = float(getattr(settings, "LIVE_BRIDGE_TICK_SECONDS", 0.01))
+    tick = float(live_setting("LIVE_BRIDGE_TICK_SECONDS"))
     url = getattr(settings, "REDIS_URL", "")
     return RedisBridge(tick, url) if url else LocalBridge(tick)
 

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pycrdt import Doc, Text, TransactionEvent
+from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
 TEXT_NAME = "content"
 # The server seeds a document's state from its plain text with this fixed client id,
@@ -32,6 +32,10 @@ def new_doc(*updates: bytes, client_id: int | None = None) -> Doc:
         if update and update != EMPTY_UPDATE:
             apply_update(doc, update)
     return doc
+
+
+def merge(updates: list[bytes]) -> bytes:
+    return bytes(merge_updates(*updates))
 
 
 def text_type(doc: Doc) -> Text:

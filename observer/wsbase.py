@@ -1,0 +1,222 @@
+"""The shared base of Observer's WebSocket consumers.
+
+It accepts with the negotiated subprotocol, reports connects and disconnects
+(`observer.signals`), checks every incoming frame's size and rate before a
+subclass sees it, answers bad frames with an error frame instead of crashing, and
+sends everything through one ordered outbox per connection so that fan-out from
+other connections never waits on this one (a connection that cannot keep up is
+closed and resynchronises when it reconnects).
+
+Subclasses implement `authorize()` (return None to accept, or a close code) and
+`on_text(message: dict)` / `on_binary(data: bytes)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from observer.signals import rate_limited, websocket_connected, websocket_disconnected
+
+logger = logging.getLogger("observer.ws")
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_SLOW = 4408
+CLOSE_FLOODING = 4429
+
+
+def ws_setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+class FrameError(Exception):
+    """A frame the consumer cannot act on; answered with an error frame."""
+
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class ObserverConsumer(AsyncWebsocketConsumer):
+    kind = "websocket"  # "document" | "terminal" | "session" | "monitoring"
+    max_frame_bytes = 64 * 1024
+
+    accepted = False
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        self._outbox: deque[bytes | str] = deque()
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._bucket = TokenBucket(
+            float(ws_setting("LIVE_RATE_PER_SECOND", 60.0)), float(ws_setting("LIVE_RATE_BURST", 300))
+        )
+        self._dropped = 0
+        self._throttle_told_at = 0.0
+        self._closing = False
+        try:
+            refusal = await self.authorize()
+        except Exception as exc:
+            logger.exception("%s consumer failed to authorize", self.kind)
+            await self.report_error(exc)
+            refusal = 1011
+        # Accepted before closing: a close before the handshake completes reaches the
+        # browser as a bare failure (1006), never as the 44xx code that says why.
+        await self.accept(subprotocol=self.scope.get("accept_subprotocol"))
+        if refusal is not None:
+            await self.close(code=refusal)
+            return
+        self.accepted = True
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        await websocket_connected.asend(sender=type(self), kind=self.kind, scope=self.scope)
+        await self.on_accepted()
+
+    async def disconnect(self, code: int) -> None:
+        if not self.accepted:
+            return
+        self.accepted = False
+        try:
+            await self.on_disconnect(code)
+        except Exception as exc:
+            logger.exception("%s consumer failed to clean up", self.kind)
+            await self.report_error(exc)
+        if self._writer is not None:
+            self._writer.cancel()
+        await websocket_disconnected.asend(sender=type(self), kind=self.kind, scope=self.scope, code=code)
+
+    # Hooks for subclasses.
+    async def authorize(self) -> int | None:
+        return CLOSE_FORBIDDEN
+
+    async def on_accepted(self) -> None: ...
+
+    async def on_disconnect(self, code: int) -> None: ...
+
+    async def on_text(self, message: dict[str, Any]) -> None:
+        raise FrameError("unsupported", "This socket takes no text frames.")
+
+    async def on_binary(self, data: bytes) -> None:
+        raise FrameError("unsupported", "This socket takes no binary frames.")
+
+    # --- incoming ----------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.accepted or self._closing:
+            return
+        if not self._bucket.take():
+            await self._throttle()
+            return
+        self._dropped = 0
+        try:
+            if bytes_data is not None:
+                if len(bytes_data) > self.max_frame_bytes:
+                    raise FrameError("too_large", f"Frames are limited to {self.max_frame_bytes} bytes.")
+                await self.on_binary(bytes_data)
+            else:
+                text = text_data or ""
+                if len(text) > self.max_frame_bytes:
+                    raise FrameError("too_large", f"Frames are limited to {self.max_frame_bytes} bytes.")
+                try:
+                    message = json.loads(text)
+                except ValueError:
+                    raise FrameError("invalid", "Text frames must be JSON objects.") from None
+                if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+                    raise FrameError("invalid", 'Text frames must be JSON objects with a "type".')
+                await self.on_text(message)
+        except FrameError as exc:
+            self.send_error(exc.code, exc.message, **exc.extra)
+        except Exception as exc:
+            logger.exception("%s consumer failed on a frame", self.kind)
+            await self.report_error(exc)
+            self.send_error("server_error", "The server could not handle that frame.")
+
+    async def _throttle(self) -> None:
+        self._dropped += 1
+        if self._dropped > int(ws_setting("LIVE_FLOOD_CLOSE_AFTER", 300)):
+            self._closing = True
+            await rate_limited.asend(sender=type(self), scope="websocket", key=self.kind)
+            await self.close(code=CLOSE_FLOODING, reason="flooding")
+            return
+        now = time.monotonic()
+        if now - self._throttle_told_at >= 1.0:
+            self._throttle_told_at = now
+            self.send_error("throttled", "Too many messages; some were dropped. Slow down.", retry_after=1)
+
+    # --- outgoing ----------------------------------------------------------------------
+
+    def push(self, data: bytes | str) -> None:
+        """Queue a frame; frames leave in order, without blocking the caller."""
+        if not self.accepted or self._closing:
+            return
+        self._outbox.append(data)
+        if len(self._outbox) > int(ws_setting("LIVE_OUTBOX_MAX_FRAMES", 5000)):
+            self._closing = True
+            self._outbox.clear()
+            asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW, reason="too slow"))
+            return
+        self._wake.set()
+
+    def push_json(self, message: dict[str, Any]) -> None:
+        self.push(json.dumps(message, separators=(",", ":"), default=str))
+
+    def send_error(self, code: str, message: str, **extra: Any) -> None:
+        self.push_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                item = self._outbox.popleft()
+                if isinstance(item, bytes):
+                    await self.send(bytes_data=item)
+                else:
+                    await self.send(text_data=item)
+            self._drained.set()
+
+    async def flush_outbox(self) -> None:
+        """Wait until everything queued so far has been handed to the server."""
+        if self._outbox and self.accepted:
+            self._drained.clear()
+            await self._drained.wait()
+
+    async def report_error(self, exc: BaseException) -> None:
+        from channels.db import database_sync_to_async
+
+        def write() -> None:
+            from monitoring.services import error_record
+
+            error_record(source="websocket", exc=exc, details={"kind": self.kind, "path": self.scope.get("path")})
+
+        with contextlib.suppress(Exception):
+            await database_sync_to_async(write)()

@@ -1,0 +1,203 @@
+"""Live sockets of a session: Yjs document sync and the session's event stream.
+
+See docs/API.md "WebSockets" for the frames. Document updates never ride on the
+channel layer (they go through the process's hub and the Redis bridge); the channel
+layer carries only control events (session state, help, runs, presence).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
+from sessions import events
+from sessions.live import access, presence, protocol, ydoc
+from sessions.live.conf import live_setting
+from sessions.live.hub import Author, DocumentHub
+from sessions.live.registry import LiveRegistry, registry_for
+from sessions.live.topics import feed_topic
+
+
+class _SessionMember(ObserverConsumer):
+    """Joins channel-layer groups, counts the participant's presence, and closes when
+    the participant is removed from the session."""
+
+    grant: access.Grant
+    groups_joined: list[str]
+
+    def _principal(self) -> Any:
+        return self.scope["user"]
+
+    @property
+    def is_owner(self) -> bool:
+        return self.grant.role == "owner" and self.grant.participant is not None
+
+    async def join_groups(self, *groups: str) -> None:
+        self.groups_joined = list(groups)
+        if self.channel_layer is not None:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        if self.is_owner:
+            assert self.grant.participant is not None
+            await database_sync_to_async(presence.connection_opened)(participant_id=self.grant.participant.pk)
+
+    async def leave_groups(self) -> None:
+        if self.channel_layer is not None:
+            for group in getattr(self, "groups_joined", []):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        if self.is_owner:
+            assert self.grant.participant is not None
+            await database_sync_to_async(presence.connection_closed)(participant_id=self.grant.participant.pk)
+
+    def removes_me(self, event: dict[str, Any]) -> bool:
+        if event.get("type") != "participant.removed" or self.grant.participant is None:
+            return False
+        removed = (event.get("participant") or {}).get("id")
+        return self.is_owner and str(removed) == str(self.grant.participant.pk)
+
+
+class DocumentConsumer(_SessionMember):
+    """`/ws/documents/{document_id}/`: binary y-protocols frames."""
+
+    kind = "document"
+    hub: DocumentHub
+    registry: LiveRegistry
+
+    @property
+    def max_frame_bytes(self) -> int:  # type: ignore[override]
+        return int(live_setting("LIVE_DOCUMENT_MAX_FRAME_BYTES"))
+
+    async def authorize(self) -> int | None:
+        principal = self._principal()
+        document_id = self.scope["url_route"]["kwargs"]["document_id"]
+        grant = await database_sync_to_async(access.document_grant)(principal, document_id)
+        if isinstance(grant, int):
+            return grant
+        self.grant = grant
+        self.readonly = grant.readonly
+        guest = getattr(principal, "is_guest", False)
+        self.author = Author(
+            participant_id=grant.participant.pk if grant.role == "owner" and grant.participant else None,
+            user_id=None if guest else principal.pk,
+            is_teacher=grant.role == "teacher",
+            principal=principal,
+        )
+        self.registry = registry_for(self.scope)
+        assert grant.document is not None
+        # Loaded (and in step with the other processes) before the first frame arrives.
+        self.hub = await self.registry.open_document(grant.document.pk)
+        return None
+
+    async def on_accepted(self) -> None:
+        assert self.grant.participant is not None
+        await self.join_groups(
+            events.session_group(self.grant.session.pk, "all"), events.participant_group(self.grant.participant.pk)
+        )
+        self.push_json({"type": "readonly", "readonly": self.readonly})
+        self.hub.attach(self)
+
+    async def on_disconnect(self, code: int) -> None:
+        self.hub.detach(self)
+        self.registry.release_document(self.hub)
+        await self.leave_groups()
+
+    async def on_binary(self, data: bytes) -> None:
+        try:
+            message = protocol.parse(data)
+        except protocol.ProtocolError as exc:
+            raise FrameError("invalid", f"Not a y-protocols message: {exc}.") from None
+        try:
+            if message.kind == protocol.MESSAGE_AWARENESS:
+                self.hub.relay_awareness(self, message.payload)
+            elif message.sync_type == protocol.SYNC_STEP1:
+                self.push(self.hub.step2_for(message.payload))
+            elif self.readonly:
+                if self.hub.would_change(message.payload):
+                    raise FrameError("readonly", "This document is read-only for you; the change was not kept.")
+            else:
+                self.hub.apply_local(self, message.payload)
+        except ydoc.InvalidUpdate:
+            raise FrameError("invalid_update", "Not a valid Yjs update.") from None
+
+    async def session_event(self, message: dict[str, Any]) -> None:
+        event = message.get("event") or {}
+        if self.removes_me(event):
+            await self.close(code=CLOSE_FORBIDDEN, reason="removed from the session")
+        elif event.get("type") == "session.updated" and isinstance(event.get("session"), dict):
+            session = self.grant.session
+            session.state = event["session"].get("state", session.state)
+            session.teacher_can_edit = event["session"].get("teacher_can_edit", session.teacher_can_edit)
+            readonly = access.readonly_for(self.grant.role, session)
+            if readonly != self.readonly:
+                self.readonly = readonly
+                self.push_json({"type": "readonly", "readonly": readonly})
+
+
+class SessionConsumer(_SessionMember):
+    """`/ws/sessions/{session_id}/`: JSON events; teachers also get the monitor."""
+
+    kind = "session"
+    registry: LiveRegistry
+
+    @property
+    def max_frame_bytes(self) -> int:  # type: ignore[override]
+        return int(live_setting("LIVE_SESSION_MAX_FRAME_BYTES"))
+
+    async def authorize(self) -> int | None:
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        grant = await database_sync_to_async(access.session_grant)(self._principal(), session_id)
+        if isinstance(grant, int):
+            return grant
+        self.grant = grant
+        self.registry = registry_for(self.scope)
+        return None
+
+    @property
+    def is_monitor(self) -> bool:
+        return self.grant.role in ("teacher", "admin")
+
+    async def on_accepted(self) -> None:
+        session_id = self.grant.session.pk
+        groups = [events.session_group(session_id, "all")]
+        if self.is_monitor:
+            groups.append(events.session_group(session_id, "teachers"))
+            await self.registry.listen(feed_topic(session_id), self._on_feed)
+        elif self.grant.participant is not None:
+            groups.append(events.participant_group(self.grant.participant.pk))
+        # Subscribed before the snapshot is read, so nothing falls between the two.
+        await self.join_groups(*groups)
+        if self.is_monitor:
+            self.push_json({"type": "snapshot", **await database_sync_to_async(_snapshot)(self.grant.session)})
+
+    async def on_disconnect(self, code: int) -> None:
+        if self.is_monitor:
+            await self.registry.unlisten(feed_topic(self.grant.session.pk), self._on_feed)
+        await self.leave_groups()
+
+    async def on_text(self, message: dict[str, Any]) -> None:
+        if message["type"] == "ping":
+            self.push_json({"type": "pong"})
+            return
+        raise FrameError("invalid", f"Unknown message type {str(message['type'])[:40]!r}.")
+
+    def _on_feed(self, frame: bytes) -> None:
+        self.push(frame.decode())
+
+    async def session_event(self, message: dict[str, Any]) -> None:
+        event = message.get("event") or {}
+        self.push_json(event)
+        if self.removes_me(event):
+            await self.flush_outbox()
+            await self.close(code=CLOSE_FORBIDDEN, reason="removed from the session")
+
+
+def _snapshot(session: Any) -> dict[str, Any]:
+    from sessions import selectors
+    from sessions.serializers import HelpRequestOutputSerializer, ParticipantStatusSerializer
+
+    return {
+        "participants": ParticipantStatusSerializer(selectors.participants_of(session=session), many=True).data,
+        "help": HelpRequestOutputSerializer(selectors.help_queue(session=session), many=True).data,
+    }

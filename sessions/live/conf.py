@@ -1,0 +1,53 @@
+"""The live layer's settings, each overridable in Django settings under the same name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Frames published to other processes within one tick travel in one Redis PUBLISH.
+    "LIVE_BRIDGE_TICK_SECONDS": 0.01,
+    # How long a starting hub waits for the other processes' hubs to send what it lacks.
+    "LIVE_PEER_SYNC_SECONDS": 0.5,
+    # The update log is appended (all documents in one transaction) this often.
+    "LIVE_FLUSH_SECONDS": 0.5,
+    # A snapshot is written once a document has been quiet this long ...
+    "LIVE_SNAPSHOT_IDLE_SECONDS": 2.0,
+    # ... and at least this often while it keeps changing.
+    "LIVE_SNAPSHOT_MAX_SECONDS": 15.0,
+    # Presence and activity counters (chars typed, active seconds) are written this often.
+    "LIVE_ACTIVITY_FLUSH_SECONDS": 5.0,
+    # Gaps between edits up to this long count as active time.
+    "LIVE_ACTIVE_GAP_SECONDS": 30.0,
+    # A hub with no connection left stays loaded this long (reloads are not free).
+    "LIVE_HUB_IDLE_SECONDS": 30.0,
+    # Teachers' previews: at most one per document per interval, text capped.
+    "LIVE_PREVIEW_INTERVAL_SECONDS": 0.25,
+    "LIVE_PREVIEW_MAX_CHARS": 4000,
+    # `typing` monitor events: at most one per document per interval.
+    "LIVE_TYPING_INTERVAL_SECONDS": 2.0,
+    # A teacher's edits to a student's file are audited once per burst.
+    "LIVE_TEACHER_EDIT_BURST_SECONDS": 60.0,
+    # An insertion of at least this many characters at once is a paste (replay).
+    "LIVE_PASTE_MIN_CHARS": 20,
+    # Incoming frame caps (bytes) per socket kind.
+    "LIVE_DOCUMENT_MAX_FRAME_BYTES": 4 * 1024 * 1024,
+    "LIVE_TERMINAL_MAX_FRAME_BYTES": 64 * 1024,
+    "LIVE_SESSION_MAX_FRAME_BYTES": 4 * 1024,
+    # Flood control per connection: a token bucket of messages; past it frames are
+    # dropped with a `throttled` error, and a client that keeps going is closed (4429).
+    "LIVE_RATE_PER_SECOND": 60.0,
+    "LIVE_RATE_BURST": 300,
+    "LIVE_FLOOD_CLOSE_AFTER": 300,
+    # A connection whose outgoing queue grows past this many frames cannot keep up:
+    # it is closed (4408) and resynchronises when it reconnects.
+    "LIVE_OUTBOX_MAX_FRAMES": 5000,
+    # Prefix of the Redis pub/sub channels of the bridge.
+    "LIVE_REDIS_PREFIX": "observer-live",
+}
+
+
+def live_setting(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])

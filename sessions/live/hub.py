@@ -1,0 +1,298 @@
+"""One document's live state inside one process: its CRDT, the local editors, and
+what still has to reach the database and the teachers.
+
+The hot path (an editor's update) touches only memory: apply to the server's copy,
+push to the other local editors, queue for the other processes (bridge, per tick)
+and for the database (registry flush, every LIVE_FLUSH_SECONDS). Each process logs
+the updates its own editors made; updates from other processes are applied and
+relayed but logged by their origin. Snapshots are CRDT unions (see store.flush).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from channels.db import database_sync_to_async
+from pycrdt import Doc
+
+from sessions.live import protocol, store, ydoc
+from sessions.live.conf import live_setting
+from sessions.live.topics import AWARENESS, HELLO, REPLY, SYNC, UPDATE, document_topic
+
+if TYPE_CHECKING:
+    from sessions.live.registry import LiveRegistry
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is behind a connection, as the log and the accounting need it."""
+
+    participant_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    is_teacher: bool = False
+    principal: Any = None
+
+
+class Peer(Protocol):
+    author: Author
+
+    def push(self, data: bytes | str) -> None: ...
+
+
+class DocumentHub:
+    def __init__(self, registry: LiveRegistry, document_id: uuid.UUID) -> None:
+        self.registry = registry
+        self.document_id = document_id
+        self.topic = document_topic(document_id)
+        self.doc: Doc = ydoc.new_doc()
+        self.meta: store.Loaded | None = None
+        self.text = ""
+        self.peers: set[Peer] = set()
+        self.refs = 0
+        self.ready = asyncio.Event()
+        self.closed = False
+        self.idle_handle: asyncio.TimerHandle | None = None
+        self._early: list[bytes] = []
+        self._replies = 0
+        self._expected_replies = 0
+        self._synced = asyncio.Event()
+        # persistence
+        self.pending: list[store.LogEntry] = []
+        self.dirty_since: float | None = None
+        self.last_change = 0.0
+        self.modified = False
+        # awareness: client id -> (clock, JSON state); which local peer owns which ids
+        self.awareness: dict[int, tuple[int, str]] = {}
+        self.awareness_owner: dict[int, Peer] = {}
+        # monitor
+        self._preview_at = 0.0
+        self._preview_timer: asyncio.TimerHandle | None = None
+        self._typing_at = 0.0
+        self._teacher_edit_at: dict[Any, float] = {}
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        # Subscribe before loading: nothing published after the load can be missed.
+        await self.registry.listen(self.topic, self._on_bridge)
+        loaded = await database_sync_to_async(store.load)(self.document_id)
+        self.meta = loaded
+        self.doc = ydoc.new_doc(loaded.state)
+        self.text = ydoc.text_of(self.doc)
+        early, self._early = self._early, []
+        for frame in early:
+            self._on_bridge(frame)
+        # Ask the other processes' hubs for what the database does not have yet.
+        self._expected_replies = await self.registry.bridge.publish_now(self.topic, HELLO + self.doc.get_state())
+        if self._expected_replies:
+            try:
+                await asyncio.wait_for(self._synced.wait(), live_setting("LIVE_PEER_SYNC_SECONDS"))
+            except TimeoutError:
+                pass
+        self.ready.set()
+
+    @property
+    def participant_id(self) -> uuid.UUID:
+        assert self.meta is not None
+        return self.meta.participant_id
+
+    @property
+    def session_id(self) -> uuid.UUID:
+        assert self.meta is not None
+        return self.meta.session_id
+
+    # --- editors --------------------------------------------------------------------
+
+    def attach(self, peer: Peer) -> None:
+        self.peers.add(peer)
+        peer.push(protocol.sync_step1(self.doc.get_state()))
+        if self.awareness:
+            entries = [(client, clock, state) for client, (clock, state) in self.awareness.items()]
+            peer.push(protocol.awareness_message(protocol.encode_awareness(entries)))
+
+    def detach(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        gone = [client for client, owner in self.awareness_owner.items() if owner is peer]
+        if gone:
+            entries = []
+            for client in gone:
+                clock = self.awareness.pop(client, (0, "null"))[0] + 1
+                self.awareness_owner.pop(client, None)
+                entries.append((client, clock, "null"))
+            update = protocol.encode_awareness(entries)
+            self._fanout(protocol.awareness_message(update), exclude=None)
+            self.registry.bridge.publish(self.topic, AWARENESS + update)
+
+    def step2_for(self, state_vector: bytes) -> bytes:
+        try:
+            return protocol.sync_step2(self.doc.get_update(state_vector))
+        except (ValueError, RuntimeError) as exc:
+            raise ydoc.InvalidUpdate(str(exc)) from exc
+
+    def would_change(self, update: bytes) -> bool:
+        """Whether `update` holds anything new (for read-only editors, without applying)."""
+        if update == ydoc.EMPTY_UPDATE:
+            return False
+        scratch = ydoc.new_doc(self.doc.get_update())
+        with ydoc.capture(scratch) as changes:
+            ydoc.apply_update(scratch, update)
+        return bool(changes)
+
+    def apply_local(self, peer: Peer, update: bytes) -> None:
+        """An editor's update: raises ydoc.InvalidUpdate for bytes that are not one."""
+        with ydoc.capture(self.doc) as changes:
+            ydoc.apply_update(self.doc, update)
+        if not changes:
+            return
+        before, self.text = self.text, ydoc.text_of(self.doc)
+        inserted = 0
+        for change in changes:
+            self._fanout(protocol.sync_update(change.update), exclude=peer)
+            self.registry.bridge.publish(self.topic, UPDATE + change.update)
+            inserted += change.inserted
+        inserted, deleted = ydoc.diff_counts(before, self.text, inserted)
+        now = time.monotonic()
+        author = peer.author
+        at = datetime.now(UTC)
+        update_bytes = changes[0].update if len(changes) == 1 else ydoc.merge([c.update for c in changes])
+        self.pending.append(
+            store.LogEntry(
+                update=update_bytes, at=at, author_participant_id=author.participant_id,
+                author_user_id=author.user_id, inserted=inserted, deleted=deleted,
+            )
+        )
+        self.last_change = now
+        self.dirty_since = self.dirty_since or now
+        self.modified = True
+        own = author.participant_id is not None and author.participant_id == self.participant_id
+        if own:
+            self.registry.activity.edit(self.participant_id, self.session_id, chars=inserted, now=now)
+        self._monitor(author, now, at)
+
+    def relay_awareness(self, peer: Peer, update: bytes) -> None:
+        for client, clock, state in protocol.parse_awareness(update):
+            self._remember_awareness(client, clock, state)
+            if state == "null":
+                self.awareness_owner.pop(client, None)
+            else:
+                self.awareness_owner[client] = peer
+        self._fanout(protocol.awareness_message(update), exclude=peer)
+        self.registry.bridge.publish(self.topic, AWARENESS + update)
+
+    def _remember_awareness(self, client: int, clock: int, state: str) -> None:
+        if state == "null":
+            self.awareness.pop(client, None)
+        elif clock >= self.awareness.get(client, (-1, ""))[0]:
+            self.awareness[client] = (clock, state)
+
+    def _fanout(self, message: bytes, *, exclude: Peer | None) -> None:
+        for peer in self.peers:
+            if peer is not exclude:
+                peer.push(message)
+
+    # --- other processes ----------------------------------------------------------------
+
+    def _on_bridge(self, frame: bytes) -> None:
+        if self.meta is None:
+            self._early.append(frame)
+            return
+        kind, body = frame[:1], frame[1:]
+        if kind in (UPDATE, REPLY):
+            self._apply_remote(body)
+            if kind == REPLY:
+                self._replies += 1
+                if self._replies >= self._expected_replies:
+                    self._synced.set()
+        elif kind == AWARENESS:
+            try:
+                entries = protocol.parse_awareness(body)
+            except protocol.ProtocolError:
+                return
+            for client, clock, state in entries:
+                self._remember_awareness(client, clock, state)
+            self._fanout(protocol.awareness_message(body), exclude=None)
+        elif kind in (HELLO, SYNC):
+            try:
+                missing = self.doc.get_update(body)
+            except (ValueError, RuntimeError):
+                return
+            self.registry.bridge.publish(self.topic, REPLY + missing)
+            if kind == HELLO:
+                self.registry.bridge.publish(self.topic, SYNC + self.doc.get_state())
+
+    def _apply_remote(self, update: bytes) -> None:
+        try:
+            with ydoc.capture(self.doc) as changes:
+                ydoc.apply_update(self.doc, update)
+        except ydoc.InvalidUpdate:
+            return
+        if changes:
+            self.text = ydoc.text_of(self.doc)
+            for change in changes:
+                self._fanout(protocol.sync_update(change.update), exclude=None)
+
+    # --- persistence (called by the registry's flusher) --------------------------------
+
+    def take_pending(self, now: float, *, force: bool) -> tuple[list[store.LogEntry], store.SnapshotRequest | None]:
+        entries, self.pending = self.pending, []
+        snapshot = None
+        if self.dirty_since is not None and (
+            force
+            or now - self.last_change >= live_setting("LIVE_SNAPSHOT_IDLE_SECONDS")
+            or now - self.dirty_since >= live_setting("LIVE_SNAPSHOT_MAX_SECONDS")
+        ):
+            snapshot = store.SnapshotRequest(self.document_id, self.doc.get_update(), modified=self.modified)
+            self.dirty_since = None
+            self.modified = False
+        return entries, snapshot
+
+    def restore(self, entries: list[store.LogEntry], snapshot: store.SnapshotRequest | None) -> None:
+        """A flush failed: keep everything for the next one."""
+        self.pending = entries + self.pending
+        if snapshot is not None:
+            self.dirty_since = self.dirty_since or time.monotonic()
+            self.modified = self.modified or snapshot.modified
+
+    # --- the teachers' monitor ------------------------------------------------------------
+
+    def _monitor(self, author: Author, now: float, at: datetime) -> None:
+        if self._preview_timer is None:
+            delay = self._preview_at + live_setting("LIVE_PREVIEW_INTERVAL_SECONDS") - now
+            if delay <= 0:
+                self._emit_preview()
+            else:
+                self._preview_timer = asyncio.get_running_loop().call_later(delay, self._emit_preview)
+        if now - self._typing_at >= live_setting("LIVE_TYPING_INTERVAL_SECONDS"):
+            self._typing_at = now
+            self.registry.emit_feed(self.session_id, {
+                "type": "typing", "participant_id": str(self.participant_id),
+                "document_id": str(self.document_id), "at": at.isoformat().replace("+00:00", "Z"),
+                "by": "teacher" if author.is_teacher else "participant",
+            })
+        if author.is_teacher:
+            last = self._teacher_edit_at.get(author.user_id)
+            self._teacher_edit_at[author.user_id] = now
+            if last is None or now - last >= live_setting("LIVE_TEACHER_EDIT_BURST_SECONDS"):
+                self.registry.audit_teacher_edit(author, self)
+
+    def _emit_preview(self) -> None:
+        self._preview_timer = None
+        if self.closed or self.meta is None:
+            return
+        self._preview_at = time.monotonic()
+        limit = live_setting("LIVE_PREVIEW_MAX_CHARS")
+        self.registry.emit_feed(self.session_id, {
+            "type": "preview", "participant_id": str(self.participant_id), "document_id": str(self.document_id),
+            "name": self.meta.name, "text": self.text[:limit], "truncated": len(self.text) > limit,
+        })
+
+    def stop_timers(self) -> None:
+        self.closed = True
+        for handle in (self._preview_timer, self.idle_handle):
+            if handle is not None:
+                handle.cancel()

@@ -1,0 +1,132 @@
+"""Presence (open connections per participant) and activity accounting (characters
+typed, active seconds, last activity), kept in memory on the hot path and written
+in batches."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from sessions.events import broadcast_on_commit, session_group
+from sessions.live.conf import live_setting
+from sessions.models import ClassSession, Participant
+
+
+@dataclass
+class Activity:
+    session_id: uuid.UUID
+    chars: int = 0
+    seconds: float = 0.0
+    last_at: datetime | None = None
+    last_mono: float | None = None
+    dirty: bool = False
+
+
+@dataclass(frozen=True)
+class ActivityDelta:
+    participant_id: uuid.UUID
+    session_id: uuid.UUID
+    chars: int
+    seconds: int
+    last_at: datetime
+
+
+@dataclass
+class ActivityTracker:
+    items: dict[uuid.UUID, Activity] = field(default_factory=dict)
+
+    def edit(self, participant_id: uuid.UUID, session_id: uuid.UUID, *, chars: int, now: float) -> None:
+        item = self.items.get(participant_id)
+        if item is None:
+            item = self.items[participant_id] = Activity(session_id=session_id)
+        if item.last_mono is not None:
+            gap = now - item.last_mono
+            if 0 < gap <= live_setting("LIVE_ACTIVE_GAP_SECONDS"):
+                item.seconds += gap
+        item.last_mono = now
+        item.chars += chars
+        item.last_at = datetime.now(UTC)
+        item.dirty = True
+
+    def take(self) -> list[ActivityDelta]:
+        deltas = []
+        for participant_id, item in self.items.items():
+            if not item.dirty or item.last_at is None:
+                continue
+            whole = int(item.seconds)
+            deltas.append(ActivityDelta(participant_id, item.session_id, item.chars, whole, item.last_at))
+            item.seconds -= whole
+            item.chars = 0
+            item.dirty = False
+        return deltas
+
+    def restore(self, deltas: list[ActivityDelta]) -> None:
+        for delta in deltas:
+            item = self.items.setdefault(delta.participant_id, Activity(session_id=delta.session_id))
+            item.chars += delta.chars
+            item.seconds += delta.seconds
+            item.last_at = max(item.last_at or delta.last_at, delta.last_at)
+            item.dirty = True
+
+
+def record_activity(deltas: list[ActivityDelta]) -> None:
+    if not deltas:
+        return
+    with transaction.atomic():
+        for delta in deltas:
+            Participant.objects.filter(pk=delta.participant_id).update(
+                chars_typed=F("chars_typed") + delta.chars,
+                active_seconds=F("active_seconds") + delta.seconds,
+                last_activity_at=delta.last_at,
+                last_seen_at=delta.last_at,
+            )
+        latest: dict[uuid.UUID, datetime] = {}
+        for delta in deltas:
+            latest[delta.session_id] = max(latest.get(delta.session_id, delta.last_at), delta.last_at)
+        for session_id, at in latest.items():
+            ClassSession.objects.filter(pk=session_id).update(last_activity_at=at)
+
+
+def _presence(participant: Participant, online: bool) -> None:
+    teachers = [session_group(participant.session_id, "teachers")]
+    broadcast_on_commit(
+        groups=teachers, event={"type": "presence", "participant_id": str(participant.pk), "online": online}
+    )
+    if not online:
+        broadcast_on_commit(groups=teachers, event={"type": "participant.left", "participant": _status(participant)})
+
+
+def _status(participant: Participant) -> dict[str, Any]:
+    from sessions import selectors
+    from sessions.serializers import ParticipantStatusSerializer
+
+    return dict(ParticipantStatusSerializer(selectors.participant_with_status(participant_id=participant.pk)).data)
+
+
+def connection_opened(*, participant_id: uuid.UUID) -> None:
+    """Count a participant's own live connection; the first one makes them online."""
+    with transaction.atomic():
+        Participant.objects.filter(pk=participant_id).update(
+            connections=F("connections") + 1, last_seen_at=timezone.now()
+        )
+        participant = Participant.objects.filter(pk=participant_id).only("id", "session_id", "connections").first()
+        if participant is not None and participant.connections == 1:
+            _presence(participant, True)
+
+
+def connection_closed(*, participant_id: uuid.UUID) -> None:
+    """Uncount it; the last one closing makes them offline."""
+    with transaction.atomic():
+        changed = Participant.objects.filter(pk=participant_id, connections__gt=0).update(
+            connections=Greatest(F("connections") - 1, 0), last_seen_at=timezone.now()
+        )
+        participant = Participant.objects.filter(pk=participant_id).only("id", "session_id", "connections").first()
+        if changed and participant is not None and participant.connections == 0:
+            _presence(participant, False)

@@ -1,0 +1,111 @@
+"""Document sync over /ws/documents/{id}/: convergence, state vectors, awareness."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from sessions.live import protocol, ydoc
+from sessions.live.registry import LiveRegistry
+from sessions.models import Document, DocumentUpdate
+from tests import live_support
+from tests.live_support import Classroom, YClient, editor, open_socket, recv
+
+registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def test_it_starts_with_readonly_state_and_the_stored_text(app: object, classroom: Classroom) -> None:
+    client = await editor(app, classroom.document, classroom.student)
+    assert client.text == "print('hi')\n"
+    assert client.texts[0] == {"type": "readonly", "readonly": False}
+    await client.comm.disconnect()
+
+
+async def test_it_converges_when_student_and_teacher_type_at_once(
+    app: object, classroom: Classroom, registry: LiveRegistry
+) -> None:
+    student = await editor(app, classroom.document, classroom.student)
+    teacher = await editor(app, classroom.document, classroom.teacher)
+
+    for i in range(10):  # interleaved, without waiting for each other
+        await student.type(0, f"s{i}")
+        await teacher.type(len(teacher.text), f"t{i}")
+    await asyncio.gather(
+        student.pump(until=lambda: False, timeout=0.5), teacher.pump(until=lambda: False, timeout=0.5)
+    )
+
+    hub = registry.hubs[classroom.document.pk]
+    assert student.text == teacher.text == hub.text
+    assert all(f"s{i}" in hub.text and f"t{i}" in hub.text for i in range(10))
+    await registry.flush(force=True)
+    stored = await database_sync_to_async(Document.objects.get)(pk=classroom.document.pk)
+    assert stored.content == hub.text
+    await student.comm.disconnect()
+    await teacher.comm.disconnect()
+
+
+async def test_it_sends_a_reconnecting_client_exactly_what_it_lacks(app: object, classroom: Classroom) -> None:
+    first = await editor(app, classroom.document, classroom.student)
+    await first.type(0, "# a\n")
+    other = await editor(app, classroom.document, classroom.teacher)
+    await first.comm.disconnect()
+
+    await other.type(0, "# while you were away\n")
+    await other.pump(until=lambda: False, timeout=0.2)
+    had = first.doc.get_state()
+    expected_missing = ydoc.new_doc(other.doc.get_update()).get_update(had)
+
+    back = YClient(await open_socket(app, f"/ws/documents/{classroom.document.pk}/", classroom.student), doc=first.doc)
+    await back.comm.send_to(bytes_data=protocol.sync_step1(had))
+    answers = []
+    while len(answers) < 2:  # the server's step 1 and its step 2 to ours, in either order
+        message = await recv(back.comm)
+        assert message is not None
+        if message.get("bytes"):
+            answers.append(protocol.parse(message["bytes"]))
+    step2 = next(m for m in answers if m.sync_type == protocol.SYNC_STEP2)
+    assert step2.payload == expected_missing
+    ydoc.apply_update(back.doc, step2.payload)
+    assert back.text == other.text
+    await back.comm.disconnect()
+    await other.comm.disconnect()
+
+
+async def test_it_relays_awareness_without_storing_it(app: object, classroom: Classroom) -> None:
+    student = await editor(app, classroom.document, classroom.student)
+    teacher = await editor(app, classroom.document, classroom.teacher)
+    state = '{"user":{"name":"Ann","color":"#f00"},"cursor":{"anchor":3}}'
+    update = protocol.encode_awareness([(4242, 1, state)])
+    await student.comm.send_to(bytes_data=protocol.awareness_message(update))
+    await teacher.pump(until=lambda: bool(teacher.awareness))
+    assert protocol.parse_awareness(teacher.awareness[0]) == [(4242, 1, state)]
+
+    late = await editor(app, classroom.document, classroom.teacher)  # sees who is here
+    assert protocol.parse_awareness(late.awareness[0]) == [(4242, 1, state)]
+
+    await student.comm.disconnect()  # its cursor disappears for the others
+    await teacher.pump(until=lambda: len(teacher.awareness) > 1)
+    assert protocol.parse_awareness(teacher.awareness[-1]) == [(4242, 2, "null")]
+    rows = await database_sync_to_async(list)(DocumentUpdate.objects.values_list("update", flat=True))
+    assert all(b"Ann" not in bytes(row) for row in rows)
+    await teacher.comm.disconnect()
+    await late.comm.disconnect()
+
+
+async def test_it_ignores_a_duplicate_update(app: object, classroom: Classroom, registry: LiveRegistry) -> None:
+    student = await editor(app, classroom.document, classroom.student)
+    teacher = await editor(app, classroom.document, classroom.teacher)
+    before = student.doc.get_state()
+    await student.type(0, "x")
+    update = protocol.sync_update(student.doc.get_update(before))
+    await student.comm.send_to(bytes_data=update)  # sent twice
+    await teacher.wait_text("xprint('hi')\n")
+    await teacher.pump(until=lambda: False, timeout=0.2)
+    assert registry.hubs[classroom.document.pk].pending.__len__() == 1
+    assert await teacher.comm.receive_nothing(0.1)
+    await student.comm.disconnect()
+    await teacher.comm.disconnect()
