@@ -3,6 +3,7 @@ import { help as helpApi } from "../api/endpoints";
 import type { Auth } from "../api/client";
 import type { HelpSummary } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Icon } from "../components/Icon";
 import { useAction } from "../hooks/useAction";
 import { timeAgo } from "../components/time";
 
@@ -35,7 +36,7 @@ export function HelpPanel({ participantId, credential, request, onChange, contex
       <section aria-label="Help" data-testid="help-panel" data-state={request.state}>
         <h3>Help</h3>
         <div className="notice" role="status">
-          {request.state === "claimed" ? <strong>Your teacher is on the way.</strong> : <strong>Hand raised ✋</strong>}{" "}
+          {request.state === "claimed" ? <strong>Your teacher is on the way.</strong> : <strong><Icon name="hand" /> Hand raised</strong>}{" "}
           <span className="muted">{timeAgo(request.created_at)}</span>
           {request.message ? <p className="msg" style={{ margin: "6px 0 0" }}>“{request.message}”</p> : null}
         </div>
@@ -61,7 +62,7 @@ export function HelpPanel({ participantId, credential, request, onChange, contex
       <ErrorMessage error={raise.error} blockedUntil={raise.blockedUntil} onCountdownDone={raise.reset} compact />
       <div className="form-actions" style={{ marginTop: 8 }}>
         <button type="button" className="btn primary" disabled={disabled || raise.pending || raise.blockedUntil !== null} onClick={() => void raise.run()}>
-          ✋ Raise hand
+          <Icon name="hand" /> Raise hand
         </button>
       </div>
     </section>

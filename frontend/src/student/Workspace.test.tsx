@@ -123,7 +123,7 @@ describe("Workspace", () => {
         json(201, { id: "h1", participant_id: "p1", display_name: "Ada", message: "stuck", file_name: "main.py", line: 1, last_output: "", state: "open", created_at: new Date().toISOString(), claimed_by: null, claimed_at: null, resolved_at: null }),
     });
     await userEvent.type(screen.getByLabelText("What do you need help with?"), "stuck");
-    await userEvent.click(screen.getByRole("button", { name: "✋ Raise hand" }));
+    await userEvent.click(screen.getByRole("button", { name: "Raise hand" }));
     await waitFor(() => expect(screen.getByTestId("help-panel")).toHaveAttribute("data-state", "open"));
     const raise = fetcher.mock.calls.find(([url]) => String(url).endsWith("/help"))!;
     expect(bodyOf(raise[1] as RequestInit)).toEqual({ message: "stuck", file_id: "f1", line: 1 });

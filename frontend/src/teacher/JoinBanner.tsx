@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { ClassSession } from "../api/types";
+import { Icon } from "../components/Icon";
 
 function joinUrl(): string {
   return `${window.location.host}/join`;
@@ -40,7 +41,7 @@ export function JoinBanner({ session }: { session: ClassSession }) {
         </div>
         <span className="grow" />
         <button type="button" className="btn" onClick={() => setProjecting(true)}>
-          ⛶ Project
+          <Icon name="expand" /> Project
         </button>
         <button type="button" className="btn" onClick={() => void copy()}>
           {copied ? "Link copied" : "Copy link"}

@@ -1,4 +1,5 @@
 import { memo } from "react";
+import { Icon } from "../components/Icon";
 import { timeAgo } from "../components/time";
 import { attentionReason, tileStatus, type StudentLive, type TileStatus } from "./classroom";
 
@@ -40,7 +41,7 @@ export const StudentTile = memo(function StudentTile({ student, now, onOpen }: P
       <pre className="tile-code" data-testid="tile-code">
         {preview?.text ? preview.text : <span className="muted">No code yet</span>}
       </pre>
-      {participant.open_help_request?.message ? <div className="tile-help-msg">✋ {participant.open_help_request.message}</div> : null}
+      {participant.open_help_request?.message ? <div className="tile-help-msg"><Icon name="hand" size={14} /> {participant.open_help_request.message}</div> : null}
       <div className="tile-foot">
         <span>{preview?.name ?? ""}</span>
         <span title={reason ?? undefined}>{reason && status !== "help" ? `${reason} · ` : ""}active {timeAgo(lastActivity, now)}</span>
