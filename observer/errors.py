@@ -32,6 +32,14 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
 
 
+class FileTooLarge(exceptions.APIException):
+    """A file over the size cap: a 400 with its own code, so clients can say why."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "file_too_large"
+    default_detail = "The file is too large."
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
 
