@@ -160,7 +160,7 @@ LANGUAGES: dict[str, Language] = {
             '        System.out.println("Hello, world!");\n    }\n}\n',
             limits={"memory_bytes": 512 * 1024 * 1024, "max_processes": 128},
             compile_limits={"max_processes": 128},
-            binds=("/etc/java-17-openjdk",),
+            binds=("/etc/alternatives", "/etc/java-17-openjdk"),
             address_space_limit=False,
             memory_error_markers=(
                 "java.lang.OutOfMemoryError: Java heap space",

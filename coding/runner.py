@@ -233,9 +233,7 @@ class _Step:
             if self.reason is not None:
                 self.proc.kill()
             outcome = await exited
-            _done, pending = await asyncio.wait(pumps, timeout=_DRAIN_SECONDS)
-            for task in pending:
-                task.cancel()
+            await asyncio.wait(pumps, timeout=_DRAIN_SECONDS)
             return outcome
         finally:
             wake.cancel()
@@ -245,6 +243,9 @@ class _Step:
                     await asyncio.wait_for(asyncio.shield(exited), _DRAIN_SECONDS * 2)
             for task in pumps:
                 task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait(pumps)
+            self.proc.release()
 
     def output(self, name: str) -> bytes:
         return bytes(self.captured.get(name, b""))

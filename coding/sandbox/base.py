@@ -152,7 +152,7 @@ class StepOutcome:
 
 
 class StepProcess(abc.ABC):
-    """A started step. Output comes from :meth:`read`; the runner enforces caps."""
+    """A started step. Output comes from :meth:`read_streams`; the runner enforces caps."""
 
     @abc.abstractmethod
     def read_streams(self) -> Sequence[tuple[str, AsyncIterator[bytes]]]:
@@ -180,6 +180,9 @@ class StepProcess(abc.ABC):
     @abc.abstractmethod
     async def wait(self) -> StepOutcome:
         """Wait for the step to exit, sweep what it left, and report."""
+
+    def release(self) -> None:  # noqa: B027 - optional hook, most steps need nothing
+        """Close the step's pipes once its output has been drained (or abandoned)."""
 
 
 class Backend(abc.ABC):

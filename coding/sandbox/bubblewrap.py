@@ -1,15 +1,293 @@
-"""Placeholder until the real backend lands (issue 3)."""
+"""The bubblewrap backend (the default on Linux).
+
+Each step runs in a fresh ``bwrap`` sandbox: new user, pid, network, ipc, uts, mount
+and cgroup namespaces; a read-only root holding only ``/usr`` (minus ``/usr/local``),
+the dynamic linker cache and the paths the language declares; size-limited tmpfs
+``/work`` (the sources, copied in from memfds: the host never writes a file there)
+and ``/tmp``; uid/gid 65534 inside and, when the server is root, on the host too; a
+new session; killed with its parent. Limits come from the run's cgroup (memory,
+pids, CPU quota) and rlimits (CPU seconds, file size, open files, no core files).
+
+Because the sandbox has its own pid namespace, killing its init takes every process
+of the run with it, daemons and double forks included.
+"""
 
 from __future__ import annotations
 
-from coding.sandbox.base import Backend, SandboxUnavailable, StepProcess, StepSpec
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from coding.languages import RUNTIMES_MOUNT
+from coding.sandbox import cgroups
+from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
+from coding.sandbox.config import setting
+from coding.sandbox.processes import (
+    ExitInfo,
+    children_of,
+    shell_exit_code_as_signal,
+    signal_quietly,
+)
+from coding.sandbox.spawn import SpawnedStep, SpawnPlan, rlimits_for
+
+SANDBOX_USER = "sandbox"
+PATH = "/usr/bin:/bin"
+_MERGED_USR = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
+_NPROC_BACKSTOP_FACTOR = 8
+
+
+def base_env(spec: StepSpec) -> dict[str, str]:
+    env = {
+        "PATH": PATH,
+        "HOME": "/work",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "USER": SANDBOX_USER,
+        "LOGNAME": SANDBOX_USER,
+    }
+    env.update(spec.env)
+    return env
+
+
+def root_layout_args() -> list[str]:
+    """Binds for the runtime: /usr read-only, /usr/local hidden, /bin etc. as on the host."""
+    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+    for name in _MERGED_USR:
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    if Path("/etc/ld.so.cache").exists():
+        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    return args
+
+
+def work_files_args(spec: StepSpec, fds: list[int]) -> list[str]:
+    """``--file`` arguments copying each source from its memfd into /work."""
+    args: list[str] = []
+    made: set[str] = set()
+    for source, fd in zip(spec.files, fds, strict=True):
+        path = PurePosixPath("/work", source.name)
+        for parent in reversed(path.parents[:-2]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args += ["--dir", str(parent)]
+        args += ["--perms", "0644", "--file", str(fd), str(path)]
+    return args
+
+
+def memfd_with(content: bytes, name: str) -> int:
+    fd = os.memfd_create(name[:200], os.MFD_CLOEXEC)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+class BubblewrapStep(SpawnedStep):
+    def __init__(self, plan: SpawnPlan, status_fd: int) -> None:
+        self._status_fd = status_fd
+        self._status = b""
+        self.init_pid: int | None = None
+        super().__init__(plan)
+
+    def _read_status(self) -> None:
+        """bwrap writes ``{"child-pid": N}`` once the sandbox exists (the pid of its
+        init on the host), then ``{"exit-code": N}``."""
+        fd = self._status_fd
+        if fd < 0:
+            return
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except BlockingIOError:
+                break
+            except OSError:
+                data = b""
+            if not data:
+                os.close(fd)
+                self._status_fd = -1
+                break
+            self._status += data
+        if self.init_pid is None:
+            for line in self._status.splitlines():
+                with contextlib.suppress(ValueError, AttributeError):
+                    pid = json.loads(line).get("child-pid")
+                    # Only bwrap's own child can be the init; never trust anything else.
+                    if isinstance(pid, int) and pid in children_of(self.pid):
+                        self.init_pid = pid
+                        break
+
+    def program_pgid(self) -> int | None:
+        # --new-session makes the program (init's only child) a session and group leader.
+        self._read_status()
+        if self.init_pid is None:
+            return None
+        kids = children_of(self.init_pid)
+        return kids[0] if kids else None
+
+    def kill_extra(self) -> None:
+        self._read_status()
+        if self.init_pid is not None:
+            signal_quietly(self.init_pid, signal.SIGKILL)
+
+    async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
+        self._read_status()
+        started = b"child-pid" in self._status
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1
+        if info.signal is not None:
+            return None, info.signal, ""
+        if not started and not self.killed:
+            return info.exit_code, None, (
+                f"bubblewrap could not create the sandbox (exit {info.exit_code})"
+            )
+        code, sig = shell_exit_code_as_signal(info.exit_code)
+        return code, sig, ""
 
 
 class BubblewrapBackend(Backend):
     name = "bubblewrap"
 
+    def __init__(self) -> None:
+        self.bwrap = shutil.which(str(setting("SANDBOX_BWRAP"))) or ""
+        self.is_root = os.geteuid() == 0
+        self.uid = int(setting("SANDBOX_UID"))
+        self.gid = int(setting("SANDBOX_GID"))
+        self._cgroups: cgroups.CgroupManager | None = None
+        self._layout = root_layout_args()
+
+    @property
+    def cgroups(self) -> cgroups.CgroupManager:
+        if self._cgroups is None:
+            self._cgroups = cgroups.detect(
+                preference=str(setting("SANDBOX_CGROUP")),
+                name=str(setting("SANDBOX_CGROUP_NAME")),
+                v2_parent=str(setting("SANDBOX_CGROUP_V2_PARENT")),
+                cpu_quota=float(setting("SANDBOX_CPU_QUOTA")),
+            )
+            self._cgroups.sweep_stale()
+        return self._cgroups
+
+    def cgroup_mode(self) -> str:
+        return self.cgroups.mode
+
+    def build_dir_owner(self) -> tuple[int, int] | None:
+        return (self.uid, self.gid) if self.is_root else None
+
     def check(self) -> tuple[bool, str]:
-        return False, "the bubblewrap backend is not implemented yet"
+        if not self.bwrap:
+            return False, (
+                "bubblewrap is not installed: apt-get install bubblewrap "
+                "(or set SANDBOX_BACKEND='podman')"
+            )
+        argv = [self.bwrap, *self._namespace_args(), *self._layout, "/usr/bin/true"]
+        try:
+            probe = subprocess.run(
+                argv, capture_output=True, timeout=10, env={},
+                preexec_fn=self._drop_privileges if self.is_root else None,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"bubblewrap cannot run: {exc}"
+        if probe.returncode != 0:
+            detail = probe.stderr.decode(errors="replace").strip()
+            return False, (
+                f"bubblewrap cannot create a sandbox ({detail}); unprivileged user "
+                "namespaces must be enabled: sysctl kernel.unprivileged_userns_clone=1 "
+                "(Debian) or user.max_user_namespaces > 0"
+            )
+        return True, f"bubblewrap ready; {self.cgroups.message}"
+
+    def _drop_privileges(self) -> None:
+        os.setgroups([])
+        os.setgid(self.gid)
+        os.setuid(self.uid)
+
+    def _namespace_args(self) -> list[str]:
+        return [
+            "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
+            "--die-with-parent", "--new-session",
+        ]
+
+    def build_argv(self, spec: StepSpec, file_fds: list[int], status_fd: int) -> list[str]:
+        size = str(spec.limits.file_size_bytes)
+        argv = [self.bwrap, *self._namespace_args(), *self._layout]
+        for path in spec.binds:
+            argv += ["--ro-bind-try", path, path]
+        if spec.needs_runtimes:
+            modules = Path(str(setting("SANDBOX_RUNTIMES_DIR"))) / "node_modules"
+            if not (modules / "typescript").is_dir():
+                raise SandboxUnavailable(
+                    f"TypeScript is not installed in {modules}: run "
+                    "`npm ci --prefix runtimes` in the project directory"
+                )
+            argv += ["--ro-bind", str(modules), f"{RUNTIMES_MOUNT}/node_modules"]
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work"]
+        argv += work_files_args(spec, file_fds)
+        if spec.build_dir is not None:
+            argv += ["--bind" if spec.build_writable else "--ro-bind", spec.build_dir, "/build"]
+        argv += ["--remount-ro", "/", "--chdir", "/work", "--clearenv"]
+        for key, value in base_env(spec).items():
+            argv += ["--setenv", key, value]
+        argv += ["--json-status-fd", str(status_fd), "--", *spec.argv]
+        return argv
 
     async def start(self, spec: StepSpec) -> StepProcess:
-        raise SandboxUnavailable("the bubblewrap backend is not implemented yet")
+        if not self.bwrap:
+            raise SandboxUnavailable(self.check()[1])
+        manager = self.cgroups
+        file_fds: list[int] = []
+        status_r = status_w = -1
+        group = None
+        try:
+            file_fds = [memfd_with(f.content, f.name) for f in spec.files]
+            status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+            os.set_blocking(status_w, True)
+            argv = self.build_argv(spec, file_fds, status_w)
+            try:
+                group = manager.create(spec.limits)
+            except OSError as exc:
+                raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
+            nproc = None if group is not None else spec.limits.max_processes * _NPROC_BACKSTOP_FACTOR
+            plan = SpawnPlan(
+                argv=argv,
+                limits=spec.limits,
+                pass_fds=(*file_fds, status_w),
+                cgroup=group,
+                rlimits=rlimits_for(
+                    spec.limits,
+                    address_space=group is None and spec.use_address_space_limit,
+                    nproc=nproc,
+                ),
+                drop_to=(self.uid, self.gid) if self.is_root else None,
+                tty=spec.tty,
+                rows=spec.rows,
+                cols=spec.cols,
+            )
+            step = BubblewrapStep(plan, status_r)
+            status_r = -1
+            return step
+        except BaseException:
+            if group is not None:
+                await group.remove()
+            raise
+        finally:
+            for fd in (*file_fds, status_w, status_r):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)

@@ -1,0 +1,278 @@
+"""Starting one step as a host process (bwrap, podman CLI, or bare for development).
+
+:func:`spawn` forks once; between fork and exec the child joins the run's cgroups,
+sets its rlimits and drops to the sandbox uid (``preexec``), so nothing the run ever
+starts escapes accounting. :class:`SpawnedStep` then does the asyncio side: output
+streams, stdin, PTY size, signals, a CPU watchdog over the cgroup, and the sweep on
+exit. Backends subclass it to say where the program's process group is and how to
+read their exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+from coding.sandbox.base import Limits, SandboxError, StepOutcome, StepProcess
+from coding.sandbox.cgroups import RunCgroup
+from coding.sandbox.processes import (
+    ChunkReader,
+    ExitInfo,
+    InputWriter,
+    open_pty,
+    set_winsize,
+    signal_group_quietly,
+    signal_quietly,
+    wait_pid,
+)
+
+_CPU_POLL_SECONDS = 0.25
+
+
+@dataclass
+class SpawnPlan:
+    argv: Sequence[str]
+    limits: Limits
+    env: dict[str, str] = field(default_factory=dict)
+    pass_fds: tuple[int, ...] = ()
+    cgroup: RunCgroup | None = None
+    rlimits: Sequence[tuple[int, int, int]] = ()
+    drop_to: tuple[int, int] | None = None
+    cwd: str | None = None
+    tty: bool = False
+    rows: int = 24
+    cols: int = 80
+
+
+def rlimits_for(limits: Limits, *, address_space: bool, nproc: int | None) -> list[tuple[int, int, int]]:
+    """The rlimits every sandboxed process inherits. RLIMIT_NPROC counts per uid on the
+    whole machine, so it is only a backstop when there is no pids cgroup."""
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    values = [
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+    if address_space:
+        values.append((resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes))
+    if nproc is not None:
+        values.append((resource.RLIMIT_NPROC, nproc, nproc))
+    return values
+
+
+def _make_preexec(join_fds: list[int], rlimits: Sequence[tuple[int, int, int]],
+                  drop_to: tuple[int, int] | None) -> Callable[[], None]:
+    # Runs in the forked child before exec: only async-signal-safe-ish os calls.
+    def preexec() -> None:
+        for fd in join_fds:
+            os.write(fd, b"0")
+        for which, soft, hard in rlimits:
+            resource.setrlimit(which, (soft, hard))
+        if drop_to is not None:
+            os.setgroups([])
+            os.setgid(drop_to[1])
+            os.setuid(drop_to[0])
+
+    return preexec
+
+
+class SpawnedStep(StepProcess):
+    """A step running as a host process tree we own."""
+
+    def __init__(self, plan: SpawnPlan) -> None:
+        self.plan = plan
+        self.limits = plan.limits
+        self.cgroup = plan.cgroup
+        self.started = time.monotonic()
+        self.killed = False
+        self.cpu_exceeded = False
+        self._streams: list[tuple[str, ChunkReader]] = []
+        self._writer: InputWriter | None = None
+        self._master: int | None = None
+        self._outcome: StepOutcome | None = None
+        self._wait_lock = asyncio.Lock()
+        self._exit_task: asyncio.Task[ExitInfo] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self.pid = self._spawn()
+        loop = asyncio.get_running_loop()
+        self._exit_task = loop.create_task(wait_pid(self.pid))
+        if self.cgroup is not None:
+            self._watchdog = loop.create_task(self._watch_cpu())
+
+    def _spawn(self) -> int:
+        plan = self.plan
+        close_after: list[int] = []
+        join_fds: list[int] = []
+        try:
+            if plan.cgroup is not None:
+                join_fds = plan.cgroup.open_join_fds()
+                close_after += join_fds
+            if plan.tty:
+                master, slave = open_pty(plan.rows, plan.cols)
+                close_after.append(slave)
+                stdin = stdout = stderr = slave
+                self._master = master
+                self._writer = InputWriter(os.dup(master), tty=True)
+                self._streams = [("tty", ChunkReader(master))]
+            else:
+                in_r, in_w = os.pipe2(os.O_CLOEXEC)
+                out_r, out_w = os.pipe2(os.O_CLOEXEC)
+                err_r, err_w = os.pipe2(os.O_CLOEXEC)
+                close_after += [in_r, out_w, err_w]
+                stdin, stdout, stderr = in_r, out_w, err_w
+                os.set_blocking(out_r, False)
+                os.set_blocking(err_r, False)
+                self._writer = InputWriter(in_w, tty=False)
+                self._streams = [("stdout", ChunkReader(out_r)), ("stderr", ChunkReader(err_r))]
+            proc = subprocess.Popen(
+                list(plan.argv),
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                pass_fds=plan.pass_fds,
+                env=plan.env,
+                cwd=plan.cwd,
+                start_new_session=True,
+                preexec_fn=_make_preexec(join_fds, plan.rlimits, plan.drop_to),
+            )
+            # We reap it ourselves (wait_pid); keep Popen from warning or reaping.
+            proc.returncode = 0
+            return proc.pid
+        except (OSError, subprocess.SubprocessError) as exc:
+            self._close_streams()
+            raise SandboxError(f"cannot start {plan.argv[0]}: {exc}") from exc
+        finally:
+            for fd in close_after:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def _close_streams(self) -> None:
+        for _name, stream in self._streams:
+            stream.close()
+        if self._writer is not None:
+            self._writer.abort()
+
+    async def _watch_cpu(self) -> None:
+        """Total CPU of every process of the run (RLIMIT_CPU is per process)."""
+        assert self.cgroup is not None
+        limit_ms = self.limits.cpu_seconds * 1000
+        while True:
+            await asyncio.sleep(_CPU_POLL_SECONDS)
+            used = self.cgroup.stats().cpu_ms
+            if used is not None and used > limit_ms:
+                self.cpu_exceeded = True
+                self.kill()
+                return
+
+    # -- hooks for backends --------------------------------------------------------
+
+    def program_pgid(self) -> int | None:
+        """The process group of the student's program (for Ctrl+C and SIGWINCH)."""
+        return self.pid
+
+    def kill_extra(self) -> None:
+        """Backend-specific killing beyond the process tree and the cgroup."""
+
+    async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
+        """``(exit_code, signal, sandbox_error)`` from how the spawned process ended."""
+        return info.exit_code, info.signal, ""
+
+    async def cleanup(self) -> None:
+        """Backend-specific cleanup after the exit (containers, temp files)."""
+
+    # -- StepProcess ---------------------------------------------------------------
+
+    def read_streams(self) -> Sequence[tuple[str, AsyncIterator[bytes]]]:
+        return self._streams
+
+    def release(self) -> None:
+        self._close_streams()
+
+    def write(self, data: bytes) -> None:
+        if self._writer is not None:
+            self._writer.write(data)
+
+    def close_stdin(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def resize(self, rows: int, cols: int) -> None:
+        if self._master is not None and self._outcome is None:
+            set_winsize(self._master, rows, cols)
+            pgid = self.program_pgid()
+            if pgid:
+                signal_group_quietly(pgid, signal.SIGWINCH)
+
+    def signal_program(self, signum: int) -> None:
+        if self._outcome is None:
+            pgid = self.program_pgid()
+            if pgid:
+                signal_group_quietly(pgid, signum)
+
+    def kill(self) -> None:
+        if self._outcome is not None:
+            return
+        self.killed = True
+        with contextlib.suppress(Exception):
+            self.kill_extra()
+        signal_group_quietly(self.pid, signal.SIGKILL)
+        signal_quietly(self.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            with contextlib.suppress(Exception):
+                self.cgroup.kill_all()
+
+    async def wait(self) -> StepOutcome:
+        async with self._wait_lock:
+            if self._outcome is None:
+                self._outcome = await self._finish()
+            return self._outcome
+
+    async def _finish(self) -> StepOutcome:
+        assert self._exit_task is not None
+        info = await self._exit_task
+        wall_ms = int((time.monotonic() - self.started) * 1000)
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        # Anything still in the session or the cgroup (a daemon that escaped the
+        # program's process group) dies now.
+        signal_group_quietly(self.pid, signal.SIGKILL)
+        exit_code, sig, error = await self.finish(info)
+        with contextlib.suppress(Exception):
+            self.kill_extra()
+        cpu_ms = peak_kb = 0
+        oom = False
+        if info.rusage is not None:
+            cpu_ms = int((info.rusage.ru_utime + info.rusage.ru_stime) * 1000)
+            peak_kb = int(info.rusage.ru_maxrss)
+        if self.cgroup is not None:
+            stats = self.cgroup.stats()
+            cpu_ms = stats.cpu_ms if stats.cpu_ms is not None else cpu_ms
+            peak_kb = stats.peak_memory_kb if stats.peak_memory_kb is not None else peak_kb
+            oom = stats.oom_killed
+            if not await self.cgroup.remove():
+                error = error or "could not remove the run's cgroup"
+        await self.cleanup()
+        if self._writer is not None:
+            self._writer.abort()
+        cpu_limit_ms = self.limits.cpu_seconds * 1000
+        cpu_exceeded = self.cpu_exceeded or (
+            sig in (signal.SIGXCPU, signal.SIGKILL) and cpu_ms >= cpu_limit_ms * 0.95
+        )
+        return StepOutcome(
+            exit_code=exit_code,
+            signal=sig,
+            wall_ms=wall_ms,
+            cpu_ms=cpu_ms,
+            peak_memory_kb=peak_kb,
+            oom_killed=oom,
+            cpu_exceeded=cpu_exceeded,
+            sandbox_error=error,
+        )
