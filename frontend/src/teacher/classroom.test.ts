@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import type { HelpRequest, ParticipantStatus } from "../api/types";
 import { applyEvent, attentionReason, emptyClassroom, sortStudents, tileStatus, withParticipants, type Classroom } from "./classroom";

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import type { DocumentHistory } from "../api/types";
 import { playDelay, summarize, textAt } from "./replay";

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { exitSummary, formatDuration, formatMemory, isActive, nextRunState, parseFrame, type ExitFrame, type RunState } from "./runState";
 
