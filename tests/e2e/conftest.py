@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
+def observer_server() -> Iterator[LiveServer]:
     server = start_server()
     try:
         yield server
@@ -66,6 +66,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
-        server = item.funcargs.get("live_server") if hasattr(item, "funcargs") else None
+        server = item.funcargs.get("observer_server") if hasattr(item, "funcargs") else None
         if isinstance(server, LiveServer):
             report.sections.append(("server log (tail)", server.log_tail()))

@@ -28,13 +28,13 @@ FIX = ["for i in range(3): print(i)"]
 
 
 @pytest.mark.timeout(300)
-def test_it_holds_a_whole_class(live_server: LiveServer, browser: Browser, output_dir: Path) -> None:
-    teacher = new_page(browser, live_server.base_url)
-    ada = new_page(browser, live_server.base_url)
-    bob = new_page(browser, live_server.base_url)
+def test_it_holds_a_whole_class(observer_server: LiveServer, browser: Browser, output_dir: Path) -> None:
+    teacher = new_page(browser, observer_server.base_url)
+    ada = new_page(browser, observer_server.base_url)
+    bob = new_page(browser, observer_server.base_url)
 
     # The teacher signs in, creates a Python session and starts it.
-    sign_in(teacher, live_server.teacher_username, live_server.teacher_password)
+    sign_in(teacher, observer_server.teacher_username, observer_server.teacher_password)
     teacher.get_by_role("button", name="+ New session").click()
     teacher.get_by_label("Title").fill("E2E loops")
     teacher.get_by_label("Instructions for students (Markdown)").fill("Ask for a **name** and greet it.")
