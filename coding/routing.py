@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from coding.consumers import TerminalConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/terminal/<str:participant_id>/", TerminalConsumer.as_asgi()),
+]

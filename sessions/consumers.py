@@ -20,7 +20,7 @@ from sessions.live.registry import LiveRegistry, registry_for
 from sessions.live.topics import feed_topic
 
 
-class _SessionMember(ObserverConsumer):
+class SessionMemberConsumer(ObserverConsumer):
     """Joins channel-layer groups, counts the participant's presence, and closes when
     the participant is removed from the session."""
 
@@ -58,7 +58,7 @@ class _SessionMember(ObserverConsumer):
         return self.is_owner and str(removed) == str(self.grant.participant.pk)
 
 
-class DocumentConsumer(_SessionMember):
+class DocumentConsumer(SessionMemberConsumer):
     """`/ws/documents/{document_id}/`: binary y-protocols frames."""
 
     kind = "document"
@@ -135,7 +135,7 @@ class DocumentConsumer(_SessionMember):
                 self.push_json({"type": "readonly", "readonly": readonly})
 
 
-class SessionConsumer(_SessionMember):
+class SessionConsumer(SessionMemberConsumer):
     """`/ws/sessions/{session_id}/`: JSON events; teachers also get the monitor."""
 
     kind = "session"

@@ -1,0 +1,326 @@
+"""Limits on runs, one implementation for the terminal and for `/api/me/limits`.
+
+- Runs per window per principal (a participant's user, or the guest): a fixed-window
+  counter in the Django cache (Redis with REDIS_URL, so every process shares it).
+- Concurrency: one running run per principal and a machine-wide cap, held as leases
+  (a crashed process's slots expire), with a fair FIFO queue in front of the cap: a
+  principal has at most one place in it, so repeated runs cannot push others back.
+  With REDIS_URL the slots and the queue live in Redis (one Lua script decides
+  atomically); otherwise in this process.
+
+Settings: RUN_LIMITS = {window_seconds, runs_per_window, max_concurrent,
+per_principal_concurrent, lease_seconds, queue_max, queue_poll_seconds}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+
+DEFAULTS: dict[str, Any] = {
+    "window_seconds": 60,
+    "runs_per_window": 10,
+    # Interactive runs mostly wait for input, so a core can carry a few of them.
+    "max_concurrent": max(2, 2 * (os.cpu_count() or 1)),
+    "per_principal_concurrent": 1,
+    "lease_seconds": 60,
+    "queue_max": 500,
+    "queue_poll_seconds": 0.25,
+}
+
+
+def config() -> dict[str, Any]:
+    return {**DEFAULTS, **getattr(settings, "RUN_LIMITS", {})}
+
+
+def principal_key(principal: Any) -> str:
+    if getattr(principal, "is_guest", False):
+        return f"g:{principal.participant_id}"
+    return f"u:{principal.pk}"
+
+
+# --- runs per window ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    used: int
+    limit: int
+    window_seconds: int
+    resets_at: float  # epoch seconds
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.resets_at - time.time()))
+
+
+def _window(now: float) -> tuple[int, int, float]:
+    conf = config()
+    window = int(conf["window_seconds"])
+    index = int(now // window)
+    return window, index, (index + 1) * window
+
+
+def _rate_key(key: str, index: int) -> str:
+    return f"runs:rate:{key}:{index}"
+
+
+def rate_take(*, key: str) -> RateDecision:
+    """Count one run against the window; refused runs are not counted."""
+    now = time.time()
+    window, index, resets_at = _window(now)
+    limit = int(config()["runs_per_window"])
+    name = _rate_key(key, index)
+    cache.add(name, 0, timeout=window + 5)
+    used = int(cache.incr(name))
+    if used > limit:
+        cache.decr(name)
+        return RateDecision(False, limit, limit, window, resets_at)
+    return RateDecision(True, used, limit, window, resets_at)
+
+
+def rate_peek(*, key: str) -> RateDecision:
+    now = time.time()
+    window, index, resets_at = _window(now)
+    limit = int(config()["runs_per_window"])
+    used = int(cache.get(_rate_key(key, index)) or 0)
+    return RateDecision(used < limit, min(used, limit), limit, window, resets_at)
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotDecision:
+    granted: bool
+    position: int = 0  # place in the queue when not granted (1 = next)
+    refused: str = ""  # "principal" (already running) | "queue_full" | "superseded"
+
+
+def _stale_seconds(conf: dict[str, Any]) -> float:
+    """A queued request not seen for this long is gone (its waiter polls far more often)."""
+    return max(5.0, 20 * float(conf["queue_poll_seconds"]))
+
+
+class LocalSlots:
+    """Slots and queue of this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.slots: dict[str, tuple[str, float]] = {}  # ticket -> (key, lease expiry)
+        self.queue: dict[str, tuple[str, float]] = {}  # ticket -> (key, last seen), in FIFO order
+        self.gone: set[str] = set()
+
+    def _expire(self, now: float, stale: float) -> None:
+        for ticket, (_, until) in list(self.slots.items()):
+            if until <= now:
+                del self.slots[ticket]
+        for ticket, (_, seen) in list(self.queue.items()):
+            if seen <= now - stale:
+                del self.queue[ticket]
+                self.gone.add(ticket)
+
+    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+        now = time.time()
+        with self.lock:
+            self._expire(now, _stale_seconds(conf))
+            if ticket in self.slots:
+                return SlotDecision(True)
+            if not first and ticket not in self.queue:
+                return SlotDecision(False, refused="superseded")
+            held = sum(1 for k, _ in self.slots.values() if k == key)
+            if held >= int(conf["per_principal_concurrent"]):
+                self.queue.pop(ticket, None)
+                return SlotDecision(False, refused="principal")
+            if ticket not in self.queue:
+                for other, (k, _) in list(self.queue.items()):
+                    if k == key:  # one place per principal: the newer request takes over
+                        del self.queue[other]
+                        self.gone.add(other)
+                if len(self.queue) >= int(conf["queue_max"]):
+                    return SlotDecision(False, refused="queue_full")
+            self.queue[ticket] = (key, now)
+            rank = list(self.queue).index(ticket)
+            free = int(conf["max_concurrent"]) - len(self.slots)
+            if rank < free:
+                del self.queue[ticket]
+                self.slots[ticket] = (key, now + float(conf["lease_seconds"]))
+                return SlotDecision(True)
+            return SlotDecision(False, position=rank - max(free, 0) + 1)
+
+    def renew(self, ticket: str, conf: dict[str, Any]) -> None:
+        with self.lock:
+            if ticket in self.slots:
+                self.slots[ticket] = (self.slots[ticket][0], time.time() + float(conf["lease_seconds"]))
+
+    def release(self, ticket: str) -> None:
+        with self.lock:
+            self.slots.pop(ticket, None)
+            self.queue.pop(ticket, None)
+
+    def running(self, key: str | None = None) -> int:
+        now = time.time()
+        with self.lock:
+            return sum(1 for k, until in self.slots.values() if until > now and (key is None or k == key))
+
+
+_ACQUIRE = """
+local slots, owner, queue, qowner = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ticket, key = ARGV[1], ARGV[2]
+local now, lease, max, per_key, qmax, first = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]),
+  tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1'
+local stale = tonumber(ARGV[9])
+for _, t in ipairs(redis.call('ZRANGEBYSCORE', slots, '-inf', now)) do
+  redis.call('ZREM', slots, t); redis.call('HDEL', owner, t)
+end
+for _, t in ipairs(redis.call('ZRANGEBYSCORE', queue .. ':seen', '-inf', now - stale)) do
+  redis.call('ZREM', queue, t); redis.call('ZREM', queue .. ':seen', t); redis.call('HDEL', qowner, t)
+end
+if redis.call('ZSCORE', slots, ticket) then return {1, 0, ''} end
+local queued = redis.call('ZSCORE', queue, ticket)
+if not first and not queued then return {0, 0, 'superseded'} end
+local held = 0
+for _, k in ipairs(redis.call('HVALS', owner)) do if k == key then held = held + 1 end end
+if held >= per_key then
+  redis.call('ZREM', queue, ticket); redis.call('ZREM', queue .. ':seen', ticket); redis.call('HDEL', qowner, ticket)
+  return {0, 0, 'principal'}
+end
+if not queued then
+  local all = redis.call('HGETALL', qowner)
+  for i = 1, #all, 2 do
+    if all[i + 1] == key then
+      local t = all[i]
+      redis.call('ZREM', queue, t); redis.call('ZREM', queue .. ':seen', t); redis.call('HDEL', qowner, t)
+    end
+  end
+  if redis.call('ZCARD', queue) >= qmax then return {0, 0, 'queue_full'} end
+  redis.call('ZADD', queue, redis.call('INCR', queue .. ':seq'), ticket)
+  redis.call('HSET', qowner, ticket, key)
+end
+redis.call('ZADD', queue .. ':seen', now, ticket)
+local rank = redis.call('ZRANK', queue, ticket)
+local free = max - redis.call('ZCARD', slots)
+if rank < free then
+  redis.call('ZREM', queue, ticket); redis.call('ZREM', queue .. ':seen', ticket); redis.call('HDEL', qowner, ticket)
+  redis.call('ZADD', slots, now + lease, ticket); redis.call('HSET', owner, ticket, key)
+  return {1, 0, ''}
+end
+if free < 0 then free = 0 end
+return {0, rank - free + 1, ''}
+"""
+
+
+class RedisSlots:
+    """The same, shared by every process through Redis."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.client: Any = redis.Redis.from_url(url)
+        self.keys = [f"{prefix}:runs:slots", f"{prefix}:runs:owner", f"{prefix}:runs:queue", f"{prefix}:runs:qowner"]
+        self.script = self.client.register_script(_ACQUIRE)
+
+    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+        granted, position, refused = self.script(
+            keys=self.keys,
+            args=[ticket, key, time.time(), float(conf["lease_seconds"]), int(conf["max_concurrent"]),
+                  int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
+                  _stale_seconds(conf)],
+        )
+        reason = refused.decode() if isinstance(refused, bytes) else str(refused or "")
+        return SlotDecision(bool(granted), int(position), reason)
+
+    def renew(self, ticket: str, conf: dict[str, Any]) -> None:
+        self.client.zadd(self.keys[0], {ticket: time.time() + float(conf["lease_seconds"])}, xx=True)
+
+    def release(self, ticket: str) -> None:
+        pipe = self.client.pipeline()
+        pipe.zrem(self.keys[0], ticket).hdel(self.keys[1], ticket)
+        pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
+        pipe.execute()
+
+    def running(self, key: str | None = None) -> int:
+        live = {t.decode() for t in self.client.zrangebyscore(self.keys[0], time.time(), "+inf")}
+        if key is None:
+            return len(live)
+        owners = self.client.hgetall(self.keys[1])
+        return sum(1 for t, k in owners.items() if t.decode() in live and k.decode() == key)
+
+
+_slots: LocalSlots | RedisSlots | None = None
+_slots_for: str | None = None
+
+
+def slots() -> LocalSlots | RedisSlots:
+    global _slots, _slots_for
+    url = getattr(settings, "REDIS_URL", "")
+    if _slots is None or _slots_for != url:
+        prefix = getattr(settings, "CACHE_PREFIX", "observer")
+        _slots = RedisSlots(url, prefix) if url else LocalSlots()
+        _slots_for = url
+    return _slots
+
+
+async def slot_acquire(*, ticket: str, key: str, first: bool) -> SlotDecision:
+    return await sync_to_async(slots().acquire, thread_sensitive=False)(ticket, key, config(), first=first)
+
+
+async def slot_release(*, ticket: str) -> None:
+    await sync_to_async(slots().release, thread_sensitive=False)(ticket)
+    _wake_waiters()
+
+
+async def slot_renew(*, ticket: str) -> None:
+    await sync_to_async(slots().renew, thread_sensitive=False)(ticket, config())
+
+
+_waiters: set[asyncio.Event] = set()
+
+
+def _wake_waiters() -> None:
+    for event in list(_waiters):
+        event.set()
+
+
+async def wait_for_turn(seconds: float) -> None:
+    """Sleep until a slot may have freed here (or `seconds`, for other processes)."""
+    event = asyncio.Event()
+    _waiters.add(event)
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        pass
+    finally:
+        _waiters.discard(event)
+
+
+# --- what /api/me/limits shows ------------------------------------------------------------------
+
+
+def run_usage(*, principal: Any) -> dict[str, Any]:
+    key = principal_key(principal)
+    rate = rate_peek(key=key)
+    conf = config()
+    return {
+        "window_seconds": rate.window_seconds,
+        "runs_per_window": rate.limit,
+        "used": rate.used,
+        "remaining": max(0, rate.limit - rate.used),
+        "resets_at": datetime.fromtimestamp(rate.resets_at, UTC).isoformat().replace("+00:00", "Z"),
+        "concurrent": {"running": slots().running(key), "max": int(conf["per_principal_concurrent"])},
+    }
+
+
+async def run_usage_async(*, principal: Any) -> dict[str, Any]:
+    return await sync_to_async(run_usage)(principal=principal)
