@@ -251,6 +251,7 @@ class ActiveRun:
             renew.cancel()
             phases.cancel()
             self._flush_output()
+        await limits.slot_release(ticket=self.ticket)  # the next in the queue need not wait for our bookkeeping
         execution = await database_sync_to_async(services.execution_finished)(execution_id=execution.pk, result=result)
         self.state = "done"
         self.emit(status_frame(services.exit_frame(execution)))

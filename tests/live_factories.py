@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from typing import Any
 
 from accounts.services import token_pair_for
@@ -11,6 +13,8 @@ from tests.factories import TeacherFactory, UserFactory
 
 
 def make_session(*, teacher: Any = None, state: str = SessionState.LIVE, **fields: Any) -> ClassSession:
+    if state == SessionState.LIVE:
+        fields.setdefault("join_code", "".join(random.choices(string.ascii_uppercase + string.digits, k=6)))
     return ClassSession.objects.create(
         teacher=teacher or TeacherFactory(), title=fields.pop("title", "Loops"),
         language=fields.pop("language", "python"), state=state, **fields

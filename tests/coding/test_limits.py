@@ -1,0 +1,134 @@
+"""Run limits: runs per window with retry_after, one run per principal, a global cap
+with a fair queue and positions; the same numbers for /api/me/limits."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from coding import limits
+from coding.models import Execution
+from sessions.models import Document
+from tests import live_support
+from tests.factories import UserFactory
+from tests.live_factories import make_document, make_participant
+from tests.live_support import Classroom, next_json, open_socket
+
+registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
+pytestmark = [pytest.mark.django_db(transaction=True)]
+CONF = {**limits.DEFAULTS, "max_concurrent": 2, "per_principal_concurrent": 1}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_slots(settings: Any) -> None:
+    settings.SANDBOX_BACKEND = "fake"
+    limits._slots = None
+
+
+def test_it_counts_runs_per_window_and_says_when_to_retry(settings: Any) -> None:
+    settings.RUN_LIMITS = {"runs_per_window": 2, "window_seconds": 60}
+    key = f"g:{uuid.uuid4()}"
+    assert limits.rate_take(key=key).allowed and limits.rate_take(key=key).allowed
+    third = limits.rate_take(key=key)
+    assert not third.allowed and 1 <= third.retry_after <= 60
+    assert limits.rate_peek(key=key).used == 2  # a refused run does not count
+
+
+def test_it_grants_one_slot_per_principal_and_queues_past_the_cap() -> None:
+    slots = limits.LocalSlots()
+    assert slots.acquire("a1", "u:a", CONF, first=True).granted
+    assert slots.acquire("a2", "u:a", CONF, first=True).refused == "principal"
+    assert slots.acquire("b1", "u:b", CONF, first=True).granted
+    c = slots.acquire("c1", "u:c", CONF, first=True)
+    d = slots.acquire("d1", "u:d", CONF, first=True)
+    assert (c.granted, c.position, d.position) == (False, 1, 2)
+    assert slots.running() == 2 and slots.running("u:a") == 1
+
+    slots.release("a1")
+    late = slots.acquire("d1", "u:d", CONF, first=False)  # d polls first, but c is ahead
+    assert (late.granted, late.position) == (False, 1)  # one release away: c takes the free slot
+    assert slots.acquire("c1", "u:c", CONF, first=False).granted
+
+
+def test_it_keeps_the_queue_fair_when_one_student_keeps_asking() -> None:
+    slots = limits.LocalSlots()
+    slots.acquire("x", "u:x", CONF, first=True)
+    slots.acquire("y", "u:y", CONF, first=True)
+    assert slots.acquire("b1", "u:b", CONF, first=True).position == 1
+    assert slots.acquire("c1", "u:c", CONF, first=True).position == 2
+    for n in range(5):  # b asks again and again: each request replaces the last, at the back
+        assert slots.acquire(f"b{n + 2}", "u:b", CONF, first=True).position == 2
+    assert slots.acquire("c1", "u:c", CONF, first=False).position == 1
+    assert slots.acquire("b1", "u:b", CONF, first=False).refused == "superseded"
+
+
+def test_it_reports_usage_in_the_api_shape(settings: Any, student: Any) -> None:
+    settings.RUN_LIMITS = {"runs_per_window": 5, "window_seconds": 60}
+    limits.rate_take(key=limits.principal_key(student))
+    usage = limits.run_usage(principal=student)
+    assert usage["window_seconds"] == 60 and usage["runs_per_window"] == 5
+    assert (usage["used"], usage["remaining"]) == (1, 4)
+    assert usage["resets_at"].endswith("Z")
+    assert usage["concurrent"] == {"running": 0, "max": 1}
+
+
+async def test_it_refuses_a_run_over_the_rate_with_retry_after(
+    app: object, classroom: Classroom, settings: Any
+) -> None:
+    settings.RUN_LIMITS = {"runs_per_window": 1, "window_seconds": 60}
+    comm = await open_socket(app, f"/ws/terminal/{classroom.participant.pk}/", classroom.student)
+    await comm.send_to(text_data=json.dumps({"type": "run"}))
+    await next_json(comm, "exit")
+    await comm.send_to(text_data=json.dumps({"type": "run"}))
+    error = await next_json(comm, "error")
+    assert error["code"] == "rate_limited" and 1 <= error["retry_after"] <= 60
+    assert await database_sync_to_async(Execution.objects.count)() == 1  # nothing started
+    usage = await limits.run_usage_async(principal=classroom.student)
+    assert usage["remaining"] == 0
+    await comm.disconnect()
+
+
+def _more_students(classroom: Classroom, n: int) -> list[tuple[Any, Any]]:
+    out = []
+    for _ in range(n):
+        user = UserFactory(password=None)
+        participant = make_participant(session=classroom.session, user=user)
+        make_document(participant=participant, content="# FAKE:loop\n")
+        out.append((user, participant))
+    return out
+
+
+async def test_it_queues_students_past_the_global_cap_and_tells_them_their_place(
+    app: object, classroom: Classroom, settings: Any
+) -> None:
+    settings.RUN_LIMITS = {"max_concurrent": 1, "runs_per_window": 50, "queue_poll_seconds": 0.05}
+    await database_sync_to_async(Document.objects.filter(pk=classroom.document.pk).update)(content="# FAKE:loop\n")
+    (b_user, b), (c_user, c) = await database_sync_to_async(_more_students)(classroom, 2)
+    first = await open_socket(app, f"/ws/terminal/{classroom.participant.pk}/", classroom.student)
+    second = await open_socket(app, f"/ws/terminal/{b.pk}/", b_user)
+    third = await open_socket(app, f"/ws/terminal/{c.pk}/", c_user)
+
+    await first.send_to(text_data=json.dumps({"type": "run"}))
+    await next_json(first, "started")
+    await second.send_to(text_data=json.dumps({"type": "run"}))
+    assert await next_json(second, "queued") == {"type": "queued", "position": 1}
+    await third.send_to(text_data=json.dumps({"type": "run"}))
+    assert await next_json(third, "queued") == {"type": "queued", "position": 2}
+
+    await first.send_to(text_data=json.dumps({"type": "stop"}))
+    await next_json(first, "exit")
+    await next_json(second, "started")
+    assert await next_json(third, "queued") == {"type": "queued", "position": 1}
+    execution = await database_sync_to_async(Execution.objects.filter(participant=b).get)()
+    assert execution.queue_wait_ms > 0
+
+    await third.send_to(text_data=json.dumps({"type": "stop"}))  # leaving the queue
+    await second.send_to(text_data=json.dumps({"type": "stop"}))
+    await next_json(second, "exit")
+    assert limits.slots().running() == 0
+    for comm in (first, second, third):
+        await comm.disconnect()
