@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { MonacoBinding } from "y-monaco";
 import { monaco } from "./monaco";
@@ -62,12 +62,27 @@ export function CodeEditor(props: Props) {
   }, [editor, documentId]);
 
   const locked = readOnly || serverReadOnly;
-  useEffect(() => {
-    editor?.updateOptions({
+  // One options object per state: @monaco-editor/react re-applies `options` whenever its
+  // identity changes, so read-only must live here, not in a separate updateOptions call.
+  const options = useMemo(
+    () => ({
+      automaticLayout: true,
+      minimap: { enabled: false },
+      fontSize: 14,
+      tabSize: 4,
+      scrollBeyondLastLine: false,
       readOnly: locked || !synced,
       readOnlyMessage: { value: locked ? readOnlyMessage ?? "This file is read-only." : "Loading the file…" },
-    });
-  }, [editor, locked, synced, readOnlyMessage]);
+      renderWhitespace: "selection" as const,
+      wordBasedSuggestions: "currentDocument" as const,
+      quickSuggestions: false,
+      acceptSuggestionOnEnter: "off" as const,
+      fixedOverflowWidgets: true,
+      // Room above line 1 for the name labels of remote cursors.
+      padding: { top: 16 },
+    }),
+    [locked, synced, readOnlyMessage],
+  );
 
   const onMount: OnMount = (instance) => {
     instance.addAction({
@@ -93,19 +108,7 @@ export function CodeEditor(props: Props) {
         theme="vs"
         loading={<Spinner label="Loading the editor…" />}
         onMount={onMount}
-        options={{
-          automaticLayout: true,
-          minimap: { enabled: false },
-          fontSize: 14,
-          tabSize: 4,
-          scrollBeyondLastLine: false,
-          readOnly: true,
-          renderWhitespace: "selection",
-          wordBasedSuggestions: "currentDocument",
-          quickSuggestions: false,
-          acceptSuggestionOnEnter: "off",
-          fixedOverflowWidgets: true,
-        }}
+        options={options}
       />
     </div>
   );

@@ -37,7 +37,7 @@ export function PushFileForm({ sessionId, participant, defaultName, disabled }: 
           <input aria-label="File name" value={name} onChange={(e) => setName(e.target.value)} placeholder="hint.py" disabled={disabled} />
         </div>
         <div className="field">
-          <textarea aria-label="File content" value={content} onChange={(e) => setContent(e.target.value)} rows={5} placeholder="# code every student gets" style={{ fontFamily: "var(--mono)", fontSize: 13 }} disabled={disabled} />
+          <textarea aria-label="File content" value={content} onChange={(e) => setContent(e.target.value)} rows={5} placeholder={participant ? "# what to send" : "# code every student gets"} style={{ fontFamily: "var(--mono)", fontSize: 13 }} disabled={disabled} />
         </div>
         <ErrorMessage error={push.error} blockedUntil={push.blockedUntil} onCountdownDone={push.reset} compact />
         {result ? <div className="notice" role="status">{result}</div> : null}
