@@ -1,0 +1,48 @@
+"""GET /api/documents/{id}/history: a document's replay, for its session's teacher and admins."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sessions import selectors
+from sessions.live import replay
+from sessions.models import Document
+from sessions.permissions import IsSessionOwnerOrAdmin
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="Also return the text at this moment (text_at).")
+    after_seq = serializers.IntegerField(required=False, min_value=0, default=0)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=20000, default=5000)
+    texts = serializers.ChoiceField(choices=["keyframes", "all"], required=False, default="keyframes")
+
+
+class DocumentHistoryView(APIView):
+    permission_classes = [IsAuthenticated, IsSessionOwnerOrAdmin]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("at", str, description="ISO time: adds text_at, the text at that moment"),
+            OpenApiParameter("after_seq", int, description="Only events after this sequence number (paging)"),
+            OpenApiParameter("limit", int, description="At most this many events (default 5000)"),
+            OpenApiParameter("texts", str, enum=["keyframes", "all"], description="text_after on every event?"),
+        ],
+        summary="A document's edit history, for replay",
+    )
+    def get(self, request: Request, document_id: uuid.UUID) -> Response:
+        document = Document.objects.filter(pk=document_id).only("id", "name", "participant_id").first()
+        if document is None:
+            raise NotFound("No such file.")
+        access = selectors.participant_access(principal=request.user, participant_id=document.participant_id)
+        self.check_object_permissions(request, access)
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(replay.document_history(document=document, **query.validated_data))
