@@ -31,8 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "MONITORING_DASHBOARD_TICK_SECONDS": 5.0,
     # Figures ("last hour") window.
     "MONITORING_FIGURES_WINDOW_SECONDS": 3600,
-    # Runs still "queued"/"running" after this long are left over by a dead process.
-    "MONITORING_STALE_RUN_SECONDS": 3 * 3600,
+    # A run still "running" after this long was left over by a dead process (the longest
+    # run, an interactive one, is stopped after 30 minutes).
+    "MONITORING_STALE_RUN_SECONDS": 3600,
     # Each process republishes its open WebSocket counts this often (to Redis).
     "MONITORING_CONNECTIONS_HEARTBEAT_SECONDS": 15.0,
     # One audit entry per lockout (scope, limit, who) within this many seconds.

@@ -8,6 +8,7 @@ process's memory.
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,21 +35,36 @@ _OK = Q(status="ok")
 _FAILED = _FINISHED & ~_OK
 
 
+def queued_runs() -> int:
+    """Runs waiting for a run slot. The queue lives where enforcement keeps it
+    (coding.limits: Redis with REDIS_URL, else this process), not in Execution rows,
+    which are written only once a run starts."""
+    from coding import limits
+
+    length = getattr(limits, "queue_length", None)
+    if length is not None:  # the limits module's own count, once it offers one
+        return int(length())
+    slots = limits.slots()
+    fresh = time.time() - limits._stale_seconds(limits.config())
+    if isinstance(slots, limits.RedisSlots):
+        return int(slots.client.zcount(f"{slots.keys[2]}:seen", fresh, "+inf"))
+    with slots.lock:
+        return sum(1 for _key, seen in slots.queue.values() if seen > fresh)
+
+
 def live_counts(*, now: datetime | None = None) -> dict[str, int]:
-    """Runs executing and queued, live sessions and their participants: three queries."""
+    """Runs executing and queued, live sessions and their participants."""
     from sessions.models import ClassSession, Participant, SessionState
 
     now = now or timezone.now()
     fresh = now - timedelta(seconds=int(conf("MONITORING_STALE_RUN_SECONDS")))
-    runs = Execution.objects.filter(status__in=["queued", "running"], created_at__gte=fresh).aggregate(
-        active=Count("id", filter=Q(status="running")), queued=Count("id", filter=Q(status="queued"))
-    )
+    active = Execution.objects.filter(status="running", created_at__gte=fresh).count()
     participants = Participant.objects.filter(session__state=SessionState.LIVE, removed_at__isnull=True).aggregate(
         joined=Count("id"), online=Count("id", filter=Q(connections__gt=0))
     )
     return {
-        "active_runs": runs["active"],
-        "queued_runs": runs["queued"],
+        "active_runs": active,
+        "queued_runs": queued_runs(),
         "live_sessions": ClassSession.objects.filter(state=SessionState.LIVE).count(),
         "participants_joined": participants["joined"],
         "participants_online": participants["online"],

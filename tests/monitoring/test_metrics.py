@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from coding import limits
 from coding import signals as coding_signals
 from monitoring.metrics import exposition
 from monitoring.models import ErrorEvent
@@ -76,10 +78,9 @@ def test_it_counts_rejections_sandbox_errors_and_rate_limits(scrape) -> None:
     assert "uid map" in error.message and error.details["language"] == "java"
 
 
-def test_it_reads_active_runs_queue_and_live_sessions_from_the_database(scrape) -> None:
+def test_it_reads_active_runs_queue_and_live_sessions_from_the_records(scrape, settings) -> None:
     make_run(status="running")
     make_run(status="running", language="java")
-    make_run(status="queued")
     make_run(status="ok")
     # Left over by a process that died hours ago: not running any more.
     make_run(status="running", created_at=timezone.now() - timedelta(hours=5))
@@ -88,15 +89,25 @@ def test_it_reads_active_runs_queue_and_live_sessions_from_the_database(scrape) 
     make_participant(session=live, connections=1)
     make_participant(session=live)
     make_participant(session=live, removed_at=timezone.now())
-
-    samples = scrape()
+    # The run queue is where enforcement keeps it: one slot, taken; two more wait.
+    settings.RUN_LIMITS = {"max_concurrent": 1}
+    slots, conf = limits.slots(), limits.config()
+    tickets = [f"monitoring-test-{uuid.uuid4()}" for _ in range(3)]
+    decisions = [slots.acquire(t, f"u:{t}", conf, first=True) for t in tickets]
+    try:
+        assert [d.granted for d in decisions] == [True, False, False]
+        samples = scrape()
+    finally:
+        for ticket in tickets:
+            slots.release(ticket)
 
     assert value(samples, "observer_live_state_up") == 1
     assert value(samples, "observer_runs_active") == 2
-    assert value(samples, "observer_run_queue_length") == 1
+    assert value(samples, "observer_run_queue_length") == 2
     assert value(samples, "observer_live_sessions") == 1
     assert value(samples, "observer_live_participants", state="joined") == 2
     assert value(samples, "observer_live_participants", state="online") == 1
+    assert value(scrape(), "observer_run_queue_length") == 0
 
 
 @pytest.mark.django_db(transaction=True)
