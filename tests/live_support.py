@@ -179,3 +179,15 @@ async def editor(app: Any, document: Any, principal: Any) -> YClient:
     client = YClient(await open_socket(app, f"/ws/documents/{document.pk}/", principal))
     await client.handshake()
     return client
+
+
+async def hub_has(registry: LiveRegistry, document: Any, text: str, timeout: float = 3) -> None:
+    """Wait until the server's copy of `document` reads `text`."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        hub = registry.hubs.get(document.pk)
+        if hub is not None and hub.text == text:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the server never got {text!r}")
