@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.e2e.server import ROOT, LiveServer, start_server
+from tests.e2e.ui import new_page
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,6 +60,31 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def open_page(browser: Browser, observer_server: LiveServer, output_dir: Path) -> Iterator[Callable[[str], Page]]:
+    """Opens a page in a fresh browser context (its own cookies and storage) per person;
+    on failure each page's screen and console are saved for the report."""
+    pages: dict[str, Page] = {}
+    consoles: dict[str, list[str]] = {}
+
+    def make(who: str) -> Page:
+        page = new_page(browser, observer_server.base_url)
+        consoles[who] = []
+        page.on("console", lambda msg: consoles[who].append(f"{msg.type}: {msg.text}"))
+        page.on("pageerror", lambda exc: consoles[who].append(f"pageerror: {exc}"))
+        pages[who] = page
+        return page
+
+    yield make
+    for who, page in pages.items():
+        try:
+            page.screenshot(path=str(output_dir / f"last-{who}.png"))
+        except Exception as exc:  # noqa: BLE001 - a closed page must not hide the test's own failure
+            consoles[who].append(f"(no screenshot: {exc})")
+        (output_dir / f"console-{who}.log").write_text("\n".join(consoles[who]))
+        page.context.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

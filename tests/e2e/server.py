@@ -85,7 +85,8 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, t
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer {url} within {timeout:.0f} s:\n{log_path.read_text(errors='replace')}")
+    log = log_path.read_text(errors="replace")
+    raise RuntimeError(f"the server did not answer {url} within {timeout:.0f} s:\n{log}")
 
 
 def start_server() -> LiveServer:

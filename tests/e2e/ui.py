@@ -60,6 +60,17 @@ def replace_editor_text(page: Page, lines: list[str]) -> None:
         page.keyboard.insert_text(line)
 
 
+def expect_editor_text(page: Page, text: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = editor_text(page).rstrip()
+        if seen == text:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the editor never showed {text!r}; it shows {seen!r}")
+
+
 def terminal_text(page: Page) -> str:
     return page.locator("[data-testid=terminal] .xterm-rows").inner_text().replace(NBSP, " ")
 

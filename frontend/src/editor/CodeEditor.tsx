@@ -4,7 +4,7 @@ import { MonacoBinding } from "y-monaco";
 import { monaco } from "./monaco";
 import { bindCursorStyles, type PresenceUser } from "./cursorStyles";
 import { YjsProvider, type DocumentNotice } from "../live/yjsProvider";
-import { wsUrl, type ReconnectingSocket } from "../live/socket";
+import { wsUrl } from "../live/socket";
 import { Spinner } from "../components/States";
 
 type MonacoEditor = Parameters<OnMount>[0];
@@ -18,7 +18,8 @@ interface Props {
   readOnly?: boolean;
   readOnlyMessage?: string;
   onRun?: () => void;
-  onSocket?: (socket: ReconnectingSocket | null) => void;
+  /** The document's live provider while mounted (connection status, flush before a run). */
+  onProvider?: (provider: YjsProvider | null) => void;
   onNotice?: (notice: DocumentNotice) => void;
   /** Reports the live text (for "raise hand" line numbers and the like). */
   onCursorLine?: (line: number) => void;
@@ -47,10 +48,10 @@ export function CodeEditor(props: Props) {
       if (notice.type === "readonly") setServerReadOnly(notice.readonly);
       callbacks.current.onNotice?.(notice);
     });
-    callbacks.current.onSocket?.(provider.socket);
+    callbacks.current.onProvider?.(provider);
     provider.connect();
     return () => {
-      callbacks.current.onSocket?.(null);
+      callbacks.current.onProvider?.(null);
       offSynced();
       offNotice();
       unbindStyles();

@@ -161,3 +161,39 @@ describe("YjsProvider notices", () => {
     provider.destroy();
   });
 });
+
+describe("YjsProvider.flush", () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("resolves when the server answers the barrier's step 1, after earlier updates", async () => {
+    const server = new FakeServer();
+    const provider = makeProvider();
+    provider.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    const socket = FakeWebSocket.last();
+    socket.serverOpen();
+    server.drain(socket);
+    provider.doc.getText("content").insert(0, "x = 1");
+    const flushed = provider.flush(1000);
+    server.drain(socket);
+    await expect(flushed).resolves.toBe(true);
+    expect(server.doc.getText("content").toString()).toBe("x = 1");
+    provider.destroy();
+  });
+
+  it("gives up after the timeout, and at once when offline", async () => {
+    const provider = makeProvider();
+    await expect(provider.flush()).resolves.toBe(false);
+    provider.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.last().serverOpen();
+    const flushed = provider.flush(500);
+    await vi.advanceTimersByTimeAsync(600);
+    await expect(flushed).resolves.toBe(false);
+    provider.destroy();
+  });
+});

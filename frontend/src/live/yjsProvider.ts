@@ -30,6 +30,7 @@ export class YjsProvider {
   private syncedValue = false;
   private syncListeners = new Set<SyncListener>();
   private noticeListeners = new Set<NoticeListener>();
+  private flushWaiters = new Set<() => void>();
 
   constructor(options: YjsProviderOptions) {
     this.doc = options.doc ?? new Y.Doc();
@@ -62,6 +63,32 @@ export class YjsProvider {
   onNotice(listener: NoticeListener): () => void {
     this.noticeListeners.add(listener);
     return () => this.noticeListeners.delete(listener);
+  }
+
+  /**
+   * Resolves once the server has applied every update sent so far: it answers a sync
+   * step 1 with a step 2 after the frames before it (one connection is handled in
+   * order). Used before a run so the program is the code on screen. False on timeout
+   * or when offline.
+   */
+  flush(timeoutMs = 2000): Promise<boolean> {
+    if (!this.socket.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.flushWaiters.delete(done);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.flushWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.flushWaiters.add(done);
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep1(encoder, this.doc);
+      this.socket.send(encoding.toUint8Array(encoder));
+    });
   }
 
   connect(): void {
@@ -118,7 +145,10 @@ export class YjsProvider {
       case MESSAGE_SYNC: {
         encoding.writeVarUint(encoder, MESSAGE_SYNC);
         const syncType = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
-        if (syncType === syncProtocol.messageYjsSyncStep2) this.setSynced(true);
+        if (syncType === syncProtocol.messageYjsSyncStep2) {
+          this.setSynced(true);
+          this.flushWaiters.forEach((done) => done());
+        }
         if (encoding.length(encoder) > 1) this.socket.send(encoding.toUint8Array(encoder));
         break;
       }

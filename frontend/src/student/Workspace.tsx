@@ -13,7 +13,7 @@ import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { useAction } from "../hooks/useAction";
 import { useSessionEvents } from "../live/sessionEvents";
-import type { ReconnectingSocket } from "../live/socket";
+import type { YjsProvider } from "../live/yjsProvider";
 import { useSocketState, worstState } from "../live/useSocketState";
 import { RunStatusText } from "../terminal/RunStatusText";
 import { TerminalView } from "../terminal/TerminalView";
@@ -61,7 +61,9 @@ function NoSeat() {
 
 function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> }) {
   const { session, participant, credential, files, activeId } = data;
-  const [docSocket, setDocSocket] = useState<ReconnectingSocket | null>(null);
+  const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
+  const docSocket = docProvider?.socket ?? null;
+  const starting = useRef(false);
   const cursorLine = useRef(1);
   const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), data.handleEvent);
   const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null);
@@ -72,10 +74,17 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const activeFile: FileItem | undefined = files.find((f) => f.id === activeId);
   const running = isActive(runState);
 
-  const run = useCallback(() => {
-    if (!terminal || !activeFile || ended) return;
-    terminal.run(activeFile.name);
-  }, [terminal, activeFile, ended]);
+  const run = useCallback(async () => {
+    if (!terminal || !activeFile || ended || starting.current || isActive(terminal.getState())) return;
+    starting.current = true;
+    try {
+      // The server must have the code on screen before it runs it.
+      await docProvider?.flush(1500);
+      terminal.run(activeFile.name);
+    } finally {
+      starting.current = false;
+    }
+  }, [terminal, activeFile, ended, docProvider]);
 
   // Ctrl/Cmd+Enter also runs when the focus is in the terminal or the side panel.
   useEffect(() => {
@@ -83,7 +92,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
       if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) return;
       if ((event.target as HTMLElement | null)?.closest?.(".monaco-editor")) return;
       event.preventDefault();
-      run();
+      void run();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -108,7 +117,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
       <main className="workspace" data-testid="workspace" data-session-state={session.state}>
         <div className="ws-main">
           <div className="toolbar">
-            <button type="button" className="btn run" onClick={run} disabled={ended || running || !activeFile} title="Run (Ctrl/Cmd+Enter)">
+            <button type="button" className="btn run" onClick={() => void run()} disabled={ended || running || !activeFile} title="Run (Ctrl/Cmd+Enter)">
               ▶ Run
             </button>
             <button type="button" className="btn" onClick={() => terminal?.stop()} disabled={!running}>
@@ -156,8 +165,8 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
                   user={user}
                   readOnly={ended}
                   readOnlyMessage="The session has ended: files are read-only."
-                  onRun={run}
-                  onSocket={setDocSocket}
+                  onRun={() => void run()}
+                  onProvider={setDocProvider}
                   onCursorLine={(line) => (cursorLine.current = line)}
                 />
               ) : (

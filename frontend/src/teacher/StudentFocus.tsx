@@ -15,7 +15,7 @@ import { monacoLanguageFor } from "../editor/languages";
 import { useAction } from "../hooks/useAction";
 import { useNow } from "../hooks/useNow";
 import { useResource } from "../hooks/useResource";
-import type { ReconnectingSocket } from "../live/socket";
+import type { YjsProvider } from "../live/yjsProvider";
 import { useSocketState, worstState } from "../live/useSocketState";
 import { FileTabs } from "../student/FileTabs";
 import { RunStatusText } from "../terminal/RunStatusText";
@@ -38,7 +38,8 @@ export default function StudentFocus() {
   const fileList = useResource((signal) => filesApi.list(participantId, "user", signal), [participantId]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [mode, setMode] = useState<"live" | "replay">("live");
-  const [docSocket, setDocSocket] = useState<ReconnectingSocket | null>(null);
+  const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
+  const docSocket = docProvider?.socket ?? null;
   const [confirmRemove, setConfirmRemove] = useState(false);
   const { session: terminal, runState } = useTerminalSession(participantId, userCredential.getToken);
   const connection = worstState([useSocketState(data.socket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
@@ -128,7 +129,7 @@ export default function StudentFocus() {
                   user={{ name: teacherName, color: colorFor(`teacher-${user?.id ?? ""}`) }}
                   readOnly={!canEdit}
                   readOnlyMessage={session.state === "live" ? "Editing students' code is turned off for this session." : "The session has ended."}
-                  onSocket={setDocSocket}
+                  onProvider={setDocProvider}
                 />
               )
             }

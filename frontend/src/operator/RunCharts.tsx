@@ -1,0 +1,83 @@
+import { useMemo } from "react";
+import uPlot from "uplot";
+import { EmptyState } from "../components/States";
+import { durationLabel, stackTimeline, statusColor } from "./format";
+import type { Statistics } from "./types";
+import { UPlotChart } from "./UPlotChart";
+
+const integerTicks = (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : ""));
+
+/** Runs per minute over the last hour, one stacked bar per minute, coloured by status. */
+export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
+  const { xs, series } = useMemo(() => stackTimeline(stats.timeline), [stats.timeline]);
+  const statuses = series.map((s) => s.status).join(",");
+  // The tallest stack first: each shorter one is drawn over it, so every colour shows.
+  const drawn = useMemo(() => [...series].reverse(), [series]);
+
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
+    const bars = uPlot.paths.bars!({ size: [0.9, 30], gap: 1 });
+    return {
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] } },
+      axes: [{ stroke: "#5d6878" }, { stroke: "#5d6878", values: integerTicks, size: 40 }],
+      series: [
+        {},
+        ...statuses
+          .split(",")
+          .filter(Boolean)
+          .reverse()
+          .map((status) => ({ label: status, fill: statusColor(status), stroke: statusColor(status), width: 0, paths: bars, points: { show: false } })),
+      ],
+    };
+  }, [statuses]);
+
+  const data = useMemo<uPlot.AlignedData>(() => [xs, ...drawn.map((s) => s.top)], [xs, drawn]);
+  const totals = series.map((s) => ({ status: s.status, total: s.counts.reduce((a, b) => a + b, 0) }));
+
+  if (!series.length) return <EmptyState title="No runs in the last hour" />;
+  return (
+    <div>
+      <UPlotChart options={options} data={data} label="Runs per minute by status" />
+      <ul className="op-legend" aria-label="Run statuses">
+        {totals.map(({ status, total }) => (
+          <li key={status}>
+            <span className="op-swatch" style={{ background: statusColor(status) }} aria-hidden="true" />
+            {status} <strong>{total}</strong>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** How long finished runs took: a histogram over fixed buckets. */
+export function DurationChart({ stats }: { stats: Statistics }) {
+  const labels = useMemo(
+    () => stats.durations.map((bucket, i) => durationLabel(bucket.le_ms, stats.durations[i - 1]?.le_ms ?? null)),
+    [stats.durations],
+  );
+  const count = labels.length;
+  const options = useMemo<Omit<uPlot.Options, "width" | "height">>(
+    () => ({
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: false, range: [-0.5, count - 0.5] },
+        y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] },
+      },
+      axes: [
+        { stroke: "#5d6878", splits: () => labels.map((_, i) => i), values: () => labels, size: 36 },
+        { stroke: "#5d6878", values: integerTicks, size: 40 },
+      ],
+      series: [{}, { label: "runs", fill: "#1769aa", stroke: "#1769aa", width: 0, paths: uPlot.paths.bars!({ size: [0.8, 60] }), points: { show: false } }],
+    }),
+    [labels, count],
+  );
+  const data = useMemo<uPlot.AlignedData>(
+    () => [stats.durations.map((_, i) => i), stats.durations.map((bucket) => bucket.count)],
+    [stats.durations],
+  );
+  if (!stats.durations.some((bucket) => bucket.count > 0)) return <EmptyState title="No finished runs in the last hour" />;
+  return <UPlotChart options={options} data={data} label="Run time distribution" />;
+}

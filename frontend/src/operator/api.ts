@@ -1,0 +1,14 @@
+/** The monitoring endpoints, through the app's one API client. */
+import { apiRequest } from "../api/client";
+import type { ErrorEvent, Execution, ExecutionFilters, Figures, HealthReport, Page, Period, Resources, Statistics } from "./types";
+
+export const monitoring = {
+  figures: (signal?: AbortSignal) => apiRequest<Figures>("/api/monitoring/figures", { signal }),
+  executions: (filters: ExecutionFilters, signal?: AbortSignal) =>
+    apiRequest<Page<Execution>>("/api/monitoring/executions", { signal, query: { ...filters } }),
+  statistics: (period: Period, signal?: AbortSignal) =>
+    apiRequest<Statistics>("/api/monitoring/statistics", { signal, query: { period } }),
+  errors: (signal?: AbortSignal) => apiRequest<Page<ErrorEvent>>("/api/monitoring/errors", { signal, query: { page_size: 10 } }),
+  resources: (signal?: AbortSignal) => apiRequest<Resources>("/api/monitoring/resources", { signal }),
+  health: (signal?: AbortSignal) => apiRequest<HealthReport>("/api/monitoring/health", { signal }),
+};
