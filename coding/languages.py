@@ -30,6 +30,9 @@ _JVM_FLAGS = (
     "-XX:-UsePerfData",
     "-Xshare:auto",
     "-Xss8m",
+    # The JVM logs its own warnings (e.g. "failed to start thread") to stdout.
+    "-Xlog:disable",
+    "-Xlog:all=warning:stderr",
 )
 
 
@@ -57,7 +60,7 @@ class Language:
 _COMPILE_LIMITS: Mapping[str, object] = {
     "wall_seconds": 30.0,
     "cpu_seconds": 20.0,
-    "memory_bytes": 768 * 1024 * 1024,
+    "memory_bytes": 512 * 1024 * 1024,
     "max_processes": 64,
     "file_size_bytes": 64 * 1024 * 1024,
     "idle_seconds": None,

@@ -56,7 +56,7 @@ def base_env(spec: StepSpec) -> dict[str, str]:
 
 def root_layout_args() -> list[str]:
     """Binds for the runtime: /usr read-only, /usr/local hidden, /bin etc. as on the host."""
-    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local", "--remount-ro", "/usr/local"]
     for name in _MERGED_USR:
         host = Path("/") / name
         if host.is_symlink():
@@ -130,17 +130,19 @@ class BubblewrapStep(SpawnedStep):
                         break
 
     def program_pgid(self) -> int | None:
-        # --new-session makes the program (init's only child) a session and group leader.
+        # bwrap's --new-session calls setsid() in the sandbox's init, so the program
+        # runs in the init's session and process group (the init ignores signals).
         self._read_status()
-        if self.init_pid is None:
-            return None
-        kids = children_of(self.init_pid)
-        return kids[0] if kids else None
+        return self.init_pid
 
-    def kill_extra(self) -> None:
+    def kill_tree(self) -> None:
+        # Killing the pid namespace's init kills everything in the namespace; bwrap
+        # then reaps it and exits. Killing bwrap first would orphan the init.
         self._read_status()
         if self.init_pid is not None:
             signal_quietly(self.init_pid, signal.SIGKILL)
+        else:
+            super().kill_tree()
 
     async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
         self._read_status()
@@ -236,8 +238,9 @@ class BubblewrapBackend(Backend):
                     "`npm ci --prefix runtimes` in the project directory"
                 )
             argv += ["--ro-bind", str(modules), f"{RUNTIMES_MOUNT}/node_modules"]
-        argv += ["--proc", "/proc", "--dev", "/dev"]
-        argv += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+        for writable in ("/dev/shm", "/tmp", "/work"):
+            argv += ["--size", size, "--tmpfs", writable]
         argv += work_files_args(spec, file_fds)
         if spec.build_dir is not None:
             argv += ["--bind" if spec.build_writable else "--ro-bind", spec.build_dir, "/build"]

@@ -17,6 +17,7 @@ import resource
 import signal
 import struct
 import termios
+from collections.abc import Callable
 from dataclasses import dataclass
 
 READ_CHUNK = 65536
@@ -169,14 +170,26 @@ def decode_status(status: int) -> tuple[int | None, int | None]:
     return os.WEXITSTATUS(status), None
 
 
-async def wait_pid(pid: int) -> ExitInfo:
-    """Wait for our child ``pid`` without blocking the loop; reap it with rusage."""
+async def wait_pid(pid: int, before_reap: Callable[[], None] | None = None) -> ExitInfo:
+    """Wait for our child ``pid`` without blocking the loop; reap it with rusage.
+
+    ``before_reap`` runs once the child has exited but is still a zombie, while its
+    pid (and so its process group id) cannot have been reused yet.
+    """
     try:
         pidfd = os.pidfd_open(pid)
     except OSError:
         pidfd = None
     try:
         while True:
+            if before_reap is not None:
+                try:
+                    exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)  # noqa: ASYNC222
+                except ChildProcessError:
+                    exited = None
+                if exited is not None:
+                    before_reap()
+                    before_reap = None
             try:
                 reaped, status, usage = os.wait4(pid, os.WNOHANG)  # noqa: ASYNC222 - never blocks
             except ChildProcessError:

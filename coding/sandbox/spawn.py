@@ -103,7 +103,7 @@ class SpawnedStep(StepProcess):
         self._watchdog: asyncio.Task[None] | None = None
         self.pid = self._spawn()
         loop = asyncio.get_running_loop()
-        self._exit_task = loop.create_task(wait_pid(self.pid))
+        self._exit_task = loop.create_task(wait_pid(self.pid, self._sweep))
         if self.cgroup is not None:
             self._watchdog = loop.create_task(self._watch_cpu())
 
@@ -178,8 +178,20 @@ class SpawnedStep(StepProcess):
         """The process group of the student's program (for Ctrl+C and SIGWINCH)."""
         return self.pid
 
-    def kill_extra(self) -> None:
-        """Backend-specific killing beyond the process tree and the cgroup."""
+    def kill_tree(self) -> None:
+        """Kill every process of the step, now (must not raise)."""
+        signal_group_quietly(self.pid, signal.SIGKILL)
+        signal_quietly(self.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+
+    def _sweep(self) -> None:
+        """Runs when the spawned process has exited but is not reaped yet: whatever
+        is left in its process group or cgroup (a daemon, a double fork) dies."""
+        signal_group_quietly(self.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            with contextlib.suppress(Exception):
+                self.cgroup.kill_all()
 
     async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
         """``(exit_code, signal, sandbox_error)`` from how the spawned process ended."""
@@ -222,12 +234,7 @@ class SpawnedStep(StepProcess):
             return
         self.killed = True
         with contextlib.suppress(Exception):
-            self.kill_extra()
-        signal_group_quietly(self.pid, signal.SIGKILL)
-        signal_quietly(self.pid, signal.SIGKILL)
-        if self.cgroup is not None:
-            with contextlib.suppress(Exception):
-                self.cgroup.kill_all()
+            self.kill_tree()
 
     async def wait(self) -> StepOutcome:
         async with self._wait_lock:
@@ -241,12 +248,7 @@ class SpawnedStep(StepProcess):
         wall_ms = int((time.monotonic() - self.started) * 1000)
         if self._watchdog is not None:
             self._watchdog.cancel()
-        # Anything still in the session or the cgroup (a daemon that escaped the
-        # program's process group) dies now.
-        signal_group_quietly(self.pid, signal.SIGKILL)
         exit_code, sig, error = await self.finish(info)
-        with contextlib.suppress(Exception):
-            self.kill_extra()
         cpu_ms = peak_kb = 0
         oom = False
         if info.rusage is not None:

@@ -1,0 +1,134 @@
+"""Helpers for tests that run real programs: track what a run started and prove
+that nothing of it is left afterwards."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coding import runner
+from coding.sandbox.base import Backend, Limits, RunResult, Status, StepProcess, StepSpec
+
+HELLO = {"python": ("main.py", 'print("Hello, world!")\n')}
+
+
+def alive(pid: int | None) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def processes_mentioning(token: str) -> list[int]:
+    """Host pids whose command line contains ``token``."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as handle:
+                if token.encode() in handle.read():
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@dataclass
+class RunTracker:
+    """Wraps a backend's ``start`` and build-dir methods to remember what each run used."""
+
+    steps: list[StepProcess] = field(default_factory=list)
+    specs: list[StepSpec] = field(default_factory=list)
+    build_dirs: list[str] = field(default_factory=list)
+
+    def install(self, backend: Backend, monkeypatch: object) -> None:
+        original_start = backend.start
+        original_make = backend.make_build_dir
+
+        async def start(spec: StepSpec) -> StepProcess:
+            step = await original_start(spec)
+            self.specs.append(spec)
+            self.steps.append(step)
+            return step
+
+        async def make_build_dir() -> str:
+            path = await original_make()
+            self.build_dirs.append(path)
+            return path
+
+        monkeypatch.setattr(backend, "start", start)  # type: ignore[attr-defined]
+        monkeypatch.setattr(backend, "make_build_dir", make_build_dir)  # type: ignore[attr-defined]
+
+    def assert_nothing_left(self) -> None:
+        assert self.steps, "no step was started"
+        for step in self.steps:
+            pid = getattr(step, "pid", None)
+            assert not alive(pid), f"sandbox process {pid} survived"
+            init_pid = getattr(step, "init_pid", None)
+            assert not alive(init_pid), f"sandbox init {init_pid} survived"
+            cgroup = getattr(step, "cgroup", None)
+            if cgroup is not None:
+                for directory in cgroup.unique_dirs:
+                    assert not directory.exists(), f"cgroup {directory} was left behind"
+        for path in self.build_dirs:
+            assert not os.path.lexists(path), f"build dir {path} was left behind"
+
+
+@dataclass
+class Canary:
+    """A file in the project directory no run may read or change."""
+
+    path: Path
+    content: bytes
+    mtime_ns: int = 0
+    atime_ns: int = 0
+
+    @classmethod
+    def plant(cls, directory: Path) -> Canary:
+        path = directory / f".sandbox-canary-{secrets.token_hex(6)}"
+        content = secrets.token_hex(16).encode()
+        path.write_bytes(content)
+        path.chmod(0o644)  # readable by everyone: only the sandbox may keep it away
+        # An old atime makes any read update it, even on relatime mounts.
+        os.utime(path, ns=(10**9, path.stat().st_mtime_ns))
+        stat = path.stat()
+        return cls(path, content, stat.st_mtime_ns, stat.st_atime_ns)
+
+    def assert_untouched(self) -> None:
+        stat = self.path.stat()
+        assert stat.st_atime_ns == self.atime_ns, "the canary was read"
+        assert stat.st_mtime_ns == self.mtime_ns, "the canary was modified"
+        assert self.path.read_bytes() == self.content
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+RunFn = Callable[..., Awaitable[RunResult]]
+
+
+async def assert_unharmed(tracker: RunTracker, canary: Canary, *, token: str | None = None) -> None:
+    """After a hostile run: nothing survives, nothing is left, canary untouched, and a
+    normal run still works."""
+    tracker.assert_nothing_left()
+    if token is not None:
+        assert processes_mentioning(token) == [], f"processes tagged {token} survived"
+    canary.assert_untouched()
+    result = await runner.run_batch(language="python", files=[HELLO["python"]])
+    assert result.status == Status.OK, result
+    assert result.stdout == b"Hello, world!\n"
+    tracker.assert_nothing_left()
+
+
+def quick_limits(language: str = "python", **changes: object) -> Limits:
+    """Default limits with short times so hostile tests end fast."""
+    base = runner.default_limits(language).replace(wall_seconds=5.0, cpu_seconds=2.0)
+    return base.replace(**changes)

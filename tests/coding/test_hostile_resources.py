@@ -1,0 +1,188 @@
+"""Hostile programs that attack resources, on the real bubblewrap backend.
+
+Each asserts the exact status, then that nothing of the run survives, no cgroup or
+directory is left, the canary is untouched and a normal run still succeeds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from coding import runner
+from coding.sandbox.base import Status
+from tests.coding.sandbox_support import Canary, RunTracker, assert_unharmed, quick_limits
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(90)]
+
+MB = 1024 * 1024
+
+
+async def test_it_contains_a_fork_bomb(bwrap: RunTracker, canary: Canary) -> None:
+    source = (
+        "import os\n"
+        "while True:\n"
+        "    try:\n"
+        "        os.fork()\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    result = await runner.run_batch(
+        language="python", files=[("main.py", source)], limits=quick_limits(wall_seconds=3.0)
+    )
+    assert result.status == Status.TIMEOUT, result
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_stops_a_memory_bomb_at_the_memory_limit(bwrap: RunTracker, canary: Canary) -> None:
+    source = "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))\n"
+    limits = quick_limits(memory_bytes=96 * MB)
+    result = await runner.run_batch(language="python", files=[("main.py", source)], limits=limits)
+    assert result.status == Status.MEMORY_LIMIT, result
+    assert result.peak_memory_kb <= 100 * 1024
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_times_out_an_infinite_loop(bwrap: RunTracker, canary: Canary) -> None:
+    started = time.monotonic()
+    result = await runner.run_batch(
+        language="python", files=[("main.py", "while True:\n    pass\n")],
+        limits=quick_limits(cpu_seconds=1.0),
+    )
+    assert result.status == Status.TIMEOUT, result
+    assert "CPU time limit" in result.message
+    assert time.monotonic() - started < 4
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_times_out_a_sleeping_program_at_the_wall_limit(bwrap: RunTracker, canary: Canary) -> None:
+    result = await runner.run_batch(
+        language="python", files=[("main.py", "import time\ntime.sleep(60)\n")],
+        limits=quick_limits(wall_seconds=1.0),
+    )
+    assert result.status == Status.TIMEOUT, result
+    assert "time limit (1 s)" in result.message
+    assert 1000 <= result.wall_ms < 3000
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_stops_a_cpu_burner_in_many_threads(bwrap: RunTracker, canary: Canary) -> None:
+    source = (
+        "#include <pthread.h>\n#include <stdio.h>\n"
+        "static void *burn(void *arg) { volatile unsigned long x = 0; for (;;) x++; return arg; }\n"
+        "int main(void) { pthread_t t[16];\n"
+        "  for (int i = 0; i < 16; i++) pthread_create(&t[i], 0, burn, 0);\n"
+        "  pthread_join(t[0], 0); return 0; }\n"
+    )
+    result = await runner.run_batch(
+        language="c", files=[("main.c", source)], limits=quick_limits("c", cpu_seconds=1.0)
+    )
+    assert result.status == Status.TIMEOUT, result
+    assert result.cpu_ms < 5000
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_cuts_a_one_gigabyte_stdout_flood_at_the_output_cap(
+    bwrap: RunTracker, canary: Canary
+) -> None:
+    source = (
+        "import sys\nblock = b'x' * (1024 * 1024)\n"
+        "for _ in range(1024):\n    sys.stdout.buffer.write(block)\n"
+    )
+    started = time.monotonic()
+    result = await runner.run_batch(language="python", files=[("main.py", source)],
+                                    limits=quick_limits(wall_seconds=20.0))
+    assert result.status == Status.OUTPUT_LIMIT, result
+    assert len(result.stdout) == MB
+    assert time.monotonic() - started < 3
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_cuts_a_stderr_flood_separately(bwrap: RunTracker, canary: Canary) -> None:
+    source = "import sys\nprint('fine')\nwhile True:\n    sys.stderr.write('e' * 65536)\n"
+    result = await runner.run_batch(language="python", files=[("main.py", source)],
+                                    limits=quick_limits(output_bytes=64 * 1024))
+    assert result.status == Status.OUTPUT_LIMIT, result
+    assert result.stdout == b"fine\n"
+    assert len(result.stderr) == 64 * 1024
+    await assert_unharmed(bwrap, canary)
+
+
+@pytest.mark.parametrize("directory", ["/work", "/tmp", "/dev/shm"])
+async def test_it_keeps_a_disk_fill_inside_the_size_limit(
+    bwrap: RunTracker, canary: Canary, directory: str
+) -> None:
+    source = (
+        "import os\nchunk = b'z' * (1024 * 1024)\n"
+        "for i in range(1000):\n"
+        f"    with open(os.path.join({directory!r}, f'fill{{i}}'), 'wb') as f:\n"
+        "        for _ in range(4):\n"
+        "            f.write(chunk)\n"
+    )
+    result = await runner.run_batch(language="python", files=[("main.py", source)],
+                                    limits=quick_limits(file_size_bytes=8 * MB))
+    assert result.status == Status.RUNTIME_ERROR, result
+    assert b"No space left on device" in result.stderr
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_sets_the_rlimits(bwrap: RunTracker, canary: Canary) -> None:
+    source = (
+        "import resource as r\n"
+        "for name in ('CPU', 'FSIZE', 'NOFILE', 'CORE'):\n"
+        "    print(name, *r.getrlimit(getattr(r, 'RLIMIT_' + name)))\n"
+    )
+    limits = quick_limits(cpu_seconds=3.0, file_size_bytes=2 * MB, open_files=77)
+    result = await runner.run_batch(language="python", files=[("main.py", source)], limits=limits)
+    assert result.status == Status.OK, result
+    assert result.stdout.decode().splitlines() == [
+        "CPU 3 4", f"FSIZE {2 * MB} {2 * MB}", "NOFILE 77 77", "CORE 0 0",
+    ]
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_survives_huge_argv_and_env(bwrap: RunTracker, canary: Canary) -> None:
+    source = (
+        "import os\n"
+        "env = {f'V{i}': 'e' * 100_000 for i in range(400)}\n"
+        "os.execve('/usr/bin/true', ['true'] + ['a' * 100_000] * 400, env)\n"
+    )
+    result = await runner.run_batch(language="python", files=[("main.py", source)],
+                                    limits=quick_limits())
+    assert result.status == Status.RUNTIME_ERROR, result
+    assert b"Argument list too long" in result.stderr
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_rejects_a_source_above_the_source_limit(bwrap: RunTracker) -> None:
+    with pytest.raises(runner.InvalidRun, match="source too large"):
+        await runner.run_batch(language="python", files=[("main.py", "#" * (1024 * 1024 + 1))])
+
+
+async def test_it_reports_a_cpp_template_explosion_as_a_compile_error(
+    bwrap: RunTracker, canary: Canary
+) -> None:
+    source = (
+        "template<class T, int D> struct E { typedef E<E<T, D - 1>, D - 1> a;\n"
+        "  typedef E<a, D - 1> b; static const int v = a::v + b::v; };\n"
+        "template<class T> struct E<T, 0> { static const int v = 1; };\n"
+        "int main() { return E<int, 28>::v; }\n"
+    )
+    result = await runner.run_batch(language="cpp", files=[("main.cpp", source)])
+    assert result.status == Status.COMPILE_ERROR, result
+    assert "compilation exceeded" in result.message
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_contains_a_java_thread_bomb(bwrap: RunTracker, canary: Canary) -> None:
+    source = (
+        "public class Main { public static void main(String[] args) {\n"
+        "  while (true) { new Thread(() -> { try { Thread.sleep(100000); }\n"
+        "    catch (InterruptedException e) { } }).start(); } } }\n"
+    )
+    result = await runner.run_batch(language="java", files=[("Main.java", source)],
+                                    limits=quick_limits("java", wall_seconds=4.0))
+    assert result.status == Status.TIMEOUT, result
+    assert b"unable to create native thread" in result.stderr
+    await assert_unharmed(bwrap, canary)
