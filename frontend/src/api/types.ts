@@ -104,6 +104,8 @@ export interface ParticipantStatus {
   last_run_status: RunStatus | "running" | null;
   open_help_request: HelpSummary | null;
   removed: boolean;
+  /** The live text of the file the student last typed in, when the server includes it. */
+  preview?: { document_id: string; name: string; text: string } | null;
 }
 
 export interface FileItem {

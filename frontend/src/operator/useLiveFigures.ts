@@ -15,7 +15,7 @@ export interface LiveFigures {
 }
 
 /** The figures the server pushes on /ws/monitoring/ (on connect, on every run event, on a slow tick). */
-export function useLiveFigures(): LiveFigures {
+export function useLiveFigures(WebSocketImpl?: typeof WebSocket): LiveFigures {
   const [current, setCurrent] = useState<{ figures: Figures | null; previous: Figures | null }>({
     figures: null,
     previous: null,
@@ -27,6 +27,7 @@ export function useLiveFigures(): LiveFigures {
       new ReconnectingSocket({
         url: wsUrl("/ws/monitoring/"),
         getToken: userCredential.getToken,
+        WebSocketImpl,
         onMessage: (event) => {
           if (typeof event.data !== "string") return;
           let frame: DashboardFrame;
@@ -44,7 +45,7 @@ export function useLiveFigures(): LiveFigures {
           }
         },
       }),
-    [],
+    [WebSocketImpl],
   );
 
   useEffect(() => {

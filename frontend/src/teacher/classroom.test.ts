@@ -99,3 +99,10 @@ describe("classroom", () => {
     expect(applyEvent(state, { type: "typing", participant_id: "zz", document_id: "d", at: "" }, T0)).toBe(state);
   });
 });
+
+describe("classroom previews from the server", () => {
+  it("takes a preview included with the participant's status", () => {
+    const state = withParticipants(emptyClassroom, [participant("a", "Ada", { preview: { document_id: "d", name: "main.py", text: "x = 1" } })]);
+    expect(state.students["a"]!.preview).toEqual({ documentId: "d", name: "main.py", text: "x = 1" });
+  });
+});

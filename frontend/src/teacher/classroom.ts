@@ -43,12 +43,17 @@ function parseTime(iso: string | null | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+function previewOf(participant: ParticipantStatus): Preview | null {
+  const p = participant.preview;
+  return p && typeof p.text === "string" ? { documentId: p.document_id, name: p.name, text: p.text } : null;
+}
+
 function fromStatus(participant: ParticipantStatus, previous?: StudentLive): StudentLive {
   const runStatus = participant.last_run_status;
   const lastActivity = parseTime(participant.last_activity_at) ?? parseTime(participant.joined_at);
   return {
     participant,
-    preview: previous?.preview ?? null,
+    preview: previewOf(participant) ?? previous?.preview ?? null,
     lastTypingAt: previous?.lastTypingAt ?? null,
     lastActivityAt: Math.max(previous?.lastActivityAt ?? 0, lastActivity ?? 0) || null,
     running: runStatus === "running" || (previous?.running ?? false),

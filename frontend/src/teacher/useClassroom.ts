@@ -41,6 +41,12 @@ export interface ClassroomData {
   reload: () => void;
 }
 
+/**
+ * The last known picture per session, so going from the grid to a student and back does
+ * not flash empty tiles (and keeps previews that arrived while the grid was away).
+ */
+const picture = new Map<string, Classroom>();
+
 /** The session, its students and help queue, kept live by the session event channel. */
 export function useClassroom(sessionId: string, options: { previews?: boolean } = {}): ClassroomData {
   const wantPreviews = options.previews ?? true;
@@ -48,7 +54,10 @@ export function useClassroom(sessionId: string, options: { previews?: boolean } 
   const [loadError, setLoadError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const [nonce, setNonce] = useState(0);
-  const [classroom, dispatch] = useReducer(reducer, emptyClassroom);
+  const [classroom, dispatch] = useReducer(reducer, sessionId, (id) => picture.get(id) ?? emptyClassroom);
+  useEffect(() => {
+    picture.set(sessionId, classroom);
+  }, [sessionId, classroom]);
 
   useEffect(() => {
     const controller = new AbortController();

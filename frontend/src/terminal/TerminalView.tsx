@@ -43,6 +43,7 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       }
     };
     doFit();
+    void document.fonts?.ready.then(doFit);
     const observer = new ResizeObserver(() => doFit());
     observer.observe(element);
     if (placeholder) term.write(`${DIM}${placeholder}${RESET}\r\n`);
@@ -60,7 +61,7 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       } else if (frame.type === "exit") {
         const colour = frame.status === "ok" ? DIM : RED;
         term.write(`\r\n${colour}[${exitSummary(frame)}]${RESET}\r\n`);
-        if (frame.message) term.write(`${DIM}${frame.message}${RESET}\r\n`);
+        if (frame.message && frame.status !== "ok") term.write(`${DIM}${frame.message}${RESET}\r\n`);
       } else if (frame.type === "error") {
         term.write(`\r\n${RED}${frame.message}${RESET}\r\n`);
       }
