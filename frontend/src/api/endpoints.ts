@@ -60,7 +60,17 @@ export const files = {
     apiRequest<void>(`/api/participants/${pid}/files/${fid}/`, { method: "DELETE", auth: credential }),
   downloadAll: (pid: string, name: string, credential: Auth = "user") =>
     downloadFile(`/api/participants/${pid}/files/download`, `${slug(name)}-files.zip`, credential),
-  history: (fid: string, signal?: AbortSignal) => apiRequest<DocumentHistory>(`/api/documents/${fid}/history`, { signal }),
+  /** The whole replay, following the server's pages (`next_after_seq`). */
+  history: async (fid: string, signal?: AbortSignal): Promise<DocumentHistory> => {
+    const first = await apiRequest<DocumentHistory>(`/api/documents/${fid}/history`, { signal });
+    let page = first;
+    const events = [...first.events];
+    for (let pages = 1; page.next_after_seq && pages < 40; pages += 1) {
+      page = await apiRequest<DocumentHistory>(`/api/documents/${fid}/history`, { signal, query: { after_seq: page.next_after_seq } });
+      events.push(...page.events);
+    }
+    return { ...first, events, final_text: page.final_text, next_after_seq: null };
+  },
 };
 
 export const help = {

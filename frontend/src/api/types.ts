@@ -149,10 +149,19 @@ export interface Analytics {
   students: StudentAnalytics[];
 }
 
+export interface HistoryAuthor {
+  kind: "participant" | "teacher" | "server";
+  id: string | null;
+  name: string;
+}
+
 export interface HistoryEvent {
   seq: number;
   at: string;
-  author: string | null;
+  author: HistoryAuthor | string | null;
+  /** The edit in code points: delete `delete` at `pos`, then insert `insert`. */
+  edit?: { pos: number; delete: number; insert: string };
+  /** The whole text after this event, on keyframes (every ~50 events, pastes, the last). */
   text_after?: string;
   inserted: number;
   deleted: number;
@@ -165,6 +174,8 @@ export interface DocumentHistory {
   base_text: string;
   events: HistoryEvent[];
   final_text: string;
+  last_seq?: number;
+  next_after_seq?: number | null;
 }
 
 export interface Limits {

@@ -16,6 +16,8 @@ describe("number formats", () => {
     expect(formatRate(null)).toBe("–");
     expect(formatRate(1)).toBe("100%");
     expect(formatRate(0.8333)).toBe("83.3%");
+    expect(formatRate(0.75)).toBe("75%");
+    expect(formatRate(0.9995)).toBe("99.9%");
     expect(formatBytes(512)).toBe("512 B");
     expect(formatBytes(3 * 1024 * 1024)).toBe("3.0 MB");
   });

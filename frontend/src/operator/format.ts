@@ -49,8 +49,10 @@ export function formatMs(ms: number | null | undefined): string {
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 
+/** A share as a percentage with one decimal, rounded down: one failure in 2,000 is not "100%". */
 export function formatRate(rate: number | null | undefined): string {
-  return rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(rate >= 0.999 || rate === 0 ? 0 : 1)}%`;
+  if (rate === null || rate === undefined) return "–";
+  return `${Math.floor(rate * 1000 + 1e-9) / 10}%`;
 }
 
 export function formatBytes(bytes: number | null | undefined): string {

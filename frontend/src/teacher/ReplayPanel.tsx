@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { files as filesApi } from "../api/endpoints";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { useResource } from "../hooks/useResource";
-import { playDelay, summarize, textAt } from "./replay";
+import { authorName, playDelay, summarize, textAt } from "./replay";
 
 /** Replays a file's typing history with a slider (and play at 1×/4×/16×). */
 export function ReplayPanel({ documentId }: { documentId: string }) {
@@ -53,7 +53,7 @@ export function ReplayPanel({ documentId }: { documentId: string }) {
         </select>
         <span className="muted" style={{ fontSize: "0.85rem" }}>
           Step {step} of {events.length}
-          {current ? ` · ${new Date(current.at).toLocaleTimeString()}${current.author ? ` · ${current.author}` : ""}` : " · start"}
+          {current ? ` · ${new Date(current.at).toLocaleTimeString()}${authorName(current) ? ` · ${authorName(current)}` : ""}` : " · start"}
           {current?.paste ? " · " : ""}
           {current?.paste ? <span className="badge error">pasted {current.inserted} chars</span> : null}
         </span>

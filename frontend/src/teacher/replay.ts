@@ -1,14 +1,37 @@
 import type { DocumentHistory, HistoryEvent } from "../api/types";
 
-/** The document's text after `step` events (0 = before any), from the nearest recorded snapshot. */
+/** Applies one history edit (positions in code points, as the server counts them). */
+export function applyEdit(text: string, edit: { pos: number; delete: number; insert: string }): string {
+  const points = Array.from(text);
+  points.splice(edit.pos, edit.delete, ...Array.from(edit.insert));
+  return points.join("");
+}
+
+/**
+ * The document's text after `step` events (0 = before any): from the nearest keyframe
+ * (an event carrying `text_after`, or `base_text`), replaying the edits after it.
+ */
 export function textAt(history: DocumentHistory, step: number): string {
+  const events = history.events;
   if (step <= 0) return history.base_text;
-  if (step >= history.events.length) return history.final_text;
-  for (let i = step - 1; i >= 0; i -= 1) {
-    const text = history.events[i]?.text_after;
-    if (typeof text === "string") return text;
+  if (step >= events.length && events[events.length - 1]?.text_after === undefined) return history.final_text;
+  const last = Math.min(step, events.length) - 1;
+  let start = last;
+  while (start >= 0 && typeof events[start]?.text_after !== "string") start -= 1;
+  let text = start >= 0 ? (events[start]?.text_after ?? "") : history.base_text;
+  for (let i = start + 1; i <= last; i += 1) {
+    const edit = events[i]?.edit;
+    if (edit) text = applyEdit(text, edit);
   }
-  return history.base_text;
+  return text;
+}
+
+export function authorName(event: HistoryEvent | undefined): string {
+  const author = event?.author;
+  if (!author) return "";
+  if (typeof author === "string") return author;
+  if (author.kind === "teacher") return `${author.name || "Teacher"} (teacher)`;
+  return author.name;
 }
 
 export interface ReplaySummary {
