@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import os
 import signal
@@ -37,6 +38,8 @@ class CgroupStats:
     peak_memory_kb: int | None = None
     cpu_ms: int | None = None
     oom_killed: bool = False
+    # Times a charge hit the memory limit at this level (v1 failcnt, v2 "max" events).
+    limit_hits: int = 0
 
 
 def _write(path: Path, value: str) -> None:
@@ -112,12 +115,22 @@ class RunCgroup:
     def open_join_fds(self) -> list[int]:
         return [os.open(d / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for d in self.unique_dirs]
 
+    def _tree(self, directory: Path) -> list[Path]:
+        """``directory`` and its sub-cgroups (podman nests the container's), deepest first."""
+        found = [directory]
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if entry.is_dir(follow_symlinks=False):
+                    found[:0] = self._tree(Path(entry.path))
+        return found
+
     def pids(self) -> set[int]:
         found: set[int] = set()
-        for directory in self.unique_dirs:
-            for line in _read(directory / "cgroup.procs").split():
-                if line.isdigit():
-                    found.add(int(line))
+        for top in self.unique_dirs:
+            for directory in self._tree(top):
+                for line in _read(directory / "cgroup.procs").split():
+                    if line.isdigit():
+                        found.add(int(line))
         return found
 
     def kill_all(self) -> None:
@@ -144,6 +157,7 @@ class RunCgroup:
                 peak_memory_kb=peak // 1024 if peak is not None else None,
                 cpu_ms=usage // 1000 if usage is not None else None,
                 oom_killed=events.get("oom_kill", 0) > 0,
+                limit_hits=events.get("max", 0),
             )
         peak = _read_int(self.dirs["memory"] / "memory.max_usage_in_bytes")
         oom = _keyed(_read(self.dirs["memory"] / "memory.oom_control")).get("oom_kill", 0)
@@ -154,6 +168,7 @@ class RunCgroup:
             peak_memory_kb=peak // 1024 if peak is not None else None,
             cpu_ms=cpu_ns // 1_000_000 if cpu_ns is not None else None,
             oom_killed=oom > 0,
+            limit_hits=_read_int(self.dirs["memory"] / "memory.failcnt") or 0,
         )
 
     async def remove(self, *, attempts: int = 400) -> bool:
@@ -161,13 +176,14 @@ class RunCgroup:
         for attempt in range(attempts):
             self.kill_all()
             remaining = []
-            for directory in self.unique_dirs:
-                try:
-                    os.rmdir(directory)
-                except FileNotFoundError:
-                    pass
-                except OSError:
-                    remaining.append(directory)
+            for top in self.unique_dirs:
+                for directory in self._tree(top):
+                    try:
+                        os.rmdir(directory)
+                    except FileNotFoundError:
+                        pass
+                    except OSError:
+                        remaining.append(directory)
             if not remaining:
                 self.removed = True
                 return True
@@ -183,13 +199,19 @@ class CgroupManager:
     message: str
     parents: dict[str, Path] = field(default_factory=dict)
     cpu_quota: float = 1.0
+    # controller (v1) or "unified" -> mount point, for paths relative to the root.
+    mounts: dict[str, Path] = field(default_factory=dict)
 
-    def create(self, limits: Limits) -> RunCgroup | None:
+    def create(self, limits: Limits, *, memory_slack: int = 0) -> RunCgroup | None:
+        """A new run cgroup with the limits written (memory raised by ``memory_slack``
+        when something besides the program, like podman's conmon, lives inside)."""
         if self.mode == "none":
             return None
         name = f"run-{os.getpid()}-{next(_counter)}"
         dirs = {key: parent / name for key, parent in self.parents.items()}
         group = RunCgroup(self.mode, dirs)
+        if memory_slack:
+            limits = dataclasses.replace(limits, memory_bytes=limits.memory_bytes + memory_slack)
         try:
             for directory in group.unique_dirs:
                 directory.mkdir()
@@ -221,6 +243,14 @@ class CgroupManager:
         _write(directory / "pids.max", str(limits.max_processes))
         if self.cpu_quota > 0 and (directory / "cpu.max").exists():
             _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * self.cpu_quota)} {CPU_PERIOD_US}")
+
+    def relative_path(self, group: RunCgroup) -> str:
+        """The run's cgroup path as podman's --cgroup-parent expects it (``/a/b``)."""
+        directory = group.unique_dirs[0]
+        for mount in self.mounts.values():
+            with contextlib.suppress(ValueError):
+                return "/" + str(directory.relative_to(mount))
+        raise ValueError(f"{directory} is under no cgroup mount")
 
     def sweep_stale(self) -> int:
         """Remove run cgroups left by server processes that no longer exist."""
@@ -259,7 +289,7 @@ def _setup_v1(v1: dict[str, Path], name: str, cpu_quota: float) -> CgroupManager
             continue
         parents[controller] = parent
     mounts = ", ".join(sorted(parents))
-    return CgroupManager("v1", f"cgroup v1 ({mounts})", parents, cpu_quota)
+    return CgroupManager("v1", f"cgroup v1 ({mounts})", parents, cpu_quota, dict(v1))
 
 
 def _enable_controllers(directory: Path, wanted: Sequence[str]) -> None:
@@ -302,7 +332,8 @@ def setup_v2(mount: Path, own_path: str, name: str, configured_parent: str,
     parent = base / name
     parent.mkdir(exist_ok=True)
     _enable_controllers(parent, wanted)
-    return CgroupManager("v2", f"cgroup v2 ({parent})", {"unified": parent}, cpu_quota)
+    return CgroupManager("v2", f"cgroup v2 ({parent})", {"unified": parent}, cpu_quota,
+                         {"unified": mount})
 
 
 def detect(*, preference: str, name: str, v2_parent: str, cpu_quota: float,

@@ -1,15 +1,305 @@
-"""Placeholder until the real backend lands (issue 3)."""
+"""The podman backend: each step is a ``podman run`` of a throwaway container.
+
+The container's root is the skeleton from ``deploy/podman/setup.sh`` (or an image
+named by SANDBOX_PODMAN_IMAGE) with the host's /usr and the runtime's /etc paths
+bind-mounted read-only; ``--read-only``, ``--network none``, uid 65534, all
+capabilities dropped, no-new-privileges, memory/pids/cpus limits and ulimits, and
+size-capped tmpfs /work, /tmp and /dev/shm. The sources are written (without following
+symlinks) to a private host directory mounted read-only at /src and copied into the
+tmpfs /work by a fixed ``sh -c`` line before the program is exec'd.
+
+The CLI is used for runs: it measured faster here than podman-py over the REST API
+(see docs/sandbox.md). The container lives in a cgroup of ours (``--cgroup-parent``)
+so the run's CPU time, peak memory and memory-limit hits can be read after podman
+has removed the container's own cgroup.
+"""
 
 from __future__ import annotations
 
-from coding.sandbox.base import Backend, SandboxUnavailable, StepProcess, StepSpec
+import asyncio
+import dataclasses
+import itertools
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from coding.languages import RUNTIMES_MOUNT
+from coding.sandbox import cgroups, workdir
+from coding.sandbox.base import (
+    Backend,
+    SandboxError,
+    SandboxUnavailable,
+    StepOutcome,
+    StepProcess,
+    StepSpec,
+)
+from coding.sandbox.bubblewrap import base_env
+from coding.sandbox.config import setting
+from coding.sandbox.processes import ExitInfo, shell_exit_code_as_signal, signal_quietly
+from coding.sandbox.spawn import SpawnedStep, SpawnPlan
+
+# Copies the sources into the tmpfs work dir, then becomes the program. Constant:
+# the program's argv follows as positional parameters, never inside the script.
+_ENTRY_SCRIPT = 'cp -R /src/. /work/ && exec "$@"'
+# conmon lives in the run's cgroup with the container; leave it room so the program
+# gets the whole limit.
+_CONMON_SLACK = 32 * 1024 * 1024
+_PODMAN_ERRORS = (125, 126, 127)
+_counter = itertools.count(1)
+
+
+def podman_env() -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "CONTAINERS_CONF": str(setting("SANDBOX_PODMAN_CONTAINERS_CONF")),
+        "HOME": "/root" if os.geteuid() == 0 else os.environ.get("HOME", "/tmp"),
+    }
+
+
+def v1_mounts(mountinfo: str | None = None) -> list[Path]:
+    """Every cgroup v1 hierarchy (podman creates the run's path in all of them)."""
+    if mountinfo is None:
+        mountinfo = Path("/proc/self/mountinfo").read_text()
+    mounts = []
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        if right.split()[:1] == ["cgroup"]:
+            mounts.append(Path(left.split()[4]))
+    return mounts
+
+
+class PodmanStep(SpawnedStep):
+    def __init__(self, plan: SpawnPlan, *, backend: PodmanBackend, name: str, src_dir: str,
+                 run_cgroup: cgroups.RunCgroup | None, relative_cgroup: str | None,
+                 memory_limit: int) -> None:
+        self.backend = backend
+        self.name = name
+        self.src_dir = src_dir
+        self.run_cgroup = run_cgroup
+        self.relative_cgroup = relative_cgroup
+        self.memory_limit = memory_limit
+        self._remover: asyncio.Task[None] | None = None
+        super().__init__(plan)
+
+    def program_pgid(self) -> int | None:
+        return None  # signals go through the container's terminal, see signal_program
+
+    def signal_program(self, signum: int) -> None:
+        if signum == signal.SIGINT and self.plan.tty:
+            self.write(b"\x03")  # the container's terminal turns it into SIGINT
+        else:
+            for pid in self.container_pids():
+                signal_quietly(pid, signum)
+
+    def resize(self, rows: int, cols: int) -> None:
+        super().resize(rows, cols)
+        signal_quietly(self.pid, signal.SIGWINCH)  # podman forwards its terminal size
+
+    def container_pids(self) -> set[int]:
+        """Processes of the container (in our cgroup but not conmon's sub-cgroup)."""
+        if self.run_cgroup is None:
+            return set()
+        conmon = cgroups.RunCgroup("v1", {
+            key: directory / "conmon" for key, directory in self.run_cgroup.dirs.items()
+        })
+        return self.run_cgroup.pids() - conmon.pids()
+
+    def kill_tree(self) -> None:
+        # The container's processes are children of conmon, not of our podman client:
+        # kill them through the cgroup; podman run then exits and removes the container.
+        for pid in self.container_pids():
+            signal_quietly(pid, signal.SIGKILL)
+        if self._remover is None:
+            self._remover = asyncio.get_running_loop().create_task(self._force_remove())
+
+    async def _force_remove(self) -> None:
+        await self.backend.podman("rm", "--force", "--time", "0", "--ignore", self.name)
+
+    async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
+        if info.signal is not None:
+            return None, info.signal, ""
+        if info.exit_code in _PODMAN_ERRORS and not self.killed:
+            return info.exit_code, None, f"podman could not run the container (exit {info.exit_code})"
+        code, sig = shell_exit_code_as_signal(info.exit_code)
+        return code, sig, ""
+
+    async def cleanup(self) -> None:
+        if self._remover is not None:
+            await self._remover
+        if self.run_cgroup is not None:
+            stats = self.run_cgroup.stats()
+            # The OOM kill is counted in the container's own (now removed) cgroup; ours
+            # saw the usage reach the limit.
+            if stats.peak_memory_kb and stats.peak_memory_kb * 1024 >= self.memory_limit:
+                self.cgroup_oom = True
+            self.cgroup_stats = stats
+            await self.run_cgroup.remove()
+        if self.relative_cgroup is not None:
+            leftovers = cgroups.RunCgroup(
+                "v1", {str(m): m / self.relative_cgroup.lstrip("/") for m in v1_mounts()}
+            )
+            await leftovers.remove()
+        await asyncio.to_thread(workdir.remove_tree, self.src_dir)
+
+    cgroup_oom = False
+    cgroup_stats: cgroups.CgroupStats | None = None
+
+    async def wait(self) -> StepOutcome:  # type: ignore[override]
+        outcome = await super().wait()
+        stats = self.cgroup_stats
+        if stats is None:
+            return outcome
+        killed_by_kernel = outcome.signal == signal.SIGKILL and not self.killed
+        return dataclasses.replace(
+            outcome,
+            cpu_ms=stats.cpu_ms if stats.cpu_ms is not None else outcome.cpu_ms,
+            peak_memory_kb=min(stats.peak_memory_kb or 0, self.memory_limit // 1024),
+            oom_killed=outcome.oom_killed or (self.cgroup_oom and killed_by_kernel),
+        )
 
 
 class PodmanBackend(Backend):
     name = "podman"
 
+    def __init__(self) -> None:
+        self.podman_path = shutil.which(str(setting("SANDBOX_PODMAN"))) or ""
+        self.image = str(setting("SANDBOX_PODMAN_IMAGE"))
+        self.rootfs = str(setting("SANDBOX_PODMAN_ROOTFS"))
+        self.conf = str(setting("SANDBOX_PODMAN_CONTAINERS_CONF"))
+        self._cgroups: cgroups.CgroupManager | None = None
+
+    @property
+    def cgroups(self) -> cgroups.CgroupManager:
+        if self._cgroups is None:
+            self._cgroups = cgroups.detect(
+                preference=str(setting("SANDBOX_CGROUP")),
+                name=str(setting("SANDBOX_CGROUP_NAME")),
+                v2_parent=str(setting("SANDBOX_CGROUP_V2_PARENT")),
+                cpu_quota=0.0,  # podman sets --cpus itself
+            )
+        return self._cgroups
+
+    def cgroup_mode(self) -> str:
+        return self.cgroups.mode
+
+    async def podman(self, *args: str) -> tuple[int, bytes]:
+        process = await asyncio.create_subprocess_exec(
+            self.podman_path, *args, env=podman_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        return process.returncode or 0, output
+
     def check(self) -> tuple[bool, str]:
-        return False, "the podman backend is not implemented yet"
+        if not self.podman_path:
+            return False, "podman is not installed: apt-get install podman crun catatonit"
+        if not Path(self.conf).is_file():
+            return False, f"SANDBOX_PODMAN_CONTAINERS_CONF {self.conf} does not exist"
+        if not self.image and not Path(self.rootfs, "usr").is_dir():
+            return False, (
+                f"no podman root filesystem at {self.rootfs}: run "
+                "`sh deploy/podman/setup.sh` as root (or set SANDBOX_PODMAN_IMAGE)"
+            )
+        probe = subprocess.run(
+            [self.podman_path, "run", *self._container_args("observer-probe-" + secrets.token_hex(4)),
+             "--volume", "/usr:/usr:ro", *self._root_args(), "/usr/bin/true"],
+            capture_output=True, env=podman_env(), timeout=60, check=False,
+        )
+        if probe.returncode != 0:
+            detail = (probe.stdout + probe.stderr).decode(errors="replace").strip()[-500:]
+            hint = ""
+            if "hugetlb" in detail or "cgroup" in detail:
+                hint = " (on hybrid cgroup v1 hosts run `sh deploy/podman/setup.sh` after each boot)"
+            return False, f"podman cannot start a sandbox container: {detail}{hint}"
+        return True, f"podman ready; {self.cgroups.message}"
+
+    def _root_args(self) -> list[str]:
+        return [self.image] if self.image else ["--rootfs", self.rootfs]
+
+    def _container_args(self, name: str) -> list[str]:
+        return [
+            "--rm", "--name", name, "--pull", "never",
+            "--network", "none", "--read-only", "--read-only-tmpfs=false",
+            "--user", "65534:65534", "--cap-drop", "all",
+            "--security-opt", "no-new-privileges", "--init",
+            "--log-driver", "none", "--hostname", "sandbox",
+            "--ulimit", "nproc=4096:4096", "--ulimit", "nofile=256:256",
+        ]
+
+    def build_argv(self, spec: StepSpec, *, name: str, src_dir: str,
+                   cgroup_parent: str | None) -> list[str]:
+        limits = spec.limits
+        size = limits.file_size_bytes
+        cpu = max(1, int(limits.cpu_seconds + 0.999))
+        quota = float(setting("SANDBOX_CPU_QUOTA")) or 2.0
+        argv = [self.podman_path, "run", "-i", *(["-t"] if spec.tty else [])]
+        argv += self._container_args(name)
+        argv[argv.index("nofile=256:256")] = f"nofile={limits.open_files}:{limits.open_files}"
+        argv += [
+            "--memory", str(limits.memory_bytes), "--memory-swap", str(limits.memory_bytes),
+            "--pids-limit", str(limits.max_processes + 2),  # + catatonit and sh
+            "--cpus", f"{quota:g}",
+            "--ulimit", f"cpu={cpu}:{cpu + 1}",
+            "--ulimit", f"fsize={size}:{size}",
+            "--ulimit", "core=0:0",
+            "--shm-size", str(size),
+            "--tmpfs", f"/work:rw,size={size},mode=1777,nosuid,nodev",
+            "--tmpfs", f"/tmp:rw,size={size},mode=1777,nosuid,nodev",
+            "--volume", "/usr:/usr:ro",
+            "--volume", "/etc/ld.so.cache:/etc/ld.so.cache:ro",
+            "--volume", f"{src_dir}:/src:ro",
+            "--workdir", "/work",
+        ]
+        if cgroup_parent:
+            argv += ["--cgroup-parent", cgroup_parent]
+        for path in spec.binds:
+            if Path(path).exists():
+                argv += ["--volume", f"{path}:{path}:ro"]
+        if spec.needs_runtimes:
+            modules = Path(str(setting("SANDBOX_RUNTIMES_DIR"))) / "node_modules"
+            if not (modules / "typescript").is_dir():
+                raise SandboxUnavailable(
+                    f"TypeScript is not installed in {modules}: run `npm ci --prefix runtimes`"
+                )
+            argv += ["--volume", f"{modules}:{RUNTIMES_MOUNT}/node_modules:ro"]
+        if spec.build_dir is not None:
+            mode = "rw" if spec.build_writable else "ro"
+            argv += ["--volume", f"{spec.build_dir}:/build:{mode}"]
+        for key, value in base_env(spec).items():
+            argv += ["--env", f"{key}={value}"]
+        argv += [*self._root_args(), "/bin/sh", "-c", _ENTRY_SCRIPT, "sh", *spec.argv]
+        return argv
+
+    def build_dir_owner(self) -> tuple[int, int] | None:
+        return (65534, 65534) if os.geteuid() == 0 else None
 
     async def start(self, spec: StepSpec) -> StepProcess:
-        raise SandboxUnavailable("the podman backend is not implemented yet")
+        if not self.podman_path:
+            raise SandboxUnavailable(self.check()[1])
+        name = f"observer-run-{os.getpid()}-{next(_counter)}-{secrets.token_hex(3)}"
+        src_dir = workdir.make_private_dir("src-")
+        group = None
+        try:
+            os.chmod(src_dir, 0o755)
+            workdir.write_files(src_dir, spec.files)
+            manager = self.cgroups
+            relative = None
+            if manager.mode == "v1":
+                try:
+                    group = manager.create(spec.limits, memory_slack=_CONMON_SLACK)
+                except OSError as exc:
+                    raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
+                relative = manager.relative_path(group) if group is not None else None
+            argv = self.build_argv(spec, name=name, src_dir=src_dir, cgroup_parent=relative)
+            plan = SpawnPlan(argv=argv, limits=spec.limits, env=podman_env(), tty=spec.tty,
+                             raw_tty=True, rows=spec.rows, cols=spec.cols)
+            return PodmanStep(plan, backend=self, name=name, src_dir=src_dir, run_cgroup=group,
+                              relative_cgroup=relative, memory_limit=spec.limits.memory_bytes)
+        except BaseException:
+            if group is not None:
+                await group.remove()
+            workdir.remove_tree(src_dir)
+            raise

@@ -17,6 +17,7 @@ import resource
 import signal
 import struct
 import termios
+import tty
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -140,15 +141,22 @@ class InputWriter:
         self.pending.clear()
 
 
-def open_pty(rows: int, cols: int) -> tuple[int, int]:
-    """``(master, slave)``; the master is non-blocking and close-on-exec."""
+def open_pty(rows: int, cols: int, *, raw: bool = False) -> tuple[int, int]:
+    """``(master, slave)``; the master is non-blocking and close-on-exec.
+
+    ``raw`` is for a client that relays to a terminal of its own (podman -t): then only
+    the far terminal may echo and interpret Ctrl+C, even before the client starts.
+    """
     master, slave = pty.openpty()
     set_winsize(master, rows, cols)
     os.set_blocking(master, False)
     os.set_inheritable(master, False)
-    attrs = termios.tcgetattr(slave)
-    attrs[1] |= termios.ONLCR  # oflag: \n -> \r\n, as a terminal expects
-    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    if raw:
+        tty.setraw(slave, termios.TCSANOW)
+    else:
+        attrs = termios.tcgetattr(slave)
+        attrs[1] |= termios.ONLCR  # oflag: \n -> \r\n, as a terminal expects
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
     return master, slave
 
 

@@ -47,6 +47,7 @@ class SpawnPlan:
     drop_to: tuple[int, int] | None = None
     cwd: str | None = None
     tty: bool = False
+    raw_tty: bool = False
     rows: int = 24
     cols: int = 80
 
@@ -116,7 +117,7 @@ class SpawnedStep(StepProcess):
                 join_fds = plan.cgroup.open_join_fds()
                 close_after += join_fds
             if plan.tty:
-                master, slave = open_pty(plan.rows, plan.cols)
+                master, slave = open_pty(plan.rows, plan.cols, raw=plan.raw_tty)
                 close_after.append(slave)
                 stdin = stdout = stderr = slave
                 self._master = master
