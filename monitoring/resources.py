@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,26 @@ def level(percent: float) -> str:
     return HEALTHY
 
 
+# psutil measures CPU use between two calls. Callers here (dashboard pushes, health
+# checks) come at random moments, so readings are taken at most once a second and
+# shared: a check right after a push must not report the use of the last few ms.
+_CPU_MIN_INTERVAL = 1.0
+_cpu_lock = threading.Lock()
+_cpu_reading: tuple[float, float] | None = None  # (monotonic time, percent)
+
+
 def prime() -> None:
-    """psutil's CPU percentage is measured between calls: make the first real one meaningful."""
+    """Start the first CPU measuring interval (at startup)."""
     psutil.cpu_percent(interval=None)
+
+
+def cpu_percent() -> float:
+    global _cpu_reading
+    with _cpu_lock:
+        now = time.monotonic()
+        if _cpu_reading is None or now - _cpu_reading[0] >= _CPU_MIN_INTERVAL:
+            _cpu_reading = (now, float(psutil.cpu_percent(interval=None)))
+        return _cpu_reading[1]
 
 
 def _existing(path: str) -> str:
@@ -52,7 +70,7 @@ def disk_usage() -> list[dict[str, Any]]:
 
 
 def system_resources() -> dict[str, Any]:
-    cpu_percent = float(psutil.cpu_percent(interval=None))
+    cpu = cpu_percent()
     memory = psutil.virtual_memory()
     swap = psutil.swap_memory()
     process = psutil.Process()
@@ -63,10 +81,10 @@ def system_resources() -> dict[str, Any]:
         fds = process.num_fds() if hasattr(process, "num_fds") else None
     return {
         "cpu": {
-            "percent": cpu_percent,
+            "percent": cpu,
             "count": psutil.cpu_count() or 1,
             "load_average": [round(x, 2) for x in os.getloadavg()],
-            "status": level(cpu_percent),
+            "status": level(cpu),
         },
         "memory": {
             "total": memory.total, "available": memory.available, "used": memory.used,
@@ -83,4 +101,18 @@ def system_resources() -> dict[str, Any]:
             "degraded_percent": float(conf("MONITORING_DEGRADED_PERCENT")),
             "unhealthy_percent": float(conf("MONITORING_UNHEALTHY_PERCENT")),
         },
+    }
+
+
+def headline() -> dict[str, Any]:
+    """The few readings the live dashboard shows at the top, cheap enough for every push."""
+    cpu = cpu_percent()
+    memory = float(psutil.virtual_memory().percent)
+    disk = max((d["percent"] for d in disk_usage()), default=0.0)
+    return {
+        "cpu_percent": cpu,
+        "memory_percent": memory,
+        "disk_percent": float(disk),
+        "load_1m": round(os.getloadavg()[0], 2),
+        "status": worst([level(cpu), level(memory), level(disk)]),
     }

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncHour, TruncMinute
 from django.utils import timezone
 
 from coding.models import FINISHED_STATUSES, Execution
+from monitoring import resources
 from monitoring.conf import conf
 from monitoring.connections import connection_counts
 from monitoring.models import AuditEvent, ErrorEvent
@@ -146,6 +147,7 @@ def current_figures(*, now: datetime | None = None) -> dict[str, Any]:
         "p95_wall_ms": summary["p95_wall_ms"],
         "peak_concurrency": peak_concurrency(since=since, now=now),
         "errors": ErrorEvent.objects.filter(created_at__gte=since).count(),
+        "system": resources.headline(),
     }
 
 

@@ -38,7 +38,7 @@ def calm_machine(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     """psutil readings the test decides (the real machine may be busy)."""
     readings = SimpleNamespace(cpu=10.0, memory=20.0, disk=30.0)
     psutil = health.resources.psutil
-    monkeypatch.setattr(psutil, "cpu_percent", lambda interval=None: readings.cpu)
+    monkeypatch.setattr(health.resources, "cpu_percent", lambda: readings.cpu)
     monkeypatch.setattr(
         psutil, "virtual_memory",
         lambda: SimpleNamespace(total=8 * GB, available=8 * GB * (1 - readings.memory / 100),

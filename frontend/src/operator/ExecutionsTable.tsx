@@ -87,7 +87,7 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
           </select>
         </label>
         <span className="grow" />
-        {data ? <span className="muted op-small">{data.count} runs</span> : null}
+        {data ? <span className="muted op-small">{data.count === 1 ? "1 run" : `${data.count} runs`}</span> : null}
       </div>
       {runs.error ? <ErrorState error={runs.error} onRetry={runs.reload} /> : null}
       {!data && !runs.error ? <LoadingState /> : null}

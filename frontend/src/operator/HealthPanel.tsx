@@ -34,7 +34,9 @@ export function HealthPanel({ report, error, loading, onCheck }: Props) {
             {report.checks.map((check) => (
               <li key={check.name} data-testid={`health-${check.name}`} data-status={check.status}>
                 <span className="op-dot" style={{ background: HEALTH_COLORS[check.status] }} aria-hidden="true" />
-                <span className="op-health-name">{check.name}</span>
+                <span className="op-health-name" title={check.name}>
+                  {check.name}
+                </span>
                 <span className="op-health-status" style={{ color: HEALTH_COLORS[check.status] }}>
                   {check.status}
                 </span>

@@ -19,7 +19,8 @@ export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
     return {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] } },
+      // Half a bucket of room each side, so the first and last bars show whole.
+      scales: { x: { time: true, range: (_u, min, max) => [min - 30, max + 30] }, y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] } },
       axes: [{ stroke: "#5d6878" }, { stroke: "#5d6878", values: integerTicks, size: 40 }],
       series: [
         {},

@@ -1,0 +1,102 @@
+"""The operator dashboard in a real browser: an admin watches, a student runs, the
+figures change without a reload (pushed over /ws/monitoring/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.server import ROOT, LiveServer
+from tests.e2e.ui import join_class, shot
+
+ADMIN = "operator"
+
+
+def api(server: LiveServer, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(server.base_url + path, json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return dict(json.loads(response.read()))
+
+
+def create_admin(server: LiveServer) -> None:
+    env = {**server.env, "DJANGO_SUPERUSER_PASSWORD": server.teacher_password}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "createsuperuser", "--no-input", "--username", ADMIN,
+         "--email", "operator@example.org"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if result.returncode != 0 and "already taken" not in result.stderr:
+        raise RuntimeError(result.stdout + result.stderr)
+
+
+def live_session_code(server: LiveServer) -> str:
+    """The teacher opens a Python session through the API (the class flow has its own test)."""
+    access = api(server, "/api/auth/login", {"username": server.teacher_username,
+                                             "password": server.teacher_password})["access"]  # fmt: skip
+    session = api(server, "/api/sessions/", {"title": "E2E operator watch", "language": "python",
+                                             "starter_files": [{"name": "main.py", "content": 'print("hi")\n'}]},
+                  access)  # fmt: skip
+    return str(api(server, f"/api/sessions/{session['id']}/start", {}, access)["join_code"])
+
+
+def figure(page: Page, name: str) -> int:
+    return int(page.get_by_test_id(f"figure-{name}-value").inner_text().strip())
+
+
+@pytest.mark.timeout(240)
+def test_it_shows_a_student_s_run_on_the_open_dashboard(
+    open_page: Callable[[str], Page], observer_server: LiveServer, output_dir: Path
+) -> None:
+    create_admin(observer_server)
+    operator = open_page("operator")
+    operator.goto("/login")
+    operator.get_by_label("Username").fill(ADMIN)
+    operator.get_by_label("Password").fill(observer_server.teacher_password)
+    operator.get_by_role("button", name="Sign in").click()
+    expect(operator).not_to_have_url(re.compile(r"/login"))
+    operator.goto("/operator")
+    expect(operator.get_by_test_id("connection")).to_have_attribute("data-status", "connected", timeout=20_000)
+    expect(operator.get_by_test_id("figure-runs-value")).to_be_visible()
+    expect(operator.get_by_test_id("health-database")).to_have_attribute("data-status", re.compile("healthy|degraded"))
+    runs_before = figure(operator, "runs")
+    # A marker that a reload would wipe out.
+    operator.evaluate("window.__observerNoReload = true")
+    shot(operator, output_dir, "01-dashboard-before")
+
+    student = open_page("student")
+    join_class(student, live_session_code(observer_server), "Ada")
+    student.get_by_role("button", name="▶ Run").click()
+    expect(student.get_by_test_id("run-status")).to_have_attribute("data-status", "ok", timeout=30_000)
+
+    expect(operator.get_by_test_id("figure-runs-value")).to_have_text(str(runs_before + 1), timeout=15_000)
+    expect(operator.get_by_test_id("figure-success-rate-value")).not_to_have_text("–")
+    row = operator.get_by_test_id("execution-row").filter(has_text="Ada").first
+    expect(row).to_have_attribute("data-status", "ok", timeout=15_000)
+    expect(operator.get_by_test_id("language-python")).to_contain_text("ok")
+    assert operator.evaluate("window.__observerNoReload") is True
+    operator.screenshot(path=str(output_dir / "02-dashboard-after-run.png"), full_page=True)
+
+
+def test_it_keeps_the_dashboard_from_students(open_page: Callable[[str], Page], observer_server: LiveServer) -> None:
+    page = open_page("student")
+    page.goto("/login")
+    page.get_by_label("Username").fill("student")
+    page.get_by_label("Password").fill(observer_server.teacher_password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    page.goto("/operator")
+    expect(page.get_by_text("Not available")).to_be_visible()
+    assert os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")  # Debian's browser, never a downloaded one
