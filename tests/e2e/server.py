@@ -100,7 +100,6 @@ def start_server() -> LiveServer:
         "DJANGO_DEBUG": "false",
         "OBSERVER_ENV_FILE": str(workdir / "no.env"),
         "SANDBOX_BACKEND": os.environ.get("SANDBOX_BACKEND", "bubblewrap"),
-        "SANDBOX_WORK_ROOT": str(workdir / "sandbox"),
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)

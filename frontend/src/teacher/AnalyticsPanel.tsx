@@ -1,6 +1,7 @@
 import { sessions } from "../api/endpoints";
 import type { StudentAnalytics } from "../api/types";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
+import { stripAnsi } from "../components/ansi";
 import { formatMinutes } from "../components/time";
 import { useResource } from "../hooks/useResource";
 
@@ -30,14 +31,7 @@ export function AnalyticsPanel({ sessionId, onOpenStudent }: Props) {
           Refresh
         </button>
       </div>
-      {Object.keys(totals).length ? (
-        <p className="muted" style={{ fontSize: "0.9rem" }}>
-          {Object.entries(totals)
-            .filter(([, v]) => typeof v === "number")
-            .map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`)
-            .join(" · ")}
-        </p>
-      ) : null}
+      <Totals totals={totals} />
       <div style={{ overflowX: "auto" }}>
         <table className="analytics-table">
           <thead>
@@ -66,8 +60,8 @@ export function AnalyticsPanel({ sessionId, onOpenStudent }: Props) {
                 <td className="num">{errors(s)}</td>
                 <td className="num">{s.chars_typed}</td>
                 <td className="num">{s.help_requests}</td>
-                <td className="muted" style={{ maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={s.last_error ?? ""}>
-                  {s.last_error ?? "—"}
+                <td className="muted" style={{ maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={stripAnsi(s.last_error ?? "")}>
+                  {s.last_error ? stripAnsi(s.last_error) : "—"}
                 </td>
               </tr>
             ))}
@@ -75,5 +69,36 @@ export function AnalyticsPanel({ sessionId, onOpenStudent }: Props) {
         </table>
       </div>
     </section>
+  );
+}
+
+const FIGURES: Array<{ key: string; label: string; seconds?: boolean }> = [
+  { key: "participants", label: "Students" },
+  { key: "online", label: "Online now" },
+  { key: "runs", label: "Runs" },
+  { key: "failed_runs", label: "Failed runs" },
+  { key: "help_requests", label: "Raised hands" },
+  { key: "open_help_requests", label: "Open hands" },
+  { key: "chars_typed", label: "Characters typed" },
+  { key: "active_seconds", label: "Active time", seconds: true },
+  { key: "duration_seconds", label: "Session length", seconds: true },
+];
+
+/** The session's totals as a row of figures (keys the server sends that we know how to name). */
+function Totals({ totals }: { totals: Record<string, number | string | null> }) {
+  const shown = FIGURES.filter((f) => typeof totals[f.key] === "number");
+  if (shown.length === 0) return null;
+  return (
+    <div className="figures" data-testid="analytics-totals">
+      {shown.map((f) => {
+        const value = totals[f.key] as number;
+        return (
+          <div key={f.key} className="figure">
+            <div className="figure-value">{f.seconds ? formatMinutes(value) : value.toLocaleString()}</div>
+            <div className="figure-label">{f.label}</div>
+          </div>
+        );
+      })}
+    </div>
   );
 }

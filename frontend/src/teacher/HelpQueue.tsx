@@ -1,5 +1,6 @@
 import { help as helpApi } from "../api/endpoints";
 import type { HelpRequest } from "../api/types";
+import { stripAnsi } from "../components/ansi";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { EmptyState } from "../components/States";
 import { timeAgo } from "../components/time";
@@ -52,7 +53,7 @@ function HelpItem({ request, now, onUpdated, onOpenStudent }: { request: HelpReq
           {request.line ? `, line ${request.line}` : ""}
         </div>
       ) : null}
-      {request.last_output ? <pre>{request.last_output.slice(-600)}</pre> : null}
+      {request.last_output ? <pre>{stripAnsi(request.last_output).slice(-600)}</pre> : null}
       {request.state === "claimed" ? <div className="muted" style={{ fontSize: "0.8rem" }}>Claimed{claimer ? ` by ${claimer}` : ""}</div> : null}
       <ErrorMessage error={claim.error ?? resolve.error} compact />
       <div className="form-actions" style={{ marginTop: 6 }}>

@@ -48,9 +48,14 @@ export function TerminalView({ session, mode, placeholder }: Props) {
     observer.observe(element);
     if (placeholder) term.write(`${DIM}${placeholder}${RESET}\r\n`);
 
-    const offOutput = session.onOutput((chunk) => term.write(chunk));
+    let sawOutput = false;
+    const offOutput = session.onOutput((chunk) => {
+      sawOutput = true;
+      term.write(chunk);
+    });
     const offFrame = session.onFrame((frame) => {
       if (frame.type === "started") {
+        sawOutput = false;
         term.reset();
         term.write(`${DIM}▶ ${frame.entry}${RESET}\r\n`);
         if (mode === "interactive") term.focus();
@@ -61,7 +66,9 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       } else if (frame.type === "exit") {
         const colour = frame.status === "ok" ? DIM : RED;
         term.write(`\r\n${colour}[${exitSummary(frame)}]${RESET}\r\n`);
-        if (frame.message && frame.status !== "ok") term.write(`${DIM}${frame.message}${RESET}\r\n`);
+        // A compiler's message is the output already shown; others (limits, stops) explain the end.
+        const repeated = frame.status === "compile-error" && sawOutput;
+        if (frame.message && frame.status !== "ok" && !repeated) term.write(`${DIM}${frame.message}${RESET}\r\n`);
       } else if (frame.type === "error") {
         term.write(`\r\n${RED}${frame.message}${RESET}\r\n`);
       }
