@@ -1,4 +1,5 @@
-"""HTTP request latency by view, for Prometheus.
+"""HTTP request latency by view, for Prometheus, and unhandled exceptions of views
+outside the API (the API's own handler records those) for the operator's error list.
 
 Add ``"monitoring.middleware.RequestLatencyMiddleware"`` to MIDDLEWARE, first, so the
 time includes every other middleware. Works in sync and async stacks.
@@ -54,6 +55,11 @@ class RequestLatencyMiddleware:
             raise
         _observe(request, response.status_code, started)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from monitoring.services import error_record
+
+        error_record(source="http", exc=exception, request=request)
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()

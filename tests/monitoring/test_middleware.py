@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
+from django.urls import path
 
+from monitoring.models import ErrorEvent
+from monitoring.views import metrics_view
 from tests.monitoring.conftest import parse, scrape_text, value
 
 pytestmark = pytest.mark.django_db
@@ -41,4 +44,23 @@ async def test_it_times_requests_served_by_the_async_handler() -> None:
     assert response.status_code == 200
     after = await sync_to_async(lambda: parse(scrape_text()))()
     labels = {"view": "health", "method": "GET", "status": "200"}
+    assert value(after, NAME, **labels) - value(before, NAME, **labels) == 1
+
+
+def _broken_view(request: object) -> None:
+    raise RuntimeError("the template exploded")
+
+
+urlpatterns = [path("broken", _broken_view, name="broken"), path("metrics", metrics_view)]
+
+
+@override_settings(MIDDLEWARE=WITH_LATENCY, ROOT_URLCONF=__name__)
+def test_it_records_a_view_crash_for_the_error_list_and_times_it_as_500() -> None:
+    before = parse(scrape_text())
+    response = Client(raise_request_exception=False).get("/broken")
+    assert response.status_code == 500
+    error = ErrorEvent.objects.get(source="http")
+    assert (error.kind, error.message, error.path) == ("RuntimeError", "the template exploded", "/broken")
+    after = parse(scrape_text())
+    labels = {"view": "broken", "method": "GET", "status": "500"}
     assert value(after, NAME, **labels) - value(before, NAME, **labels) == 1
