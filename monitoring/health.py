@@ -9,6 +9,7 @@ is unhealthy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -49,7 +50,11 @@ def database_settings() -> dict[str, Any]:
 
 
 def check_database() -> dict[str, Any]:
-    handler = ConnectionHandler({"default": database_settings()})
+    settings_dict = database_settings()
+    if "postgresql" in settings_dict["ENGINE"]:  # a host that never answers must not hang /health
+        timeout = max(1, int(float(conf("MONITORING_CHECK_TIMEOUT_SECONDS"))))
+        settings_dict["OPTIONS"] = {**settings_dict.get("OPTIONS", {}), "connect_timeout": timeout}
+    handler = ConnectionHandler({"default": settings_dict})
     connection = handler["default"]
     try:
         with connection.cursor() as cursor:
@@ -94,6 +99,10 @@ async def check_channel_layer() -> dict[str, Any]:
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "health.ping", "token": token})
     message = await layer.receive(channel)
+    # Channels have no "delete": a receive that is cancelled is how a layer lets one go
+    # (the Redis pub/sub layer unsubscribes), so each check does not leave one behind.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(layer.receive(channel), timeout=0.01)
     if message.get("token") != token:
         raise CheckFailed("the channel layer delivered another message")
     return {"backend": type(layer).__name__}
