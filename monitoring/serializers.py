@@ -96,3 +96,126 @@ class LimitsSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
     resets_at = serializers.DateTimeField(allow_null=True)
     concurrent = ConcurrentSerializer()
+
+
+# --- response shapes (documentation of what the selectors return) ----------------------
+
+
+class _ParticipantsSerializer(serializers.Serializer):
+    joined = serializers.IntegerField()
+    online = serializers.IntegerField()
+
+
+class _ConnectionsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_kind = serializers.DictField(child=serializers.IntegerField())
+
+
+class SystemHeadlineSerializer(serializers.Serializer):
+    cpu_percent = serializers.FloatField()
+    memory_percent = serializers.FloatField()
+    disk_percent = serializers.FloatField()
+    load_1m = serializers.FloatField()
+    status = serializers.ChoiceField(choices=["healthy", "degraded", "unhealthy"])
+
+
+class FiguresSerializer(serializers.Serializer):
+    """Current figures; also what /ws/monitoring/ pushes as {"type": "figures", ...}."""
+
+    at = serializers.DateTimeField()
+    window_seconds = serializers.IntegerField()
+    active_runs = serializers.IntegerField()
+    queued_runs = serializers.IntegerField()
+    live_sessions = serializers.IntegerField()
+    participants = _ParticipantsSerializer()
+    connections = _ConnectionsSerializer()
+    runs = serializers.IntegerField()
+    runs_finished = serializers.IntegerField()
+    runs_ok = serializers.IntegerField()
+    runs_failed = serializers.IntegerField()
+    success_rate = serializers.FloatField(allow_null=True)
+    avg_wall_ms = serializers.IntegerField(allow_null=True)
+    p95_wall_ms = serializers.IntegerField(allow_null=True)
+    peak_concurrency = serializers.IntegerField()
+    errors = serializers.IntegerField()  # type: ignore[assignment]  # a field, not Serializer.errors
+    system = SystemHeadlineSerializer()
+
+
+class _TotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    finished = serializers.IntegerField()
+    ok = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    success_rate = serializers.FloatField(allow_null=True)
+    avg_wall_ms = serializers.IntegerField(allow_null=True)
+    p95_wall_ms = serializers.IntegerField(allow_null=True)
+
+
+class _CountRowSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    ok = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class _LanguageRowSerializer(_CountRowSerializer):
+    language = serializers.CharField()
+    avg_wall_ms = serializers.IntegerField(allow_null=True)
+
+
+class _SessionRowSerializer(_CountRowSerializer):
+    session_id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class _StatusRowSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class _BucketSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class _DurationSerializer(serializers.Serializer):
+    le_ms = serializers.IntegerField(allow_null=True, help_text="Upper bound (ms); null: the open-ended last bucket.")
+    count = serializers.IntegerField()
+
+
+class StatisticsSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=list(PERIODS))
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    bucket = serializers.ChoiceField(choices=["minute", "hour"])
+    totals = _TotalsSerializer()
+    by_status = _StatusRowSerializer(many=True)
+    by_language = _LanguageRowSerializer(many=True)
+    by_session = _SessionRowSerializer(many=True)
+    timeline = _BucketSerializer(many=True)
+    durations = _DurationSerializer(many=True)
+
+
+class HealthCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["healthy", "degraded", "unhealthy"])
+    latency_ms = serializers.FloatField(allow_null=True)
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class HealthReportSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["healthy", "degraded", "unhealthy"])
+    checked_at = serializers.DateTimeField()
+    checks = HealthCheckSerializer(many=True)
+
+
+class ResourcesSerializer(serializers.Serializer):
+    """psutil readings of the answering machine and server process (see monitoring.resources)."""
+
+    cpu = serializers.DictField()
+    memory = serializers.DictField()
+    swap = serializers.DictField()
+    disks = serializers.ListField(child=serializers.DictField())
+    process = serializers.DictField()
+    boot_time = serializers.FloatField()
+    thresholds = serializers.DictField()

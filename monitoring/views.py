@@ -86,6 +86,7 @@ class OperatorView(APIView):
 
 
 class FiguresView(OperatorView):
+    @extend_schema(responses=serializers.FiguresSerializer)
     def get(self, request: Request) -> Response:
         return Response(selectors.current_figures())
 
@@ -111,7 +112,7 @@ class ExecutionListView(OperatorView):
 
 
 class StatisticsView(OperatorView):
-    @extend_schema(parameters=[serializers.PeriodSerializer])
+    @extend_schema(parameters=[serializers.PeriodSerializer], responses=serializers.StatisticsSerializer)
     def get(self, request: Request) -> Response:
         return Response(selectors.statistics(period=_query(serializers.PeriodSerializer, request)["period"]))
 
@@ -139,11 +140,13 @@ class AuditListView(OperatorView):
 
 
 class ResourcesView(OperatorView):
+    @extend_schema(responses=serializers.ResourcesSerializer)
     def get(self, request: Request) -> Response:
         return Response(resources.system_resources())
 
 
 class HealthReportView(OperatorView):
+    @extend_schema(responses=serializers.HealthReportSerializer)
     def get(self, request: Request) -> Response:
         return Response(async_to_sync(health.full_report)())
 

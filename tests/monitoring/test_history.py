@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from monitoring.serializers import FiguresSerializer
 from tests.factories import UserFactory
 from tests.live_factories import make_participant, make_session
 from tests.monitoring.conftest import make_run
@@ -113,6 +114,7 @@ def test_it_computes_current_figures_from_the_records(admin, django_assert_max_n
     assert figures["p95_wall_ms"] == 1000
     assert figures["peak_concurrency"] == 3
     assert figures["window_seconds"] == 3600
+    assert set(figures) == set(FiguresSerializer().fields)  # the documented shape, no more, no less
 
 
 def test_it_has_no_rates_before_the_first_run(admin) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from monitoring.serializers import StatisticsSerializer
 from monitoring.services import error_record
 from tests.live_factories import make_session
 from tests.monitoring.conftest import make_run
@@ -35,6 +36,7 @@ def runs() -> dict[str, Any]:
 
 def test_it_breaks_the_last_hour_down_by_status_language_and_session(admin, runs) -> None:
     stats = admin.get("/api/monitoring/statistics", {"period": "hour"}).json()
+    assert StatisticsSerializer(data=stats).is_valid(), StatisticsSerializer(data=stats).errors
 
     assert stats["period"] == "hour" and stats["bucket"] == "minute"
     assert stats["totals"]["total"] == 4 and stats["totals"]["ok"] == 2 and stats["totals"]["failed"] == 2
