@@ -292,7 +292,7 @@ def classify(
     if reason == "timeout":
         return Status.TIMEOUT, f"time limit ({limits.wall_seconds:g} s) exceeded"
     if reason == "idle":
-        return Status.TIMEOUT, f"no input or output for {limits.idle_seconds:g} s"
+        return Status.TIMEOUT, f"no input or output for {limits.idle_seconds or 0:g} s"
     if outcome.oom_killed or any(m.encode() in stderr for m in language.memory_error_markers):
         return Status.MEMORY_LIMIT, f"memory limit ({_mb(limits.memory_bytes)}) exceeded"
     if outcome.cpu_exceeded or outcome.signal == signal.SIGXCPU:

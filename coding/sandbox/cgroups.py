@@ -238,11 +238,12 @@ class CgroupManager:
 
     def _limit_v2(self, directory: Path, limits: Limits) -> None:
         _write(directory / "memory.max", str(limits.memory_bytes))
-        if (directory / "memory.swap.max").exists():
+        with contextlib.suppress(FileNotFoundError):  # no swap accounting
             _write(directory / "memory.swap.max", "0")
         _write(directory / "pids.max", str(limits.max_processes))
-        if self.cpu_quota > 0 and (directory / "cpu.max").exists():
-            _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * self.cpu_quota)} {CPU_PERIOD_US}")
+        if self.cpu_quota > 0:
+            with contextlib.suppress(FileNotFoundError):  # cpu controller not delegated
+                _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * self.cpu_quota)} {CPU_PERIOD_US}")
 
     def relative_path(self, group: RunCgroup) -> str:
         """The run's cgroup path as podman's --cgroup-parent expects it (``/a/b``)."""
