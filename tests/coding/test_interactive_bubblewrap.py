@@ -1,0 +1,178 @@
+"""Interactive (PTY) runs on the real bubblewrap backend."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from coding import runner
+from coding.sandbox.base import Status
+from tests.coding.sandbox_support import RunTracker
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(60)]
+
+CHAT = """\
+import shutil, signal, sys
+signal.signal(signal.SIGWINCH, lambda *a: print("resized", *shutil.get_terminal_size(), flush=True))
+print("tty", sys.stdin.isatty(), *shutil.get_terminal_size(), flush=True)
+name = input("name? ")
+print("hello", name, flush=True)
+try:
+    while True:
+        print("got", input(), flush=True)
+except KeyboardInterrupt:
+    print("interrupted")
+except EOFError:
+    print("eof")
+"""
+
+
+class Screen:
+    """Collects an interactive run's output and waits for text to appear."""
+
+    def __init__(self, run: runner.InteractiveRun) -> None:
+        self.run = run
+        self.text = b""
+        self.changed = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._collect())
+
+    async def _collect(self) -> None:
+        async for chunk in self.run.output():
+            self.text += chunk
+            self.changed.set()
+
+    async def wait_for(self, needle: bytes, timeout: float = 20) -> None:
+        async def until() -> None:
+            while needle not in self.text:
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(until(), timeout)
+
+    async def result(self) -> runner.RunResult:
+        result = await asyncio.wait_for(self.run.wait(), 30)
+        await self.task
+        return result
+
+
+async def start(language: str, files: list[tuple[str, str]], **kwargs: object) -> Screen:
+    return Screen(await runner.start_interactive(language=language, files=files, **kwargs))  # type: ignore[arg-type]
+
+
+async def test_it_runs_a_dialogue_with_resize_and_ctrl_c(bwrap: RunTracker) -> None:
+    screen = await start("python", [("main.py", CHAT)], rows=30, cols=100)
+    await screen.wait_for(b"tty True 100 30\r\nname? ")
+    assert screen.run.phase == "running"
+    screen.run.write(b"Ada\r")
+    await screen.wait_for(b"hello Ada\r\n")
+    screen.run.resize(40, 120)
+    await screen.wait_for(b"resized 120 40")
+    screen.run.write(b"line\r")
+    await screen.wait_for(b"got line\r\n")
+    screen.run.interrupt()
+    result = await screen.result()
+    assert result.status == Status.OK, result
+    assert screen.text.endswith(b"interrupted\r\n")
+    assert result.stdout == screen.text
+    assert screen.run.phase == "finished"
+    bwrap.assert_nothing_left()
+
+
+async def test_it_delivers_eof(bwrap: RunTracker) -> None:
+    screen = await start("python", [("main.py", CHAT)])
+    screen.run.write(b"Bob\n")  # typed ahead, before the program reads
+    await screen.wait_for(b"hello Bob")
+    screen.run.eof()
+    result = await screen.result()
+    assert result.status == Status.OK
+    assert screen.text.endswith(b"eof\r\n")
+
+
+async def test_it_kills_a_program_ctrl_c_does_not_stop(bwrap: RunTracker) -> None:
+    source = "#include <stdio.h>\nint main(void){ puts(\"spinning\"); fflush(stdout); for(;;); }\n"
+    screen = await start("c", [("main.c", source)])
+    await screen.wait_for(b"spinning")
+    screen.run.interrupt()  # no handler: SIGINT ends it
+    result = await screen.result()
+    assert result.status == Status.RUNTIME_ERROR, result
+    assert result.signal == 2
+    bwrap.assert_nothing_left()
+
+
+async def test_it_stops_a_run_on_request(bwrap: RunTracker) -> None:
+    screen = await start("python", [("main.py", "import time\nprint('up', flush=True)\ntime.sleep(60)\n")])
+    await screen.wait_for(b"up")
+    result = await asyncio.wait_for(screen.run.stop(), 10)
+    await screen.task
+    assert result.status == Status.KILLED
+    assert result.message == "stopped"
+    bwrap.assert_nothing_left()
+
+
+async def test_it_streams_compile_output_then_the_program(bwrap: RunTracker) -> None:
+    source = ("#include <stdio.h>\nint main(void){ int unused; char n[32];"
+              " printf(\"who? \"); fflush(stdout); scanf(\"%31s\", n); printf(\"hi %s\\n\", n); }\n")
+    screen = await start("c", [("main.c", source)])
+    assert screen.run.phase == "compiling"
+    screen.run.write(b"Zoe\n")
+    await screen.wait_for(b"hi Zoe")
+    result = await screen.result()
+    assert result.status == Status.OK, result
+    assert b"unused variable" in screen.text  # the compiler's warning came first
+    assert screen.text.index(b"unused variable") < screen.text.index(b"who? ")
+
+
+async def test_it_reports_an_interactive_compile_error(bwrap: RunTracker) -> None:
+    screen = await start("cpp", [("main.cpp", "int main() { return missing; }\n")])
+    result = await screen.result()
+    assert result.status == Status.COMPILE_ERROR
+    assert "missing" in result.message
+    assert b"missing" in screen.text
+    bwrap.assert_nothing_left()
+
+
+async def test_it_times_out_an_idle_run(bwrap: RunTracker) -> None:
+    limits = runner.default_limits("python", interactive=True).replace(idle_seconds=0.5)
+    screen = await start("python", [("main.py", "input()\n")], limits=limits)
+    result = await screen.result()
+    assert result.status == Status.TIMEOUT
+    assert result.message == "no input or output for 0.5 s"
+    bwrap.assert_nothing_left()
+
+
+async def test_it_times_out_a_chatty_run_at_the_total_limit(bwrap: RunTracker) -> None:
+    limits = runner.default_limits("python", interactive=True).replace(wall_seconds=1.0,
+                                                                       idle_seconds=0.5)
+    source = "import time\nwhile True:\n    print('.', flush=True)\n    time.sleep(0.1)\n"
+    screen = await start("python", [("main.py", source)], limits=limits)
+    result = await screen.result()
+    assert result.status == Status.TIMEOUT
+    assert result.message == "time limit (1 s) exceeded"
+
+
+async def test_it_caps_an_interactive_flood(bwrap: RunTracker) -> None:
+    limits = runner.default_limits("python", interactive=True).replace(output_bytes=100_000)
+    screen = await start("python", [("main.py", "while True:\n    print('x' * 1000)\n")], limits=limits)
+    result = await screen.result()
+    assert result.status == Status.OUTPUT_LIMIT
+    assert len(screen.text) == 100_000
+    bwrap.assert_nothing_left()
+
+
+@pytest.mark.parametrize("language", ["javascript", "java"])
+async def test_it_reads_a_line_interactively_in_other_languages(bwrap: RunTracker, language: str) -> None:
+    files = {
+        "javascript": ("main.js", "const rl = require('readline').createInterface({input: process.stdin,"
+                       " output: process.stdout});\nrl.question('name? ', n => { console.log('hi ' + n);"
+                       " rl.close(); });\n"),
+        "java": ("Main.java", "import java.util.Scanner; public class Main { public static void "
+                 "main(String[] a) { System.out.print(\"name? \"); System.out.flush();"
+                 " System.out.println(\"hi \" + new Scanner(System.in).nextLine()); } }\n"),
+    }
+    screen = await start(language, [files[language]])
+    await screen.wait_for(b"name? ")
+    screen.run.write(b"Kim\r")
+    await screen.wait_for(b"hi Kim")
+    result = await screen.result()
+    assert result.status == Status.OK, result
