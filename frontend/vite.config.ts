@@ -22,12 +22,16 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 4000,
-    rollupOptions: {
+    rolldownOptions: {
       output: {
-        manualChunks(id: string) {
-          if (id.includes("node_modules/monaco-editor")) return "monaco";
-          if (id.includes("node_modules/@xterm")) return "xterm";
-          return undefined;
+        // Named chunks for the heavy, lazily loaded editor stack (the landing page needs none).
+        advancedChunks: {
+          groups: [
+            // Vite's preload helper must not land in the monaco chunk (every page would load it).
+            { name: "preload-helper", test: /vite\/preload-helper/, priority: 20 },
+            { name: "monaco", test: /node_modules[\\/]monaco-editor[\\/]/, priority: 10 },
+            { name: "xterm", test: /node_modules[\\/]@xterm[\\/]/ },
+          ],
         },
       },
     },
