@@ -205,6 +205,10 @@ class _Step:
                     self.on_output(chunk[:room])
             if len(chunk) > room:
                 self.stop("output")
+                # Keep draining (and discarding): a relay between us and the killed
+                # program (podman's conmon) must be able to flush and exit.
+                async for _ in chunks:
+                    pass
                 return
 
     async def run(self) -> StepOutcome:

@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path, PurePosixPath
 
 from coding.languages import RUNTIMES_MOUNT
-from coding.sandbox import cgroups
+from coding.sandbox import cgroups, workdir
 from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
 from coding.sandbox.config import setting
 from coding.sandbox.processes import (
@@ -181,6 +181,7 @@ class BubblewrapBackend(Backend):
                 cpu_quota=float(setting("SANDBOX_CPU_QUOTA")),
             )
             self._cgroups.sweep_stale()
+            workdir.sweep_stale()
         return self._cgroups
 
     def cgroup_mode(self) -> str:

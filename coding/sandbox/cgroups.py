@@ -253,23 +253,24 @@ class CgroupManager:
                 return "/" + str(directory.relative_to(mount))
         raise ValueError(f"{directory} is under no cgroup mount")
 
-    def sweep_stale(self) -> int:
+    def sweep_stale(self, extra_parents: Sequence[Path] = ()) -> int:
         """Remove run cgroups left by server processes that no longer exist."""
         removed = 0
-        for parent in dict.fromkeys(self.parents.values()):
+        for parent in dict.fromkeys([*self.parents.values(), *extra_parents]):
             with contextlib.suppress(OSError):
                 for entry in parent.iterdir():
                     parts = entry.name.split("-")
                     if len(parts) != 3 or parts[0] != "run" or not parts[1].isdigit():
                         continue
-                    if int(parts[1]) != os.getpid() and Path(f"/proc/{parts[1]}").exists():
+                    if int(parts[1]) == os.getpid() or Path(f"/proc/{parts[1]}").exists():
                         continue
                     key = "unified" if self.mode == "v2" else "stale"
                     group = RunCgroup(self.mode, {key: entry})
                     group.kill_all()
-                    with contextlib.suppress(OSError):
-                        entry.rmdir()
-                        removed += 1
+                    for directory in group._tree(entry):
+                        with contextlib.suppress(OSError):
+                            directory.rmdir()
+                    removed += not entry.exists()
         return removed
 
 

@@ -60,13 +60,14 @@ def podman_env() -> dict[str, str]:
 
 
 def v1_mounts(mountinfo: str | None = None) -> list[Path]:
-    """Every cgroup v1 hierarchy (podman creates the run's path in all of them)."""
+    """Every cgroup hierarchy of a v1 or hybrid host: podman (cgroupfs) creates the
+    run's --cgroup-parent path in all of them, the hybrid cgroup2 mount included."""
     if mountinfo is None:
         mountinfo = Path("/proc/self/mountinfo").read_text()
     mounts = []
     for line in mountinfo.splitlines():
         left, _, right = line.partition(" - ")
-        if right.split()[:1] == ["cgroup"]:
+        if right.split()[:1] in (["cgroup"], ["cgroup2"]):
             mounts.append(Path(left.split()[4]))
     return mounts
 
@@ -180,6 +181,9 @@ class PodmanBackend(Backend):
                 v2_parent=str(setting("SANDBOX_CGROUP_V2_PARENT")),
                 cpu_quota=0.0,  # podman sets --cpus itself
             )
+            name = str(setting("SANDBOX_CGROUP_NAME"))
+            self._cgroups.sweep_stale([mount / name for mount in v1_mounts()])
+            workdir.sweep_stale()
         return self._cgroups
 
     def cgroup_mode(self) -> str:
@@ -208,13 +212,29 @@ class PodmanBackend(Backend):
              "--volume", "/usr:/usr:ro", *self._root_args(), "/usr/bin/true"],
             capture_output=True, env=podman_env(), timeout=60, check=False,
         )
-        if probe.returncode != 0:
+        if probe.returncode == 0:
+            self._remove_stale_containers()
+        else:
             detail = (probe.stdout + probe.stderr).decode(errors="replace").strip()[-500:]
             hint = ""
             if "hugetlb" in detail or "cgroup" in detail:
                 hint = " (on hybrid cgroup v1 hosts run `sh deploy/podman/setup.sh` after each boot)"
             return False, f"podman cannot start a sandbox container: {detail}{hint}"
         return True, f"podman ready; {self.cgroups.message}"
+
+    def _remove_stale_containers(self) -> None:
+        """Containers of server processes that died without cleaning up."""
+        listing = subprocess.run(
+            [self.podman_path, "ps", "-a", "--filter", "name=^observer-run-", "--format", "{{.Names}}"],
+            capture_output=True, env=podman_env(), timeout=60, check=False,
+        )
+        stale = [
+            name for name in listing.stdout.decode().split()
+            if name.split("-")[2].isdigit() and not Path(f"/proc/{name.split('-')[2]}").exists()
+        ]
+        if stale:
+            subprocess.run([self.podman_path, "rm", "--force", "--time", "0", *stale],
+                           capture_output=True, env=podman_env(), timeout=120, check=False)
 
     def _root_args(self) -> list[str]:
         return [self.image] if self.image else ["--rootfs", self.rootfs]

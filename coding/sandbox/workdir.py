@@ -34,8 +34,11 @@ def work_root() -> Path:
 
 
 def make_private_dir(prefix: str, *, owner: tuple[int, int] | None = None) -> str:
-    """A new 0700 directory under the work root, optionally given to ``owner``."""
-    path = tempfile.mkdtemp(prefix=prefix, dir=work_root())
+    """A new 0700 directory under the work root, optionally given to ``owner``.
+
+    Its name carries the server's pid so :func:`sweep_stale` can tell a crashed
+    server's leftovers from a live one's."""
+    path = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=work_root())
     if owner is not None:
         os.chown(path, *owner)
     return path
@@ -102,3 +105,21 @@ def _make_dirs_writable(path: str) -> None:
             pass
         finally:
             os.close(fd)
+
+
+def sweep_stale() -> int:
+    """Remove run directories left by server processes that no longer exist."""
+    removed = 0
+    try:
+        entries = list(os.scandir(work_root()))
+    except (OSError, SandboxError):
+        return 0
+    for entry in entries:
+        parts = entry.name.split("-")
+        if len(parts) < 3 or not parts[1].isdigit() or not entry.is_dir(follow_symlinks=False):
+            continue
+        if int(parts[1]) == os.getpid() or os.path.exists(f"/proc/{parts[1]}"):
+            continue
+        remove_tree(entry.path)
+        removed += 1
+    return removed

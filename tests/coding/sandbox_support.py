@@ -74,10 +74,13 @@ class RunTracker:
             assert not alive(pid), f"sandbox process {pid} survived"
             init_pid = getattr(step, "init_pid", None)
             assert not alive(init_pid), f"sandbox init {init_pid} survived"
-            cgroup = getattr(step, "cgroup", None)
-            if cgroup is not None:
-                for directory in cgroup.unique_dirs:
-                    assert not directory.exists(), f"cgroup {directory} was left behind"
+            for attribute in ("cgroup", "run_cgroup"):  # bubblewrap's, podman's
+                cgroup = getattr(step, attribute, None)
+                if cgroup is not None:
+                    for directory in cgroup.unique_dirs:
+                        assert not directory.exists(), f"cgroup {directory} was left behind"
+            src_dir = getattr(step, "src_dir", None)  # podman's host copy of the sources
+            assert src_dir is None or not os.path.lexists(src_dir), f"{src_dir} was left behind"
         for path in self.build_dirs:
             assert not os.path.lexists(path), f"build dir {path} was left behind"
 
