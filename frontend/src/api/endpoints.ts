@@ -47,6 +47,9 @@ export const sessions = {
   join: (body: { code: string; display_name?: string; guest_key?: string }, credential: Auth) =>
     apiRequest<JoinAnswer>("/api/join", { method: "POST", body, auth: credential }),
   current: (credential: Auth, signal?: AbortSignal) => apiRequest<CurrentAnswer>("/api/sessions/current", { auth: credential, signal }),
+  /** One participant with its session (a signed-in student's seat in a class that is not their latest). */
+  participant: (pid: string, signal?: AbortSignal) =>
+    apiRequest<ParticipantStatus & { session: ClassSession }>(`/api/participants/${pid}/`, { signal }),
 };
 
 export const files = {

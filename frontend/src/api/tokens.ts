@@ -14,6 +14,7 @@ export interface GuestIdentity {
 const PAIR_KEY = "observer.tokens";
 const GUEST_PREFIX = "observer.guest.";
 const GUEST_KEY = "observer.guestKey";
+const SEAT_PREFIX = "observer.seat.";
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -44,6 +45,13 @@ export const tokenStore = {
   },
   clearGuest(sessionId: string): void {
     window.localStorage.removeItem(GUEST_PREFIX + sessionId);
+  },
+  /** A signed-in student's participant id in a session (reopening an older class's workspace). */
+  getSeat(sessionId: string): string | null {
+    return window.localStorage.getItem(SEAT_PREFIX + sessionId);
+  },
+  setSeat(sessionId: string, participantId: string): void {
+    window.localStorage.setItem(SEAT_PREFIX + sessionId, participantId);
   },
   /** A random key that makes a guest's second tab rejoin as the same participant. */
   guestKey(): string {

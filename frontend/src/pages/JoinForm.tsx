@@ -22,6 +22,7 @@ export function JoinForm({ initialCode = "" }: { initialCode?: string }) {
       user ? "user" : "none",
     );
     window.localStorage.setItem(NAME_KEY, trimmedName);
+    if (!answer.token) tokenStore.setSeat(answer.session.id, answer.participant.id);
     if (answer.token) {
       tokenStore.setGuest({
         token: answer.token,

@@ -141,3 +141,25 @@ describe("Workspace", () => {
     expect(tokenStore.getGuest("s1")).toBeNull();
   });
 });
+
+describe("Workspace for a signed-in student", () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.stubGlobal("WebSocket", FakeWebSocket);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("opens an older class from the seat kept at join time", async () => {
+    tokenStore.setPair({ access: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig", refresh: "r" });
+    tokenStore.setSeat("s1", "p1");
+    mockApi({
+      "GET /api/auth/me": { id: "u", username: "ada", email: "", display_name: "Ada", role: "student", guest: false },
+      "GET /api/sessions/current": { session: { ...session, id: "s9" }, participant: { ...participant, id: "p9" }, files: [] },
+      "GET /api/participants/p1/": { ...participant, session },
+      "GET /api/participants/p1/files/": [file],
+    });
+    renderAt("/s/s1", [{ path: "/s/:sessionId", element: <Workspace /> }]);
+    expect(await screen.findByTestId("workspace")).toBeInTheDocument();
+    expect(screen.getByRole("tab", { name: "main.py" })).toBeInTheDocument();
+  });
+});

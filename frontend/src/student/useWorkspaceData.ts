@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { files as filesApi, sessions } from "../api/endpoints";
 import { ApiError } from "../api/errors";
 import { tokenStore } from "../api/tokens";
-import type { ClassSession, FileItem, HelpSummary, ParticipantStatus } from "../api/types";
+import type { ClassSession, CurrentAnswer, FileItem, HelpSummary, ParticipantStatus } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { guestCredential, userCredential, type Credential } from "../auth/credential";
 import type { SessionEvent } from "../live/sessionEvents";
@@ -58,8 +58,17 @@ export function useWorkspaceData(sessionId: string): WorkspaceData {
     const controller = new AbortController();
     setLoad({ kind: "loading" });
     (async () => {
-      const current = await sessions.current(credential.auth, controller.signal);
-      if (current.session.id !== sessionId) throw new ApiError(404, { code: "not_found", message: "You are not in this class.", details: {} });
+      const seat = guestToken ? null : tokenStore.getSeat(sessionId);
+      let current: CurrentAnswer | null = await sessions.current(credential.auth, controller.signal).catch((error: unknown) => {
+        if (seat && error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      });
+      if ((!current || current.session.id !== sessionId) && seat) {
+        // A signed-in student reopening a class that is not their latest one.
+        const { session: other, ...participantStatus } = await sessions.participant(seat, controller.signal);
+        current = { session: other, participant: participantStatus };
+      }
+      if (!current || current.session.id !== sessionId) throw new ApiError(404, { code: "not_found", message: "You are not in this class.", details: {} });
       const list = current.files ?? (await filesApi.list(current.participant.id, credential.auth, controller.signal));
       if (controller.signal.aborted) return;
       setSession(current.session);
