@@ -1,0 +1,83 @@
+"""``manage.py sandbox check`` and ``manage.py sandbox run``."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.coding.sandbox_support import RunTracker
+
+
+def test_it_checks_every_language_on_the_fake_backend(fake_sandbox: None) -> None:
+    out = StringIO()
+    call_command("sandbox", "check", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "backend: fake  cgroups: none"
+    assert lines[2].split() == ["language", "status", "wall", "detail"]
+    assert [line.split()[:2] for line in lines[3:]] == [
+        [language, "ok"] for language in ("python", "javascript", "typescript", "c", "cpp", "java")
+    ]
+
+
+def test_it_fails_the_check_when_the_backend_is_unavailable(settings: object) -> None:
+    from coding.sandbox import reset_backends
+
+    settings.SANDBOX_BACKEND = "bubblewrap"  # type: ignore[attr-defined]
+    settings.SANDBOX_BWRAP = "/nonexistent/bwrap"  # type: ignore[attr-defined]
+    reset_backends()
+    try:
+        with pytest.raises(CommandError, match="apt-get install bubblewrap"):
+            call_command("sandbox", "check", stdout=StringIO())
+    finally:
+        reset_backends()
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_it_checks_real_languages_on_bubblewrap(bwrap: RunTracker) -> None:
+    out = StringIO()
+    call_command("sandbox", "check", "--language", "python", "--language", "c", stdout=out)
+    text = out.getvalue()
+    assert "backend: bubblewrap  cgroups: v1" in text
+    rows = {line.split()[0]: line.split()[1] for line in text.splitlines()[3:]}
+    assert rows == {"python": "ok", "c": "ok"}
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_it_runs_files_and_ends_with_a_json_line(
+    bwrap: RunTracker, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    (tmp_path / "main.py").write_text("import sys, helper\nprint(helper.shout(sys.stdin.read()))\n")
+    (tmp_path / "helper.py").write_text("def shout(s):\n    return s.upper()\n")
+    out = StringIO()
+    call_command("sandbox", "run", "--language", "python", "--stdin", "hey",
+                 str(tmp_path / "main.py"), str(tmp_path / "helper.py"), stdout=out)
+    assert capsysbinary.readouterr().out == b"HEY\n"
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert summary["status"] == "ok"
+    assert summary["exit_code"] == 0
+    assert summary["output_bytes"] == 4
+    assert {"wall_ms", "cpu_ms", "peak_memory_kb", "signal"} <= set(summary)
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_it_exits_non_zero_when_the_program_fails(bwrap: RunTracker, tmp_path: Path) -> None:
+    (tmp_path / "main.c").write_text("int main(void) { return nope; }\n")
+    out = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("sandbox", "run", "--language", "c", str(tmp_path / "main.c"), stdout=out)
+    assert exited.value.code == 1
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert summary["status"] == "compile-error"
+    assert "nope" in summary["message"]
+
+
+def test_it_refuses_unreadable_files(fake_sandbox: None, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("sandbox", "run", "--language", "python", str(tmp_path / "missing.py"))
