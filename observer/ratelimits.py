@@ -28,5 +28,5 @@ def enforce(request: HttpRequest, *, group: str, rate_name: str, key_value: str 
         request, group=f"{group}:{rate_name}", key=lambda _g, _r: value, rate=rate, increment=True
     )
     if usage and usage["should_limit"]:
-        rate_limited.send(sender=enforce, scope=group, key=rate_name)
+        rate_limited.send(sender=enforce, scope=group, key=rate_name, request=request)
         raise RateLimited(usage["time_left"])

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the latency it records covers the whole request.
+    "monitoring.middleware.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -145,6 +147,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", default="observer"),
+            # A hung Redis must fail fast (health checks, rate limits), never hang a request.
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 3},
         }
     }
 else:
@@ -264,6 +268,13 @@ RETENTION_DAYS = {
     "audit": env.int("AUDIT_RETENTION_DAYS", default=365),
     "errors": env.int("ERROR_RETENTION_DAYS", default=30),
 }
+
+# --- Monitoring (see monitoring/conf.py) ----------------------------------------
+# Counters are shared between processes through PROMETHEUS_MULTIPROC_DIR (environment).
+MONITORING_METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+MONITORING_METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+MONITORING_DEGRADED_PERCENT = env.float("HEALTH_DEGRADED_PERCENT", default=75.0)
+MONITORING_UNHEALTHY_PERCENT = env.float("HEALTH_UNHEALTHY_PERCENT", default=90.0)
 
 LOGGING = {
     "version": 1,
