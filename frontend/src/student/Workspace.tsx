@@ -132,6 +132,12 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             </button>
           </div>
           {download.error ? <ErrorMessage error={download.error} compact /> : null}
+          {connection.status === "failed" ? (
+            <div className="readonly-banner" role="alert" data-testid="refused-banner">
+              The server refused the connection: {connection.reason ?? "not allowed"}. Your work is kept on the server.{" "}
+              <Link to="/join">Join again</Link>
+            </div>
+          ) : null}
           {ended ? (
             <div className="readonly-banner" role="status" data-testid="ended-banner">
               This session has ended. Your files are read-only; you can still download them.
