@@ -21,7 +21,10 @@ import time
 from collections import deque
 from typing import Any
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from observer.signals import rate_limited, websocket_connected, websocket_disconnected
@@ -113,6 +116,49 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         if self._writer is not None:
             self._writer.cancel()
         await websocket_disconnected.asend(sender=type(self), kind=self.kind, scope=self.scope, code=code)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop, leaner: a long-lived reader for the socket and one
+        for the channel layer, instead of a new task and an asyncio.wait per message."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        layer_reader = None
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            layer_reader = asyncio.ensure_future(self._read_layer())
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            if layer_reader is not None:
+                layer_reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopConsumer):
+                    await layer_reader
+
+    async def _read_layer(self) -> None:
+        assert self.channel_layer is not None
+        while True:
+            message = await self.channel_layer.receive(self.channel_name)
+            try:
+                await self.dispatch(message)
+            except StopConsumer:
+                return
+            except Exception:
+                logger.exception("%s consumer failed on a channel-layer event", self.kind)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, minus its `close_old_connections` per message: that is a
+        hop to the single thread-sensitive executor for every frame, which serialises
+        all sockets behind whatever database work runs there (measured: the largest
+        cost on the keystroke path, and the cause of its latency spikes). The ORM is
+        only ever used through database_sync_to_async, which cleans connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # Hooks for subclasses.
     async def authorize(self) -> int | None:

@@ -9,6 +9,10 @@ origin id). Without REDIS_URL a process-wide in-memory broker plays Redis' part,
 two registries in one process (tests) still behave like two servers.
 
 Wire format of one message: 16-byte origin, then frames, each `varUint length + bytes`.
+A message without frames announces a new subscriber. A process skips publishing on a
+topic it subscribes to while it knows nobody else listens (the answer to its last
+PUBLISH said so, and no announcement came since): a lone server pays nothing for
+the bridge.
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ class Bridge(ABC):
         self.origin = uuid.uuid4().bytes
         self.tick = tick
         self.handlers: dict[str, Handler] = {}
+        # topic -> whether another process listens (only known for topics we subscribe to)
+        self.remote: dict[str, bool] = {}
         self._pending: dict[str, list[bytes]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -84,9 +90,20 @@ class Bridge(ABC):
 
     async def subscribe(self, topic: str, handler: Handler) -> None:
         self.handlers[topic] = handler
+        self.remote[topic] = True  # until a PUBLISH says otherwise
+
+    async def announce(self, topic: str) -> None:
+        """Tell the other processes on `topic` that this one listens now."""
+        await self._send(topic, encode(self.origin, []))
 
     async def unsubscribe(self, topic: str) -> None:
         self.handlers.pop(topic, None)
+        self.remote.pop(topic, None)
+
+    def heard(self, topic: str, others: int) -> None:
+        """A PUBLISH reached `others` other processes."""
+        if topic in self.handlers:
+            self.remote[topic] = others > 0
 
     def publish(self, topic: str, frame: bytes) -> None:
         """Queue a frame for the other processes; sent with the others of this tick."""
@@ -98,9 +115,11 @@ class Bridge(ABC):
     def _flush(self) -> None:
         self._timer = None
         pending, self._pending = self._pending, {}
-        if not pending:
+        batch = {
+            topic: encode(self.origin, frames) for topic, frames in pending.items() if self.remote.get(topic, True)
+        }
+        if not batch:
             return
-        batch = {topic: encode(self.origin, frames) for topic, frames in pending.items()}
         task = asyncio.get_running_loop().create_task(self._send_many(batch))
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
@@ -114,6 +133,7 @@ class Bridge(ABC):
         handler = self.handlers.get(topic)
         if origin == self.origin or handler is None:
             return
+        self.remote[topic] = True
         for frame in frames:
             try:
                 handler(frame)
@@ -125,7 +145,7 @@ class Bridge(ABC):
 
     async def _send_many(self, batch: dict[str, bytes]) -> None:
         for topic, payload in batch.items():
-            await self._send(topic, payload)
+            self.heard(topic, await self._send(topic, payload))
 
 
 # --- in-process broker ---------------------------------------------------------------
@@ -139,6 +159,7 @@ class LocalBridge(Bridge):
         await super().subscribe(topic, handler)
         with _local_lock:
             _local_topics.setdefault(topic, set()).add(self)
+        await self.announce(topic)
 
     async def unsubscribe(self, topic: str) -> None:
         await super().unsubscribe(topic)
@@ -175,6 +196,7 @@ class RedisBridge(Bridge):
         self._redis: Any = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._confirmed: set[str] = set()
 
     async def start(self) -> None:
         import redis.asyncio as aioredis
@@ -204,10 +226,12 @@ class RedisBridge(Bridge):
         await super().subscribe(topic, handler)
         if not known:
             await self._pubsub.subscribe(channel_name(topic))
+            await self.announce(topic)
 
     async def unsubscribe(self, topic: str) -> None:
         if topic in self.handlers:
             await super().unsubscribe(topic)
+            self._confirmed.discard(topic)
             with contextlib.suppress(Exception):
                 await self._pubsub.unsubscribe(channel_name(topic))
 
@@ -215,29 +239,38 @@ class RedisBridge(Bridge):
         prefix = len(channel_name(""))
         while True:
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("live bridge lost Redis; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            if message and message.get("type") == "message":
-                topic = message["channel"].decode()[prefix:]
+            if not message:
+                continue
+            topic = message["channel"].decode()[prefix:]
+            if message["type"] == "message":
                 self.deliver(topic, message["data"])
+            elif message["type"] == "subscribe":
+                self._confirmed.add(topic)
+
+    def _others(self, topic: str, receivers: int) -> int:
+        return max(0, receivers - (1 if topic in self._confirmed else 0))
 
     async def _send(self, topic: str, payload: bytes) -> int:
-        receivers = int(await self._redis.publish(channel_name(topic), payload))
-        return max(0, receivers - (1 if topic in self.handlers else 0))
+        return self._others(topic, int(await self._redis.publish(channel_name(topic), payload)))
 
     async def _send_many(self, batch: dict[str, bytes]) -> None:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for topic, payload in batch.items():
                     pipe.publish(channel_name(topic), payload)
-                await pipe.execute()
+                counts = await pipe.execute()
         except Exception:
             logger.exception("live bridge could not publish %d topics", len(batch))
+            return
+        for topic, receivers in zip(batch, counts, strict=True):
+            self.heard(topic, self._others(topic, int(receivers)))
 
 
 def make_bridge() -> Bridge:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
     # Frames published to other processes within one tick travel in one Redis PUBLISH.
@@ -49,5 +51,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_cache: dict[str, Any] = {}
+
+
 def live_setting(name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
+    # Read on every keystroke: a missing setting costs an exception per getattr.
+    try:
+        return _cache[name]
+    except KeyError:
+        value = _cache[name] = getattr(settings, name, DEFAULTS[name])
+        return value
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: Any) -> None:
+    _cache.clear()

@@ -50,6 +50,7 @@ class DocumentHub:
         self.document_id = document_id
         self.topic = document_topic(document_id)
         self.doc: Doc = ydoc.new_doc()
+        self.recorder: ydoc.Recorder | None = None
         self.meta: store.Loaded | None = None
         self.text = ""
         self.peers: set[Peer] = set()
@@ -83,6 +84,7 @@ class DocumentHub:
         loaded = await database_sync_to_async(store.load)(self.document_id)
         self.meta = loaded
         self.doc = ydoc.new_doc(loaded.state)
+        self.recorder = ydoc.Recorder(self.doc)
         self.text = ydoc.text_of(self.doc)
         early, self._early = self._early, []
         for frame in early:
@@ -145,8 +147,7 @@ class DocumentHub:
 
     def apply_local(self, peer: Peer, update: bytes) -> None:
         """An editor's update: raises ydoc.InvalidUpdate for bytes that are not one."""
-        with ydoc.capture(self.doc) as changes:
-            ydoc.apply_update(self.doc, update)
+        changes = self._apply(update)
         if not changes:
             return
         before, self.text = self.text, ydoc.text_of(self.doc)
@@ -225,10 +226,21 @@ class DocumentHub:
             if kind == HELLO:
                 self.registry.bridge.publish(self.topic, SYNC + self.doc.get_state())
 
-    def _apply_remote(self, update: bytes) -> None:
-        try:
+    def _apply(self, update: bytes) -> list[ydoc.Change]:
+        if self.recorder is None:  # closing: still correct, only slower
             with ydoc.capture(self.doc) as changes:
                 ydoc.apply_update(self.doc, update)
+            return changes
+        self.recorder.take()
+        try:
+            ydoc.apply_update(self.doc, update)
+        finally:
+            changes = self.recorder.take()
+        return changes
+
+    def _apply_remote(self, update: bytes) -> None:
+        try:
+            changes = self._apply(update)
         except ydoc.InvalidUpdate:
             return
         if changes:
@@ -293,6 +305,9 @@ class DocumentHub:
 
     def stop_timers(self) -> None:
         self.closed = True
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
         for handle in (self._preview_timer, self.idle_handle):
             if handle is not None:
                 handle.cancel()

@@ -104,6 +104,39 @@ def capture(doc: Doc) -> Iterator[list[Change]]:
         text.unobserve(text_sub)
 
 
+class Recorder:
+    """Observers kept on a document for its lifetime (cheaper than `capture` around
+    every update): `take()` returns what the transactions since the last call integrated."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.changes: list[Change] = []
+        self._inserts: list[int] = []
+        self.text = text_type(doc)
+        self.doc = doc
+        self._text_sub = self.text.observe(self._on_text)
+        self._doc_sub = doc.observe(self._on_doc)
+
+    def _on_text(self, event: object) -> None:
+        for op in getattr(event, "delta", None) or []:
+            value = op.get("insert") if isinstance(op, dict) else None
+            if isinstance(value, str):
+                self._inserts.append(len(value))
+
+    def _on_doc(self, event: TransactionEvent) -> None:
+        update = event.update
+        if update and update != EMPTY_UPDATE:
+            self.changes.append(Change(update=update, inserted=sum(self._inserts), inserts=list(self._inserts)))
+        self._inserts.clear()
+
+    def take(self) -> list[Change]:
+        changes, self.changes = self.changes, []
+        return changes
+
+    def close(self) -> None:
+        self.doc.unobserve(self._doc_sub)
+        self.text.unobserve(self._text_sub)
+
+
 def edit_to(doc: Doc, new_text: str) -> None:
     """Turn the document's text into ``new_text`` with one minimal edit (common
     prefix and suffix kept), so concurrent edits elsewhere in the text survive."""

@@ -1,0 +1,458 @@
+"""Benchmark of the live layer: a simulated class over real WebSockets.
+
+1 teacher + N students (default N = 30, 100, 200). Every student types 5 keystrokes
+a second into their document (a Yjs update per keystroke, as y-monaco sends them)
+from one connection; a second connection to the same document (a second tab) and
+the teacher's monitor (/ws/sessions/{id}/, coalesced previews) receive. The server
+is Daphne with Redis (started here, loopback only, one fresh server per N), beside a
+bare `websockets` relay measured in the same run with the same client load.
+
+Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teacher
+preview (the first preview that contains the keystroke, so the coalescing interval is
+included), messages per second through the server, server CPU, memory per connected
+student, and whether it kept up (everything sent arrived; p99 of the second half of
+the run not worse than the first).
+
+    python tests/bench/bench_live.py                 # N = 30 100 200, 10 s each
+    python tests/bench/bench_live.py --students 100 --seconds 20 --processes 2
+
+Needs: Redis at --redis (default redis://127.0.0.1:6379/5), `pip install websockets
+uvloop` (client side), bubblewrap not needed (no runs). Uses a throwaway SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+KEYSTROKES_PER_SECOND = 5
+
+
+# --- the servers -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "REDIS_URL": redis_url,
+        "DJANGO_ENV": "development", "DJANGO_DEBUG": "false", "LOG_LEVEL": "WARNING",
+        "CHANNEL_PREFIX": f"bench{os.getpid()}", "CACHE_PREFIX": f"bench{os.getpid()}",
+        "SANDBOX_BACKEND": "fake", "RATELIMIT_ENABLE": "false", "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+async def wait_port(port: int, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    log = open(Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_name(f"daphne-{port}.log"), "wb")
+    return subprocess.Popen(
+        # BENCH_DAPHNE: another launcher (a profiler, a debug loop) in place of `-m daphne`.
+        [sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
+         "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def start_relay(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "--relay", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def relay_main(port: int) -> None:
+    """The bare baseline: relays each message to the other sockets of the same path,
+    and to the sockets on /all (the teacher)."""
+    import websockets
+
+    rooms: dict[str, set[Any]] = {}
+
+    async def handler(ws: Any) -> None:
+        path = ws.request.path
+        rooms.setdefault(path, set()).add(ws)
+        try:
+            async for message in ws:
+                for other in list(rooms.get(path, ())):
+                    if other is not ws:
+                        await other.send(message)
+                for teacher in list(rooms.get("/all", ())):
+                    await teacher.send(message)
+        finally:
+            rooms[path].discard(ws)
+
+    async with websockets.serve(handler, "127.0.0.1", port, max_size=None, compression=None):
+        await asyncio.Future()
+
+
+def rss_kb(pids: list[int]) -> int:
+    import psutil
+
+    return sum(psutil.Process(p).memory_info().rss for p in pids) // 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+# --- the class ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Fixture:
+    teacher_token: str
+    session_id: str
+    students: list[tuple[str, str]]  # (document id, guest token)
+
+
+def make_fixture(env: dict[str, str], n: int) -> Fixture:
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "observer.settings"
+    import django
+
+    django.setup()
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import Role, User
+    from accounts.tokens import GuestToken
+    from sessions.models import ClassSession, Document, Participant
+
+    teacher = User.objects.create(username=f"bench-teacher-{time.time_ns()}", role=Role.TEACHER)
+    session = ClassSession.objects.create(teacher=teacher, title="bench", language="python", state="live",
+                                          join_code=f"B{random.randrange(10**5):05d}", max_participants=n)
+    students = []
+    for i in range(n):
+        participant = Participant.objects.create(session=session, display_name=f"student {i}", is_guest=True)
+        document = Document.objects.create(participant=participant, name="main.py", content="")
+        token = GuestToken.for_participant(participant_id=str(participant.pk), session_id=str(session.pk),
+                                           display_name=participant.display_name)
+        students.append((str(document.pk), str(token)))
+    return Fixture(str(AccessToken.for_user(teacher)), str(session.pk), students)
+
+
+@dataclass
+class Stats:
+    second: list[tuple[float, float]] = field(default_factory=list)  # (sent at, latency)
+    preview: list[tuple[float, float]] = field(default_factory=list)
+    sent: int = 0
+    received: int = 0
+    expected_second: int = 0
+
+
+def clock_of(update: bytes, client: int) -> int:
+    """Which keystroke of `client` a one-keystroke update carries: the update (v1) starts
+    with `clients, structs, client, first clock`, and keystroke k has clock k - 1."""
+    from sessions.live.protocol import ProtocolError, Reader
+
+    reader = Reader(update)
+    try:
+        if reader.var_uint() < 1:
+            return 0
+        reader.var_uint()  # structs
+        if reader.var_uint() != client:
+            return 0
+        return reader.var_uint() + 1
+    except ProtocolError:
+        return 0
+
+
+class Student:
+    def __init__(self, base: str, document_id: str, token: str, observer: bool, stats: Stats, window: list[float]):
+        self.url = base.rstrip("/") + (f"/ws/documents/{document_id}/" if observer else f"/room/{document_id}")
+        self.document_id = document_id
+        self.token = token
+        self.observer = observer
+        self.stats = stats
+        self.window = window
+        self.sent_at: dict[int, float] = {}
+        self.typed = 0
+        self.client = 0
+
+    async def connect(self) -> None:
+        import websockets
+        from pycrdt import Doc
+
+        kwargs: dict[str, Any] = {"max_size": None, "compression": None, "origin": "http://127.0.0.1"}
+        if self.observer:
+            kwargs["subprotocols"] = ["observer", f"bearer.{self.token}"]
+        self.typer = await websockets.connect(self.url, **kwargs)
+        self.tab = await websockets.connect(self.url_tab, **kwargs)
+        self.doc = Doc()
+        self.client = self.doc.client_id
+        if self.observer:
+            for ws in (self.typer, self.tab):
+                await self._handshake(ws)
+
+    @property
+    def url_tab(self) -> str:
+        return getattr(self, "_url_tab", self.url)
+
+    async def _handshake(self, ws: Any) -> None:
+        from sessions.live import protocol
+
+        await ws.send(protocol.sync_step1(b"\x00"))
+        got_step2 = False
+        while not got_step2:
+            raw = await ws.recv()
+            if isinstance(raw, str):
+                continue
+            message = protocol.parse(raw)
+            if message.sync_type == protocol.SYNC_STEP1:
+                await ws.send(protocol.sync_step2(b"\x00\x00"))
+            elif message.sync_type == protocol.SYNC_STEP2:
+                got_step2 = True
+
+    async def type_loop(self, stop: asyncio.Event) -> None:
+        from pycrdt import Text
+
+        from sessions.live import protocol
+
+        text = self.doc.get("content", type=Text)
+        await asyncio.sleep(random.random() / KEYSTROKES_PER_SECOND)
+        period = 1 / KEYSTROKES_PER_SECOND
+        next_at = time.monotonic()
+        while not stop.is_set():
+            before = self.doc.get_state()
+            text.insert(len(text), "x")
+            self.typed += 1
+            update = self.doc.get_update(before)
+            now = time.monotonic()
+            self.sent_at[self.typed] = now
+            await self.typer.send(protocol.sync_update(update))
+            if self.window[0] <= now < self.window[1]:
+                self.stats.sent += 1
+                self.stats.expected_second += 1
+            next_at += period
+            await asyncio.sleep(max(0, next_at - time.monotonic()))
+
+    async def tab_loop(self) -> None:
+        from sessions.live import protocol
+
+        async for raw in self.tab:
+            now = time.monotonic()
+            self.stats.received += 1
+            if isinstance(raw, str):
+                continue
+            message = protocol.parse(raw)
+            if message.kind != protocol.MESSAGE_SYNC or message.sync_type == protocol.SYNC_STEP1:
+                continue
+            k = clock_of(message.payload, self.client)
+            sent = self.sent_at.get(k)
+            if sent is not None and self.window[0] <= sent < self.window[1]:
+                self.stats.second.append((sent, now - sent))
+
+    async def drain_typer(self) -> None:
+        async for _ in self.typer:
+            pass
+
+
+async def teacher_loop(ws: Any, students: dict[str, Student], stats: Stats, window: list[float], bare: bool) -> None:
+    acked: dict[str, int] = {}
+    async for raw in ws:
+        now = time.monotonic()
+        stats.received += 1
+        if bare:  # the relay sends every keystroke to the teacher
+            continue
+        event = json.loads(raw)
+        if event.get("type") != "preview":
+            continue
+        student = students.get(event["document_id"])
+        if student is None:
+            continue
+        length = len(event["text"])
+        for k in range(acked.get(student.document_id, 0) + 1, length + 1):
+            sent = student.sent_at.get(k)
+            if sent is not None and window[0] <= sent < window[1]:
+                stats.preview.append((sent, now - sent))
+        acked[student.document_id] = max(length, acked.get(student.document_id, 0))
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def run_class(base: str, tab_base: str, fixture: Fixture, n: int, seconds: float, pids: list[int],
+                    observer: bool) -> dict[str, Any]:
+    import websockets
+
+    stats = Stats()
+    window = [float("inf"), float("inf")]
+    students = [Student(base, d, t, observer, stats, window) for d, t in fixture.students[:n]]
+    for s in students:
+        path = f"/ws/documents/{s.document_id}/" if observer else f"/room/{s.document_id}"
+        s._url_tab = tab_base.rstrip("/") + path
+    rss_before = rss_kb(pids)
+    if observer:
+        teacher = await websockets.connect(f"{base}/ws/sessions/{fixture.session_id}/", max_size=None,
+                                           subprotocols=["observer", f"bearer.{fixture.teacher_token}"],
+                                           origin="http://127.0.0.1", compression=None)
+    else:
+        teacher = await websockets.connect(f"{base}/all", max_size=None, compression=None)
+    for i in range(0, n, 25):
+        await asyncio.gather(*(s.connect() for s in students[i : i + 25]))
+    await asyncio.sleep(1)
+    rss_connected = rss_kb(pids)
+    stop = asyncio.Event()
+    tasks = [asyncio.ensure_future(teacher_loop(teacher, {s.document_id: s for s in students}, stats, window,
+                                                not observer))]
+    for s in students:
+        tasks += [asyncio.ensure_future(s.type_loop(stop)), asyncio.ensure_future(s.tab_loop()),
+                  asyncio.ensure_future(s.drain_typer())]
+    warmup = 2.0
+    start = time.monotonic()
+    window[0], window[1] = start + warmup, start + warmup + seconds
+    await asyncio.sleep(warmup)
+    cpu0, received0 = cpu_seconds(pids), stats.received
+    await asyncio.sleep(seconds)
+    cpu1, received1 = cpu_seconds(pids), stats.received
+    stop.set()
+    await asyncio.sleep(1.5)  # what was sent in the window may still arrive
+    rss_after = rss_kb(pids)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            print(f"client task failed: {task.exception()!r}", file=sys.stderr)
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for s in students:
+        await s.typer.close()
+        await s.tab.close()
+    await teacher.close()
+    second = [lat for _, lat in stats.second]
+    if os.environ.get("BENCH_DUMP"):  # raw (sent at, latency) pairs, to look for stalls
+        dump = Path(os.environ["BENCH_DUMP"] + ("-hub" if observer else "-relay"))
+        dump.write_text(json.dumps({"second": stats.second, "window": window}))
+    mid = window[0] + seconds / 2
+    first_half = [lat for sent, lat in stats.second if sent < mid]
+    second_half = [lat for sent, lat in stats.second if sent >= mid]
+    delivered = len(stats.second) / max(1, stats.expected_second)
+    return {
+        "n": n, "second_p50": pct(second, 0.5), "second_p99": pct(second, 0.99),
+        "preview_p50": pct([lat for _, lat in stats.preview], 0.5),
+        "preview_p99": pct([lat for _, lat in stats.preview], 0.99),
+        "msgs_per_s": (received1 - received0 + stats.sent) / seconds,
+        "cpu_pct": 100 * (cpu1 - cpu0) / seconds,
+        "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
+        "delivered": delivered,
+        "kept_up": delivered > 0.99 and pct(second_half, 0.99) <= max(2 * pct(first_half, 0.99), 50),
+    }
+
+
+async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture) -> list[dict[str, Any]]:
+    rows = []
+    if True:
+        for n in args.students:
+            ports = [free_port() for _ in range(args.processes)]
+            servers = [start_daphne(env, port) for port in ports]
+            try:
+                for port in ports:
+                    await wait_port(port)
+                await asyncio.sleep(1)
+                bases = [f"ws://127.0.0.1:{port}" for port in ports]
+                row = await run_class(bases[0], bases[-1], fixture, n, args.seconds, [p.pid for p in servers], True)
+                rows.append({"server": f"Daphne + Channels, live hub ({args.processes} proc)", **row})
+            finally:
+                for server in servers:
+                    server.terminate()
+                for server in servers:
+                    try:
+                        server.wait(5)
+                    except subprocess.TimeoutExpired:
+                        server.kill()
+                        server.wait(5)
+            relay_port = free_port()
+            relay = start_relay(relay_port)
+            try:
+                await wait_port(relay_port)
+                base = f"ws://127.0.0.1:{relay_port}"
+                row = await run_class(base, base, fixture, n, args.seconds, [relay.pid], False)
+                rows.append({"server": "bare websockets relay", **row})
+            finally:
+                relay.terminate()
+                relay.wait(10)
+            print_table(rows)
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = ("| server | N | → 2nd client p50 / p99 | → teacher preview p50 / p99 | msgs/s | server CPU "
+            "| mem/student | kept up |")
+    print("\n" + head + "\n|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        preview = "n/a (relays every keystroke)" if r["server"].startswith("bare") else (
+            f"{r['preview_p50']:.1f} / {r['preview_p99']:.1f} ms")
+        print(f"| {r['server']} | {r['n']} | {r['second_p50']:.1f} / {r['second_p99']:.1f} ms | {preview} "
+              f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% | {r['mem_per_student_kb']:.0f} KB "
+              f"| {'yes' if r['kept_up'] else 'NO'} ({100 * r['delivered']:.1f}% delivered) |")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, nargs="+", default=[30, 100, 200])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--processes", type=int, default=1, help="Daphne processes (students' second tabs on the last)")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the database)")
+    parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        run: Any = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    if args.relay:
+        run(relay_main(args.relay))
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="observer-bench-"))
+    try:
+        env = server_env(workdir, args.redis)
+        fixture = make_fixture(env, max(args.students))
+        run(bench(args, env, fixture))
+    finally:
+        if args.keep_logs:
+            print(f"server logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
