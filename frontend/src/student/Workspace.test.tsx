@@ -163,3 +163,21 @@ describe("Workspace for a signed-in student", () => {
     expect(screen.getByRole("tab", { name: "main.py" })).toBeInTheDocument();
   });
 });
+
+describe("Workspace run limits", () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.stubGlobal("WebSocket", FakeWebSocket);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("counts down on a refused run and keeps Run disabled until then", async () => {
+    await openWorkspace();
+    const terminal = sockets("/ws/terminal/p1/")[0]!;
+    await userEvent.click(screen.getByRole("button", { name: "▶ Run" }));
+    act(() => terminal.serverSend(JSON.stringify({ type: "error", code: "rate_limited", message: "Too many runs.", retry_after: 20 })));
+    expect(screen.getByTestId("run-status")).toHaveTextContent("Too many runs.");
+    expect(screen.getByRole("timer")).toHaveTextContent(/Try again in (20|19) s/);
+    expect(screen.getByRole("button", { name: /▶ Run \((20|19) s\)/ })).toBeDisabled();
+  });
+});

@@ -12,6 +12,7 @@ import { SplitPane } from "../components/SplitPane";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { useAction } from "../hooks/useAction";
+import { useCountdown } from "../hooks/useCountdown";
 import { useSessionEvents } from "../live/sessionEvents";
 import type { YjsProvider } from "../live/yjsProvider";
 import { useSocketState, worstState } from "../live/useSocketState";
@@ -21,6 +22,7 @@ import { isActive } from "../terminal/runState";
 import { useTerminalSession } from "../terminal/useTerminalSession";
 import { JoinForm } from "../pages/JoinForm";
 import { HelpPanel } from "./HelpPanel";
+import { RunsLeft } from "./RunsLeft";
 import { FileTabs } from "./FileTabs";
 import { useWorkspaceData } from "./useWorkspaceData";
 
@@ -73,9 +75,11 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const ended = session?.state === "ended";
   const activeFile: FileItem | undefined = files.find((f) => f.id === activeId);
   const running = isActive(runState);
+  // A refused run (rate limit) keeps Run disabled until the server's retry_after has passed.
+  const waitSeconds = useCountdown(runState.kind === "error" ? runState.retryUntil : null);
 
   const run = useCallback(async () => {
-    if (!terminal || !activeFile || ended || starting.current || isActive(terminal.getState())) return;
+    if (!terminal || !activeFile || ended || starting.current || isActive(terminal.getState()) || waitSeconds > 0) return;
     starting.current = true;
     try {
       // The server must have the code on screen before it runs it.
@@ -84,7 +88,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
     } finally {
       starting.current = false;
     }
-  }, [terminal, activeFile, ended, docProvider]);
+  }, [terminal, activeFile, ended, docProvider, waitSeconds]);
 
   // Ctrl/Cmd+Enter also runs when the focus is in the terminal or the side panel.
   useEffect(() => {
@@ -117,8 +121,8 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
       <main className="workspace" data-testid="workspace" data-session-state={session.state}>
         <div className="ws-main">
           <div className="toolbar">
-            <button type="button" className="btn run" onClick={() => void run()} disabled={ended || running || !activeFile} title="Run (Ctrl/Cmd+Enter)">
-              ▶ Run
+            <button type="button" className="btn run" onClick={() => void run()} disabled={ended || running || !activeFile || waitSeconds > 0} title="Run (Ctrl/Cmd+Enter)">
+              {waitSeconds > 0 ? `▶ Run (${waitSeconds} s)` : "▶ Run"}
             </button>
             <button type="button" className="btn" onClick={() => terminal?.stop()} disabled={!running}>
               ■ Stop
@@ -127,6 +131,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
               <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null}
             </span>
             <span className="grow" />
+            <RunsLeft credential={credential.auth} refreshKey={runState.kind === "exited" ? runState.exit.run_id : runState.kind} />
             <button type="button" className="btn small" onClick={() => void download.run()} disabled={download.pending}>
               ⬇ Download my files
             </button>
