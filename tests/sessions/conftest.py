@@ -23,6 +23,12 @@ def guest_token(participant: Participant) -> str:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 costs ~1 s per user on a busy machine; these suites make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def as_guest(client_for: Callable[[Any], APIClient]) -> Callable[[Participant], APIClient]:
     """An APIClient carrying the guest token of a guest participant."""

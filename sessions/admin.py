@@ -1,0 +1,65 @@
+"""Operator views of classroom data: browse and search; files are read-only here
+(edits go through the API so the CRDT log stays in step)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from sessions.models import ClassSession, Document, HelpRequest, Participant
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    fields = ("display_name", "user", "is_guest", "joined_at", "last_activity_at", "connections", "removed_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(ClassSession)
+class ClassSessionAdmin(admin.ModelAdmin):
+    list_display = ("title", "teacher", "language", "state", "join_code", "created_at", "ended_at")
+    list_filter = ("state", "language")
+    search_fields = ("title", "join_code", "teacher__username", "teacher__display_name")
+    readonly_fields = ("id", "join_code", "created_at", "started_at", "ended_at", "last_activity_at")
+    raw_id_fields = ("teacher",)
+    date_hierarchy = "created_at"
+    inlines = [ParticipantInline]
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    fields = ("name", "modified", "updated_at", "deleted_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "session", "is_guest", "joined_at", "last_activity_at", "connections", "removed_at")
+    list_filter = ("is_guest",)
+    search_fields = ("display_name", "user__username", "session__title", "session__join_code")
+    readonly_fields = ("id", "guest_key", "joined_at", "last_seen_at", "connections", "active_seconds", "chars_typed")
+    raw_id_fields = ("session", "user")
+    inlines = [DocumentInline]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ("name", "participant", "modified", "updated_at", "deleted_at")
+    search_fields = ("name", "participant__display_name")
+    exclude = ("yjs_state",)
+    readonly_fields = ("id", "participant", "name", "content", "snapshot_seq", "modified", "created_at", "updated_at")
+    raw_id_fields = ("participant",)
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(admin.ModelAdmin):
+    list_display = ("participant", "session", "state", "file_name", "created_at", "resolved_at")
+    list_filter = ("state",)
+    search_fields = ("participant__display_name", "message", "session__title")
+    raw_id_fields = ("session", "participant", "document", "claimed_by")
+    readonly_fields = ("id", "created_at", "claimed_at", "resolved_at", "last_output")
