@@ -9,8 +9,27 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tokens import GuestToken
-from sessions.models import Participant
+from sessions.models import ClassSession, Document, HelpRequest, Participant
 from tests.sessions.factories import ClassSessionFactory, GuestParticipantFactory, ParticipantFactory
+
+
+def refused(response: Any, status: int, code: str) -> None:
+    """The response is an error of this status and code in the standard shape."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+
+
+def snapshot() -> dict[str, list[Any]]:
+    """Everything a refused request must leave alone."""
+    return {
+        "sessions": list(ClassSession.objects.order_by("pk").values()),
+        "participants": list(Participant.objects.order_by("pk").values()),
+        "documents": list(Document.objects.order_by("pk").values("pk", "name", "content", "deleted_at", "modified")),
+        "help": list(HelpRequest.objects.order_by("pk").values()),
+    }
 
 
 def guest_token(participant: Participant) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant
 from tests.factories import AdminFactory, TeacherFactory, UserFactory
-from tests.sessions.conftest import guest_token
+from tests.sessions.conftest import guest_token, snapshot
 from tests.sessions.factories import (
     ClassSessionFactory,
     DocumentFactory,
@@ -111,16 +111,6 @@ ENDPOINTS: dict[str, tuple[str, str, dict[str, Any] | None, dict[str, int]]] = {
     "help resolve": ("post", "/api/help/{h}/resolve", None, OWNER_ACTION),
     "help cancel": ("post", "/api/help/{h}/cancel", None, expect(owner=403, admin=403, me=200)),
 }
-
-
-def snapshot() -> dict[str, list[Any]]:
-    """Everything a refused request must leave alone."""
-    return {
-        "sessions": list(ClassSession.objects.order_by("pk").values_list("pk", "title", "state", "join_code")),
-        "participants": list(Participant.objects.order_by("pk").values_list("pk", "removed_at")),
-        "documents": list(Document.objects.order_by("pk").values_list("pk", "name", "content", "deleted_at")),
-        "help": list(HelpRequest.objects.order_by("pk").values_list("pk", "state", "claimed_by")),
-    }
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
