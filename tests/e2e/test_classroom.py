@@ -83,6 +83,7 @@ def test_it_holds_a_whole_class(
 
     # Bob runs an endless loop and stops it.
     teacher.goto(dashboard_url)
+    expect(teacher.get_by_test_id("connection")).to_have_attribute("data-status", "connected")
     replace_editor_text(bob, FOREVER)
     bob.get_by_role("button", name="▶ Run").click()
     expect(bob.get_by_test_id("run-status")).to_have_attribute("data-kind", "running")
