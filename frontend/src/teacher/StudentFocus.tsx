@@ -53,6 +53,12 @@ export default function StudentFocus() {
   useEffect(() => {
     if (files.length && !files.some((f) => f.id === activeId)) setActiveId(files[0]?.id ?? null);
   }, [files, activeId]);
+  // The student made (or was pushed) a file this page has not listed yet: list again.
+  const previewDocument = data.classroom.students[participantId]?.preview?.documentId;
+  const reloadFiles = fileList.reload;
+  useEffect(() => {
+    if (previewDocument && fileList.data && !fileList.data.some((f) => f.id === previewDocument)) reloadFiles();
+  }, [previewDocument, fileList.data, reloadFiles]);
   const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
 
   const session = data.session;
