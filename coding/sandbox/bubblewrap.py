@@ -285,6 +285,7 @@ class BubblewrapBackend(Backend):
             )
             step = BubblewrapStep(plan, status_r)
             status_r = -1
+            await step.launch()
             return step
         except BaseException:
             if group is not None:

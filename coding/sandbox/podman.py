@@ -316,8 +316,8 @@ class PodmanBackend(Backend):
             argv = self.build_argv(spec, name=name, src_dir=src_dir, cgroup_parent=relative)
             plan = SpawnPlan(argv=argv, limits=spec.limits, env=podman_env(), tty=spec.tty,
                              raw_tty=True, rows=spec.rows, cols=spec.cols)
-            return PodmanStep(plan, backend=self, name=name, src_dir=src_dir, run_cgroup=group,
-                              relative_cgroup=relative, memory_limit=spec.limits.memory_bytes)
+            return await PodmanStep(plan, backend=self, name=name, src_dir=src_dir, run_cgroup=group,
+                              relative_cgroup=relative, memory_limit=spec.limits.memory_bytes).launch()
         except BaseException:
             if group is not None:
                 await group.remove()

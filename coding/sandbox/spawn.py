@@ -11,6 +11,7 @@ read their exit status.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import resource
@@ -34,6 +35,14 @@ from coding.sandbox.processes import (
 )
 
 _CPU_POLL_SECONDS = 0.25
+_SPAWNER: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _spawner() -> concurrent.futures.ThreadPoolExecutor:
+    global _SPAWNER
+    if _SPAWNER is None:
+        _SPAWNER = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="sandbox-spawn")
+    return _SPAWNER
 
 
 @dataclass
@@ -102,7 +111,26 @@ class SpawnedStep(StepProcess):
         self._wait_lock = asyncio.Lock()
         self._exit_task: asyncio.Task[ExitInfo] | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self.pid = self._spawn()
+        self.pid = 0
+
+    async def launch(self) -> SpawnedStep:
+        """Fork and exec in a worker thread: until the child has exec'd, Popen blocks
+        (joining cgroups, dropping privileges), and the event loop must not."""
+        loop = asyncio.get_running_loop()
+        spawning = loop.run_in_executor(_spawner(), self._spawn)
+        try:
+            self.pid = await asyncio.shield(spawning)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                self.pid = await spawning
+                self._watch()
+                self.kill()
+                await self.wait()
+            raise
+        self._watch()
+        return self
+
+    def _watch(self) -> None:
         loop = asyncio.get_running_loop()
         self._exit_task = loop.create_task(wait_pid(self.pid, self._sweep))
         if self.cgroup is not None:

@@ -66,7 +66,7 @@ class UnsandboxedBackend(Backend):
             cols=spec.cols,
         )
         try:
-            return UnsandboxedStep(plan, work)
+            return await UnsandboxedStep(plan, work).launch()
         except BaseException:
             workdir.remove_tree(work)
             raise

@@ -67,15 +67,15 @@ async def test_it_feeds_stdin_and_reports_errors(podman: RunTracker) -> None:
 
 
 async def test_it_runs_an_interactive_dialogue(podman: RunTracker) -> None:
-    source = "name = input('name? ')\nprint('hi', name)\ntry:\n    input()\nexcept KeyboardInterrupt:\n" \
-             "    print('interrupted')\n"
+    source = ("name = input('name? ')\nprint('hi', name)\ntry:\n    print('waiting', flush=True)\n"
+              "    input()\nexcept KeyboardInterrupt:\n    print('interrupted')\n")
     run = await runner.start_interactive(language="python", files=[("main.py", source)])
     text = b""
     chunks = run.output().__aiter__()
     while b"name? " not in text:
         text += await asyncio.wait_for(chunks.__anext__(), 20)
     run.write(b"Ada\r")
-    while b"hi Ada" not in text:
+    while b"waiting" not in text:
         text += await asyncio.wait_for(chunks.__anext__(), 20)
     run.interrupt()
     result = await asyncio.wait_for(run.wait(), 20)
