@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { files as filesApi, sessions } from "../api/endpoints";
 import { useAuth } from "../auth/AuthContext";
@@ -56,8 +56,12 @@ export default function StudentFocus() {
   // The student made (or was pushed) a file this page has not listed yet: list again.
   const previewDocument = data.classroom.students[participantId]?.preview?.documentId;
   const reloadFiles = fileList.reload;
+  const listedFor = useRef(new Set<string>());
   useEffect(() => {
-    if (previewDocument && fileList.data && !fileList.data.some((f) => f.id === previewDocument)) reloadFiles();
+    if (!previewDocument || !fileList.data || fileList.data.some((f) => f.id === previewDocument)) return;
+    if (listedFor.current.has(previewDocument)) return; // once per document: a deleted one stays unlisted
+    listedFor.current.add(previewDocument);
+    reloadFiles();
   }, [previewDocument, fileList.data, reloadFiles]);
   const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
 
