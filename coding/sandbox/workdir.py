@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,12 +25,23 @@ _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 
 
 def work_root() -> Path:
-    """The root of per-run host directories, created 0711 on first use."""
+    """The root of per-run host directories, created 0711 on first use.
+
+    It usually sits in a world-writable directory (/tmp, /var/tmp), so it must be a
+    real directory owned by us that nobody else can write: otherwise another local
+    user could have planted it (or a symlink) to redirect our writes.
+    """
     root = Path(setting("SANDBOX_WORK_ROOT"))
     try:
         root.mkdir(mode=0o711, parents=True, exist_ok=True)
+        info = os.lstat(root)
     except OSError as exc:
         raise SandboxError(f"cannot create SANDBOX_WORK_ROOT {root}: {exc}") from exc
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise SandboxError(
+            f"SANDBOX_WORK_ROOT {root} must be a directory owned by uid {os.geteuid()} that "
+            "no one else can write (not a symlink)"
+        )
     return root
 
 

@@ -79,3 +79,19 @@ def test_it_makes_private_dirs_under_the_work_root(settings: object, tmp_path: P
     assert Path(path).parent == tmp_path / "root"
     assert Path(path).stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "root").stat().st_mode & 0o777 == 0o711
+
+
+def test_it_refuses_a_work_root_someone_else_planted(settings: object, tmp_path: Path) -> None:
+    from coding.sandbox.base import SandboxError
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "root").symlink_to(elsewhere)
+    settings.SANDBOX_WORK_ROOT = str(tmp_path / "root")  # type: ignore[attr-defined]
+    with pytest.raises(SandboxError, match="not a symlink"):
+        workdir.make_private_dir("build-")
+    (tmp_path / "root").unlink()
+    (tmp_path / "root").mkdir(mode=0o777)
+    (tmp_path / "root").chmod(0o777)
+    with pytest.raises(SandboxError, match="no one else can write"):
+        workdir.make_private_dir("build-")
