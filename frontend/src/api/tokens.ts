@@ -9,6 +9,8 @@ export interface GuestIdentity {
   sessionId: string;
   participantId: string;
   displayName: string;
+  sessionTitle?: string;
+  joinedAt?: string;
 }
 
 const PAIR_KEY = "observer.tokens";
@@ -42,6 +44,17 @@ export const tokenStore = {
   },
   setGuest(identity: GuestIdentity): void {
     window.localStorage.setItem(GUEST_PREFIX + identity.sessionId, JSON.stringify(identity));
+  },
+  /** Every class this browser joined as a guest, newest first (for "continue where you were"). */
+  listGuests(): GuestIdentity[] {
+    const out: GuestIdentity[] = [];
+    for (let i = 0; i < window.localStorage.length; i += 1) {
+      const key = window.localStorage.key(i);
+      if (!key?.startsWith(GUEST_PREFIX)) continue;
+      const identity = read<GuestIdentity>(key);
+      if (identity?.token) out.push(identity);
+    }
+    return out.sort((a, b) => (b.joinedAt ?? "").localeCompare(a.joinedAt ?? ""));
   },
   clearGuest(sessionId: string): void {
     window.localStorage.removeItem(GUEST_PREFIX + sessionId);

@@ -2,6 +2,7 @@ import { Link, Navigate, useParams } from "react-router-dom";
 import { isTeacher, useAuth } from "../auth/AuthContext";
 import { TopBar } from "../components/TopBar";
 import { LoadingState } from "../components/States";
+import { tokenStore } from "../api/tokens";
 import { JoinForm } from "./JoinForm";
 
 export function HomePage() {
@@ -18,6 +19,7 @@ export function HomePage() {
               <h1>Join a class</h1>
               <p className="muted">Enter the code your teacher shows on the screen.</p>
               <JoinForm />
+              <RecentClasses />
             </div>
             <div className="card">
               <h2>Teaching?</h2>
@@ -37,6 +39,27 @@ export function HomePage() {
           </div>
         </div>
       </main>
+    </div>
+  );
+}
+
+/** Classes this browser joined as a guest: one click back into the workspace. */
+function RecentClasses() {
+  const recent = tokenStore.listGuests().slice(0, 3);
+  if (recent.length === 0) return null;
+  return (
+    <div style={{ marginTop: 18 }} data-testid="recent-classes">
+      <div className="muted" style={{ fontSize: "0.85rem", marginBottom: 4 }}>Continue where you were:</div>
+      <ul className="session-list">
+        {recent.map((g) => (
+          <li key={g.sessionId} className="session-item" style={{ padding: "6px 0" }}>
+            <Link to={`/s/${g.sessionId}`} className="grow">
+              {g.sessionTitle ?? "Your class"}
+            </Link>
+            <span className="muted" style={{ fontSize: "0.85rem" }}>as {g.displayName}</span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -30,7 +30,8 @@ describe("JoinForm", () => {
     const init = fetcher.mock.calls[0]![1] as RequestInit;
     expect(bodyOf(init)).toMatchObject({ code: "ABC123", display_name: "Ada", guest_key: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect((init.headers as Record<string, string>)["Authorization"]).toBeUndefined();
-    expect(tokenStore.getGuest("s1")).toEqual({ token: "guest-token", sessionId: "s1", participantId: "p1", displayName: "Ada" });
+    expect(tokenStore.getGuest("s1")).toMatchObject({ token: "guest-token", sessionId: "s1", participantId: "p1", displayName: "Ada", sessionTitle: "Loops" });
+    expect(tokenStore.listGuests().map((g) => g.sessionId)).toEqual(["s1"]);
   });
 
   it("explains an unknown code", async () => {

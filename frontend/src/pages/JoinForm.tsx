@@ -29,6 +29,8 @@ export function JoinForm({ initialCode = "" }: { initialCode?: string }) {
         sessionId: answer.session.id,
         participantId: answer.participant.id,
         displayName: answer.participant.display_name,
+        sessionTitle: answer.session.title,
+        joinedAt: new Date().toISOString(),
       });
     }
     navigate(`/s/${answer.session.id}`);
