@@ -109,9 +109,11 @@ def unique_folders(participants: Iterable[Participant]) -> dict[Any, str]:
     return folders
 
 
-def download_name(title: str, suffix: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", unicodedata.normalize("NFKD", title)).strip("-").lower()
-    return f"{slug[:60] or 'session'}{suffix}.zip"
+def download_name(title: str) -> str:
+    """A plain ASCII file name for Content-Disposition."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_title).strip("-").lower()
+    return f"{slug[:60] or 'session'}.zip"
 
 
 # --- files ---------------------------------------------------------------------------------

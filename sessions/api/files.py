@@ -82,5 +82,5 @@ class FilesDownloadView(ScopedView):
     )
     def get(self, request: Request, participant_id: uuid.UUID) -> StreamingHttpResponse:
         access = self.participant_access(request, participant_id)
-        name = export.download_name(f"{access.session.title} {access.target.display_name}", "")
+        name = export.download_name(f"{access.session.title} {access.target.display_name}")
         return zip_response(request, export.participant_zip(participant=access.target), name)

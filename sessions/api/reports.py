@@ -43,4 +43,4 @@ class SessionExportView(ScopedView):
     def get(self, request: Request, session_id: uuid.UUID) -> StreamingHttpResponse:
         session = self.session_access(request, session_id).session
         audit_record(action="session.exported", actor=request.user, target=session, request=request)
-        return zip_response(request, export.session_zip(session=session), export.download_name(session.title, ""))
+        return zip_response(request, export.session_zip(session=session), export.download_name(session.title))
