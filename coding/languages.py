@@ -57,7 +57,7 @@ class Language:
     memory_error_markers: tuple[str, ...] = ()
 
 
-_COMPILE_LIMITS: Mapping[str, object] = {
+COMPILE_LIMITS: Mapping[str, object] = {
     "wall_seconds": 30.0,
     "cpu_seconds": 20.0,
     "memory_bytes": 512 * 1024 * 1024,
