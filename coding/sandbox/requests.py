@@ -51,11 +51,11 @@ def default_limits(language: str, *, interactive: bool = False) -> Limits:
 
 def compile_limits(language: str) -> Limits:
     """Compile-step limits: the run limits, the compile defaults, the language's
-    compile overrides, then SANDBOXCOMPILE_LIMITS."""
+    compile overrides, then SANDBOX_COMPILE_LIMITS."""
     lang = get_language(language)
     limits = _apply(default_limits(lang.name), dict(COMPILE_LIMITS), "compile limits")
     limits = _apply(limits, dict(lang.compile_limits), f"{lang.name} compile limits")
-    return _apply(limits, setting("SANDBOXCOMPILE_LIMITS"), "SANDBOXCOMPILE_LIMITS")
+    return _apply(limits, setting("SANDBOX_COMPILE_LIMITS"), "SANDBOX_COMPILE_LIMITS")
 
 
 def prepare_sources(
