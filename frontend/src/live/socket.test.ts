@@ -102,6 +102,8 @@ describe("helpers", () => {
   it("classifies close codes", () => {
     expect(isFatalClose(1008)).toBe(true);
     expect(isFatalClose(4403)).toBe(true);
+    expect(isFatalClose(4404)).toBe(true);
+    expect(isFatalClose(4429)).toBe(false);
     expect(isFatalClose(1006)).toBe(false);
     expect(isFatalClose(1011)).toBe(false);
   });

@@ -27,8 +27,10 @@ export interface SocketOptions {
   onClose?: (event: CloseEvent) => void;
 }
 
-/** Close codes after which retrying cannot help: auth refused, forbidden, not found. */
+/** Close codes after which retrying cannot help: auth refused (1008), forbidden (4403),
+ * not found (4404)... but not 4429 (flooding), which only asks to slow down. */
 export function isFatalClose(code: number): boolean {
+  if (code === 4429) return false;
   return code === 1008 || (code >= 4000 && code < 4500);
 }
 
@@ -164,10 +166,10 @@ export class ReconnectingSocket {
 }
 
 function closeReason(code: number): string {
-  if (code === 1008 || code === 4001) return "Not authorized. Sign in or join again.";
-  if (code === 4003) return "You do not have access to this.";
-  if (code === 4004) return "Not found.";
-  return `Connection refused (code ${code}).`;
+  if (code === 1008 || code === 4401) return "Not signed in (or the sign-in expired)";
+  if (code === 4403) return "No access (removed from the class, or not yours)";
+  if (code === 4404) return "It no longer exists";
+  return `Connection refused (code ${code})`;
 }
 
 /** Binary frame payload as bytes (ArrayBuffer or a view, whatever realm made it), else null. */

@@ -139,7 +139,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
           {download.error ? <ErrorMessage error={download.error} compact /> : null}
           {connection.status === "failed" ? (
             <div className="readonly-banner" role="alert" data-testid="refused-banner">
-              The server refused the connection: {connection.reason ?? "not allowed"}. Your work is kept on the server.{" "}
+              The server refused the connection: {(connection.reason ?? "not allowed").replace(/\.$/, "")}. Your work is kept on the server.{" "}
               <Link to="/join">Join again</Link>
             </div>
           ) : null}
