@@ -40,8 +40,6 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_CPU_QUOTA": 1.0,
     "SANDBOX_BWRAP": "bwrap",
     "SANDBOX_PODMAN": "podman",
-    # "cli" or "rest" (podman-py over the API socket); the CLI measured faster here.
-    "SANDBOX_PODMAN_MODE": "cli",
     # Image or skeleton rootfs directory for the podman backend (deploy/podman/).
     "SANDBOX_PODMAN_IMAGE": "",
     "SANDBOX_PODMAN_ROOTFS": "/var/lib/observer/podman-rootfs",

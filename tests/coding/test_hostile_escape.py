@@ -251,3 +251,25 @@ async def test_it_runs_as_nobody_without_capabilities(bwrap: RunTracker, canary:
     assert "CapEff:\\t0000000000000000" in lines[1]
     assert "NoNewPrivs:\\t1" in lines[1]
     await assert_unharmed(bwrap, canary)
+
+
+async def test_it_never_follows_a_symlink_planted_in_the_build_dir_before_the_run(
+    bwrap: RunTracker, canary: Canary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coding.sandbox import get_backend
+
+    backend = get_backend("bubblewrap")
+    make_build_dir = backend.make_build_dir
+
+    async def planted() -> str:
+        path = await make_build_dir()
+        os.symlink(canary.path, os.path.join(path, "main"))  # where gcc will write
+        return path
+
+    monkeypatch.setattr(backend, "make_build_dir", planted)
+    result = await runner.run_batch(language="c", files=[("main.c", "int main(void) { return 0; }\n")])
+    # Inside the sandbox the link points nowhere (the host path does not exist there).
+    assert result.status == Status.COMPILE_ERROR, result
+    assert "cannot open output file /build/main" in result.message
+    monkeypatch.undo()
+    await assert_unharmed(bwrap, canary)
