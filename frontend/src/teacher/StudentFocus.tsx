@@ -20,7 +20,7 @@ import { useSocketState, worstState } from "../live/useSocketState";
 import { FileTabs } from "../student/FileTabs";
 import { RunStatusText } from "../terminal/RunStatusText";
 import { TerminalView } from "../terminal/TerminalView";
-import { isActive } from "../terminal/runState";
+import { isActive, statusText } from "../terminal/runState";
 import { useTerminalSession } from "../terminal/useTerminalSession";
 import { tileStatus } from "./classroom";
 import { HelpQueue } from "./HelpQueue";
@@ -147,7 +147,13 @@ export default function StudentFocus() {
               <div className="term-box">
                 <div className="term-head">
                   <span>{name}'s terminal (mirror)</span>
-                  <RunStatusText state={runState} />
+                  {runState.kind === "idle" && student?.running ? (
+                    <span className="run-status running" data-testid="run-status">Running (output from now on)</span>
+                  ) : runState.kind === "idle" && student?.lastRunStatus ? (
+                    <span className="run-status" data-testid="run-status">Last run: {statusText(student.lastRunStatus)}</span>
+                  ) : (
+                    <RunStatusText state={runState} />
+                  )}
                   <span className="grow" />
                   <button type="button" className="btn small" disabled={!isActive(runState)} onClick={() => terminal?.interrupt()}>
                     Ctrl+C
