@@ -79,6 +79,8 @@ export default function StudentFocus() {
   const activeFile = files.find((f) => f.id === activeId);
   const canEdit = session.teacher_can_edit && session.state === "live";
   const help = data.classroom.help.filter((h) => h.participant_id === participantId);
+  // Mid-run when this page opened, the mirror has no run state yet; the grid's status knows.
+  const studentRunning = isActive(runState) || (runState.kind === "idle" && !!student?.running);
   const teacherName = user?.display_name || user?.username || "Teacher";
 
   return (
@@ -155,10 +157,10 @@ export default function StudentFocus() {
                     <RunStatusText state={runState} />
                   )}
                   <span className="grow" />
-                  <button type="button" className="btn small" disabled={!isActive(runState)} onClick={() => terminal?.interrupt()}>
+                  <button type="button" className="btn small" disabled={!studentRunning} onClick={() => terminal?.interrupt()}>
                     Ctrl+C
                   </button>
-                  <button type="button" className="btn small" disabled={!isActive(runState)} onClick={() => terminal?.stop()}>
+                  <button type="button" className="btn small" disabled={!studentRunning} onClick={() => terminal?.stop()}>
                     ■ Stop
                   </button>
                 </div>
