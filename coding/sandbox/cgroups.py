@@ -103,10 +103,13 @@ def own_v2_path(proc_self_cgroup: str) -> str:
 class RunCgroup:
     """The cgroup directories of one run (one per v1 hierarchy, or one v2 dir)."""
 
-    def __init__(self, mode: str, dirs: dict[str, Path]) -> None:
+    def __init__(self, mode: str, dirs: dict[str, Path], *, nested: bool = False) -> None:
         self.mode = mode
         self.dirs = dirs  # controller (v1) or "unified" (v2) -> directory
         self.removed = False
+        # Whether sub-cgroups may appear below (podman's); bwrap runs have none, and
+        # walking the directories costs more than the rest of the bookkeeping.
+        self.nested = nested
 
     @property
     def unique_dirs(self) -> list[Path]:
@@ -118,6 +121,8 @@ class RunCgroup:
     def _tree(self, directory: Path) -> list[Path]:
         """``directory`` and its sub-cgroups (podman nests the container's), deepest first."""
         found = [directory]
+        if not self.nested:
+            return found
         with contextlib.suppress(OSError):
             for entry in os.scandir(directory):
                 if entry.is_dir(follow_symlinks=False):
@@ -172,9 +177,8 @@ class RunCgroup:
         )
 
     async def remove(self, *, attempts: int = 400) -> bool:
-        """Kill what is left and rmdir every directory, retrying while busy."""
+        """rmdir every directory; while the kernel says busy, kill what is left and retry."""
         for attempt in range(attempts):
-            self.kill_all()
             remaining = []
             for top in self.unique_dirs:
                 for directory in self._tree(top):
@@ -187,6 +191,7 @@ class RunCgroup:
             if not remaining:
                 self.removed = True
                 return True
+            self.kill_all()
             await asyncio.sleep(0.002 if attempt < 20 else 0.02)
         return False
 
@@ -265,7 +270,7 @@ class CgroupManager:
                     if int(parts[1]) == os.getpid() or Path(f"/proc/{parts[1]}").exists():
                         continue
                     key = "unified" if self.mode == "v2" else "stale"
-                    group = RunCgroup(self.mode, {key: entry})
+                    group = RunCgroup(self.mode, {key: entry}, nested=True)
                     group.kill_all()
                     for directory in group._tree(entry):
                         with contextlib.suppress(OSError):

@@ -105,7 +105,7 @@ class PodmanStep(SpawnedStep):
             return set()
         conmon = cgroups.RunCgroup("v1", {
             key: directory / "conmon" for key, directory in self.run_cgroup.dirs.items()
-        })
+        }, nested=True)
         return self.run_cgroup.pids() - conmon.pids()
 
     def kill_tree(self) -> None:
@@ -140,7 +140,7 @@ class PodmanStep(SpawnedStep):
             await self.run_cgroup.remove()
         if self.relative_cgroup is not None:
             leftovers = cgroups.RunCgroup(
-                "v1", {str(m): m / self.relative_cgroup.lstrip("/") for m in v1_mounts()}
+                "v1", {str(m): m / self.relative_cgroup.lstrip("/") for m in v1_mounts()}, nested=True
             )
             await leftovers.remove()
         await asyncio.to_thread(workdir.remove_tree, self.src_dir)
@@ -312,6 +312,8 @@ class PodmanBackend(Backend):
                     group = manager.create(spec.limits, memory_slack=_CONMON_SLACK)
                 except OSError as exc:
                     raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
+                if group is not None:
+                    group.nested = True  # podman puts the container and conmon below
                 relative = manager.relative_path(group) if group is not None else None
             argv = self.build_argv(spec, name=name, src_dir=src_dir, cgroup_parent=relative)
             plan = SpawnPlan(argv=argv, limits=spec.limits, env=podman_env(), tty=spec.tty,
