@@ -218,6 +218,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStatusEnum": ["healthy", "degraded", "unhealthy"],
+        "ExecutionStatusEnum": "coding.models.ExecutionStatus",
+    },
 }
 
 # --- HTTP security ---------------------------------------------------------------
@@ -245,6 +249,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 FRONTEND_INDEX = BASE_DIR / "static" / "app" / "index.html"
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Outside production a rebuilt frontend is picked up without restarting the server.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

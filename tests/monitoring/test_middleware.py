@@ -13,7 +13,14 @@ from tests.monitoring.conftest import parse, scrape_text, value
 
 pytestmark = pytest.mark.django_db
 
-WITH_LATENCY = ["monitoring.middleware.RequestLatencyMiddleware", *settings.MIDDLEWARE]
+# Installed first in settings; the override keeps these tests honest if that ever changes.
+WITH_LATENCY = ["monitoring.middleware.RequestLatencyMiddleware"] + [
+    name for name in settings.MIDDLEWARE if name != "monitoring.middleware.RequestLatencyMiddleware"
+]
+
+
+def test_it_is_installed_first_so_it_times_the_whole_request() -> None:
+    assert settings.MIDDLEWARE[0] == "monitoring.middleware.RequestLatencyMiddleware"
 NAME = "observer_http_request_duration_seconds_count"
 
 
