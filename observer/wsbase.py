@@ -242,12 +242,12 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         while True:
             await self._wake.wait()
             self._wake.clear()
+            send = self.base_send
             while self._outbox:
                 item = self._outbox.popleft()
-                if isinstance(item, bytes):
-                    await self.send(bytes_data=item)
-                else:
-                    await self.send(text_data=item)
+                # Straight to the server: frames queued together leave in one write.
+                await send({"type": "websocket.send", "bytes": item} if isinstance(item, bytes)
+                           else {"type": "websocket.send", "text": item})
             self._drained.set()
 
     async def flush_outbox(self) -> None:

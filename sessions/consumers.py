@@ -7,6 +7,7 @@ layer carries only control events (session state, help, runs, presence).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -159,6 +160,8 @@ class SessionConsumer(SessionMemberConsumer):
         return self.grant.role in ("teacher", "admin")
 
     async def on_accepted(self) -> None:
+        self._feed: list[str] = []
+        self._feed_timer: asyncio.TimerHandle | None = None
         session_id = self.grant.session.pk
         groups = [events.session_group(session_id, "all")]
         if self.is_monitor:
@@ -174,6 +177,8 @@ class SessionConsumer(SessionMemberConsumer):
     async def on_disconnect(self, code: int) -> None:
         if self.is_monitor:
             await self.registry.unlisten(feed_topic(self.grant.session.pk), self._on_feed)
+            if self._feed_timer is not None:
+                self._feed_timer.cancel()
         await self.leave_groups()
 
     async def on_text(self, message: dict[str, Any]) -> None:
@@ -183,7 +188,18 @@ class SessionConsumer(SessionMemberConsumer):
         raise FrameError("invalid", f"Unknown message type {str(message['type'])[:40]!r}.")
 
     def _on_feed(self, frame: bytes) -> None:
-        self.push(frame.decode())
+        # The teacher's socket carries a few previews a second from every student: they
+        # leave together every LIVE_MONITOR_BATCH_SECONDS (one write, not one per event).
+        self._feed.append(frame.decode())
+        if self._feed_timer is None:
+            delay = float(live_setting("LIVE_MONITOR_BATCH_SECONDS"))
+            self._feed_timer = asyncio.get_running_loop().call_later(delay, self._flush_feed)
+
+    def _flush_feed(self) -> None:
+        self._feed_timer = None
+        feed, self._feed = self._feed, []
+        for event in feed:
+            self.push(event)
 
     async def session_event(self, message: dict[str, Any]) -> None:
         event = message.get("event") or {}

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     # Teachers' previews: at most one per document per interval, text capped.
     "LIVE_PREVIEW_INTERVAL_SECONDS": 0.25,
     "LIVE_PREVIEW_MAX_CHARS": 4000,
+    # Monitor events (previews, typing) leave for a teacher's socket in batches this often.
+    "LIVE_MONITOR_BATCH_SECONDS": 0.05,
     # `typing` monitor events: at most one per document per interval.
     "LIVE_TYPING_INTERVAL_SECONDS": 2.0,
     # A teacher's edits to a student's file are audited once per burst.

@@ -192,13 +192,22 @@ def _insert_log(rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     meta = DocumentUpdate._meta
-    fields: list[Any] = [meta.get_field(name) for name in _LOG_FIELDS]
     quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in _LOG_FIELDS]  # type: ignore[union-attr]
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(c)) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    values = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
+    native = connection.features.has_native_uuid_field
+
+    def uuid_value(value: uuid.UUID | None) -> Any:
+        return value if native or value is None else value.hex
+
+    adapt_time = connection.ops.adapt_datetimefield_value
+    values = [
+        (uuid_value(doc), seq, update, uuid_value(participant), uuid_value(user), ins, dels, adapt_time(at))
+        for doc, seq, update, participant, user, ins, dels, at in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
 
@@ -212,13 +221,16 @@ def flush(
     if not ids:
         return {}
     texts: dict[uuid.UUID, str] = {}
+    snapshot_ids = {s.document_id for s in snapshots}
     with transaction.atomic():
-        # Locked in id order: two processes flushing overlapping sets never deadlock.
-        documents = {d.pk: d for d in Document.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-        last = _last_seqs(documents)
+        # Locked in id order, so two processes flushing overlapping sets never deadlock;
+        # only the rows to snapshot are read whole (yjs_state can be large).
+        locked = Document.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        present = set(locked.values_list("pk", flat=True))
+        last = _last_seqs(present)
         rows: list[tuple[Any, ...]] = []
         for document_id, items in entries.items():
-            if document_id not in documents:
+            if document_id not in present:
                 continue  # deleted meanwhile
             seq = last.get(document_id, 0)
             for item in items:
@@ -227,6 +239,7 @@ def flush(
                              item.inserted, item.deleted, item.at))
             last[document_id] = seq
         _insert_log(rows)
+        documents = {d.pk: d for d in Document.objects.filter(pk__in=snapshot_ids & present)} if snapshots else {}
         for request in snapshots:
             document = documents.get(request.document_id)
             if document is None:

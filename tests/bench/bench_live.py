@@ -74,18 +74,21 @@ async def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of a busy machine's other work
+
+
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     log = open(Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_name(f"daphne-{port}.log"), "wb")
     return subprocess.Popen(
         # BENCH_DAPHNE: another launcher (a profiler, a debug loop) in place of `-m daphne`.
-        [sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
+        [*PRIORITY, sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
          "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
 def start_relay(port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, __file__, "--relay", str(port)], cwd=ROOT,
+    return subprocess.Popen([*PRIORITY, sys.executable, __file__, "--relay", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -309,16 +312,22 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def run_class(base: str, tab_base: str, fixture: Fixture, n: int, seconds: float, pids: list[int],
-                    observer: bool) -> dict[str, Any]:
+async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, pids: list[int],
+                    observer: bool, spread: str = "document") -> dict[str, Any]:
     import websockets
 
     stats = Stats()
     window = [float("inf"), float("inf")]
-    students = [Student(base, d, t, observer, stats, window) for d, t in fixture.students[:n]]
-    for s in students:
-        path = f"/ws/documents/{s.document_id}/" if observer else f"/room/{s.document_id}"
-        s._url_tab = tab_base.rstrip("/") + path
+    # spread="document": a student's two tabs reach the same process (a load balancer
+    # hashing on the document); "tab": the second tab always lands on another process.
+    students = []
+    for i, (d, t) in enumerate(fixture.students[:n]):
+        first = bases[i % len(bases)]
+        student = Student(first, d, t, observer, stats, window)
+        second = first if spread == "document" else bases[(i + 1) % len(bases)]
+        student._url_tab = second + (f"/ws/documents/{d}/" if observer else f"/room/{d}")
+        students.append(student)
+    base = bases[0]
     rss_before = rss_kb(pids)
     if observer:
         teacher = await websockets.connect(f"{base}/ws/sessions/{fixture.session_id}/", max_size=None,
@@ -340,9 +349,9 @@ async def run_class(base: str, tab_base: str, fixture: Fixture, n: int, seconds:
     start = time.monotonic()
     window[0], window[1] = start + warmup, start + warmup + seconds
     await asyncio.sleep(warmup)
-    cpu0, received0 = cpu_seconds(pids), stats.received
+    cpu0, received0, client0 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()])
     await asyncio.sleep(seconds)
-    cpu1, received1 = cpu_seconds(pids), stats.received
+    cpu1, received1, client1 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()])
     stop.set()
     await asyncio.sleep(1.5)  # what was sent in the window may still arrive
     rss_after = rss_kb(pids)
@@ -369,6 +378,8 @@ async def run_class(base: str, tab_base: str, fixture: Fixture, n: int, seconds:
         "preview_p99": pct([lat for _, lat in stats.preview], 0.99),
         "msgs_per_s": (received1 - received0 + stats.sent) / seconds,
         "cpu_pct": 100 * (cpu1 - cpu0) / seconds,
+        "client_cpu_pct": 100 * (client1 - client0) / seconds,
+        "load": os.getloadavg()[0],
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
         "delivered": delivered,
         "kept_up": delivered > 0.99 and pct(second_half, 0.99) <= max(2 * pct(first_half, 0.99), 50),
@@ -386,8 +397,9 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
                     await wait_port(port)
                 await asyncio.sleep(1)
                 bases = [f"ws://127.0.0.1:{port}" for port in ports]
-                row = await run_class(bases[0], bases[-1], fixture, n, args.seconds, [p.pid for p in servers], True)
-                rows.append({"server": f"Daphne + Channels, live hub ({args.processes} proc)", **row})
+                row = await run_class(bases, fixture, n, args.seconds, [p.pid for p in servers], True, args.spread)
+                label = f"{args.processes} proc, tabs spread by {args.spread}" if args.processes > 1 else "1 proc"
+                rows.append({"server": f"Daphne + Channels, live hub ({label})", **row})
             finally:
                 for server in servers:
                     server.terminate()
@@ -402,7 +414,7 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
             try:
                 await wait_port(relay_port)
                 base = f"ws://127.0.0.1:{relay_port}"
-                row = await run_class(base, base, fixture, n, args.seconds, [relay.pid], False)
+                row = await run_class([base], fixture, n, args.seconds, [relay.pid], False)
                 rows.append({"server": "bare websockets relay", **row})
             finally:
                 relay.terminate()
@@ -413,14 +425,15 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = ("| server | N | → 2nd client p50 / p99 | → teacher preview p50 / p99 | msgs/s | server CPU "
-            "| mem/student | kept up |")
-    print("\n" + head + "\n|---|---|---|---|---|---|---|---|")
+            "| mem/student | kept up | client CPU, load |")
+    print("\n" + head + "\n|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         preview = "n/a (relays every keystroke)" if r["server"].startswith("bare") else (
             f"{r['preview_p50']:.1f} / {r['preview_p99']:.1f} ms")
         print(f"| {r['server']} | {r['n']} | {r['second_p50']:.1f} / {r['second_p99']:.1f} ms | {preview} "
               f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% | {r['mem_per_student_kb']:.0f} KB "
-              f"| {'yes' if r['kept_up'] else 'NO'} ({100 * r['delivered']:.1f}% delivered) |")
+              f"| {'yes' if r['kept_up'] else 'NO'} ({100 * r['delivered']:.1f}% delivered) "
+              f"| {r['client_cpu_pct']:.0f}%, {r['load']:.1f} |")
     sys.stdout.flush()
 
 
@@ -428,8 +441,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[30, 100, 200])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--processes", type=int, default=1, help="Daphne processes (students' second tabs on the last)")
+    parser.add_argument("--processes", type=int, default=1, help="Daphne processes sharing Redis")
+    parser.add_argument("--spread", choices=["document", "tab"], default="document",
+                        help="with several processes: a student's tabs on one process, or on two")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5")
+    parser.add_argument("--priority", type=int, default=0,
+                        help="run the servers (and this client) at this nice level, e.g. -10 on a shared machine")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the database)")
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -442,6 +459,9 @@ def main() -> None:
     if args.relay:
         run(relay_main(args.relay))
         return
+    if args.priority:
+        PRIORITY[:] = ["nice", "-n", str(args.priority)]
+        os.nice(args.priority)
     workdir = Path(tempfile.mkdtemp(prefix="observer-bench-"))
     try:
         env = server_env(workdir, args.redis)
