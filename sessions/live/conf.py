@@ -14,11 +14,13 @@ DEFAULTS: dict[str, Any] = {
     # How long a starting hub waits for the other processes' hubs to send what it lacks.
     "LIVE_PEER_SYNC_SECONDS": 0.5,
     # The update log is appended (all documents in one transaction) this often.
-    "LIVE_FLUSH_SECONDS": 0.5,
+    "LIVE_FLUSH_SECONDS": 1.0,
     # A snapshot is written once a document has been quiet this long ...
     "LIVE_SNAPSHOT_IDLE_SECONDS": 2.0,
     # ... and at least this often while it keeps changing.
     "LIVE_SNAPSHOT_MAX_SECONDS": 15.0,
+    # At most this many snapshots per flush (the rest wait for the next one).
+    "LIVE_SNAPSHOTS_PER_FLUSH": 20,
     # Presence and activity counters (chars typed, active seconds) are written this often.
     "LIVE_ACTIVITY_FLUSH_SECONDS": 5.0,
     # Gaps between edits up to this long count as active time.

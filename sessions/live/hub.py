@@ -250,10 +250,12 @@ class DocumentHub:
 
     # --- persistence (called by the registry's flusher) --------------------------------
 
-    def take_pending(self, now: float, *, force: bool) -> tuple[list[store.LogEntry], store.SnapshotRequest | None]:
+    def take_pending(
+        self, now: float, *, force: bool, snapshot_allowed: bool = True
+    ) -> tuple[list[store.LogEntry], store.SnapshotRequest | None]:
         entries, self.pending = self.pending, []
         snapshot = None
-        if self.dirty_since is not None and (
+        if self.dirty_since is not None and (force or snapshot_allowed) and (
             force
             or now - self.last_change >= live_setting("LIVE_SNAPSHOT_IDLE_SECONDS")
             or now - self.dirty_since >= live_setting("LIVE_SNAPSHOT_MAX_SECONDS")

@@ -185,10 +185,14 @@ class LiveRegistry:
             taken = []
             entries: dict[uuid.UUID, list[store.LogEntry]] = {}
             snapshots = []
-            for hub in hubs:
+            # A class that started typing together would come due for snapshots together:
+            # a few per flush, oldest first, keep each flush (and its GIL time) short.
+            budget = int(live_setting("LIVE_SNAPSHOTS_PER_FLUSH"))
+            for hub in sorted(hubs, key=lambda h: h.dirty_since if h.dirty_since is not None else float("inf")):
                 if hub.meta is None:
                     continue
-                items, snapshot = hub.take_pending(now, force=force)
+                items, snapshot = hub.take_pending(now, force=force, snapshot_allowed=budget > 0)
+                budget -= snapshot is not None
                 if items or snapshot:
                     taken.append((hub, items, snapshot))
                 if items:
