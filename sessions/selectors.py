@@ -182,10 +182,6 @@ def sessions_for(*, user: Any) -> QuerySet[ClassSession]:
     return sessions if is_admin(user) else sessions.filter(teacher_id=user_id_of(user))
 
 
-def session_with_counts(*, session_id: uuid.UUID) -> ClassSession:
-    return session_queryset().get(id=session_id)
-
-
 def participant_current(*, principal: Any) -> Participant:
     """The participation a reloading browser resumes: a guest's own; for a signed-in
     user the latest one, live sessions first."""

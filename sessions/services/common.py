@@ -1,0 +1,67 @@
+"""Helpers the session services share: state checks, size caps, activity stamps, event payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from observer.errors import Conflict, FileTooLarge
+from sessions import events, filenames, selectors
+from sessions.models import ClassSession, HelpRequest, Participant, SessionState
+
+
+def require_not_ended(session: ClassSession) -> None:
+    """Students are read-only once a session ends (409 session_ended)."""
+    if session.state == SessionState.ENDED:
+        raise Conflict("This session has ended; its files are read-only.", code="session_ended")
+
+
+def check_size(*, content: str, language: str, field_name: str = "content") -> None:
+    limit = filenames.max_content_bytes(language)
+    if filenames.content_size(content) > limit:
+        raise FileTooLarge(f"{field_name}: the file is larger than the {limit // 1024} KB limit.")
+
+
+def touch_session(session: ClassSession, *, participant: Participant | None = None) -> None:
+    now = timezone.now()
+    ClassSession.objects.filter(pk=session.pk).update(last_activity_at=now)
+    if participant is not None:
+        Participant.objects.filter(pk=participant.pk).update(last_activity_at=now)
+
+
+def session_payload(session: ClassSession) -> dict[str, Any]:
+    from sessions.serializers import SessionOutputSerializer
+
+    return dict(SessionOutputSerializer(selectors.session_queryset().get(pk=session.pk)).data)
+
+
+def participant_payload(participant: Participant) -> dict[str, Any]:
+    from sessions.serializers import ParticipantStatusSerializer
+
+    return dict(ParticipantStatusSerializer(selectors.participant_with_status(participant_id=participant.pk)).data)
+
+
+def help_payload(help_request: HelpRequest) -> dict[str, Any]:
+    from sessions.serializers import HelpRequestOutputSerializer
+
+    return dict(HelpRequestOutputSerializer(help_request).data)
+
+
+def broadcast_session(session: ClassSession) -> None:
+    events.broadcast_on_commit(
+        groups=[events.session_group(session.pk, "all")],
+        event={"type": "session.updated", "session": session_payload(session)},
+    )
+
+
+def broadcast_help(help_request: HelpRequest, kind: str) -> None:
+    payload = help_payload(help_request)
+    events.broadcast_on_commit(
+        groups=[events.session_group(help_request.session_id, "teachers")],
+        event={"type": f"help.{kind}", "help_request": payload},
+    )
+    events.broadcast_on_commit(
+        groups=[events.participant_group(help_request.participant_id)],
+        event={"type": "help.updated", "help_request": payload},
+    )
