@@ -119,3 +119,33 @@ async def test_the_asgi_stream_yields_the_same_bytes() -> None:
 def test_download_names_are_plain_ascii() -> None:
     assert export.download_name("Élan: loops & lists!") == "elan-loops-lists.zip"
     assert export.download_name("日本") == "session.zip"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_export_streams_asynchronously(teacher) -> None:
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+    from django.test import AsyncClient
+
+    from accounts.services import token_pair_for
+    from tests.sessions.factories import ClassSessionFactory
+
+    def world():
+        session = ClassSessionFactory(teacher=teacher)
+        DocumentFactory(participant=GuestParticipantFactory(session=session, display_name="Ada"), name="m.py",
+                        content="print(42)\n")  # fmt: skip
+        return session, token_pair_for(user=teacher)["access"]
+
+    session, token = await sync_to_async(world)()
+    try:
+        response = await AsyncClient().get(
+            f"/api/sessions/{session.pk}/export", headers={"authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200, response.content
+        assert response.is_async
+        body = b"".join([chunk async for chunk in response.streaming_content])
+    finally:
+        # The view ran in the sync worker thread; its persistent connection would block teardown.
+        await sync_to_async(connections.close_all)()
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.read("Ada/m.py") == b"print(42)\n"
