@@ -36,8 +36,10 @@ class ScopedView(APIView):
     method_permissions: dict[str, list[type[BasePermission]]] = {}
 
     def get_permissions(self) -> list[BasePermission]:
+        method = self.request.method or "GET"
+        method = "GET" if method == "HEAD" else method  # Django answers HEAD with get()
         classes: list[type[BasePermission]] = [IsAuthenticated]
-        classes += self.method_permissions.get(self.request.method or "GET", [])
+        classes += self.method_permissions.get(method, [])
         return [permission() for permission in classes]
 
     def session_access(self, request: Request, session_id: uuid.UUID) -> selectors.Access:

@@ -213,6 +213,13 @@ def test_it_lets_a_guest_use_its_own_participant_only(world: World, client_for: 
     assert client.get(f"/api/participants/{guest.pk}/files/{world.document.pk}/").status_code == 404
 
 
+@pytest.mark.parametrize("endpoint", ["files list", "file read", "participant read", "export", "files download"])
+def test_head_requests_need_the_same_rights_as_get(world: World, endpoint: str) -> None:
+    _, template, _, expected = ENDPOINTS[endpoint]
+    for principal in ("peer", "guest_here", "outsider"):
+        assert world.clients[principal].head(world.url(template)).status_code == expected[principal]
+
+
 def test_it_does_not_expose_the_owner_as_a_student_of_another_session(world: World) -> None:
     foreign = ClassSessionFactory()
     foreign_participant = ParticipantFactory(session=foreign)
