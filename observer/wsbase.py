@@ -26,6 +26,8 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from observer.signals import rate_limited, websocket_connected, websocket_disconnected
 
@@ -37,8 +39,21 @@ CLOSE_TOO_SLOW = 4408
 CLOSE_FLOODING = 4429
 
 
+_settings_cache: dict[str, Any] = {}
+
+
 def ws_setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+    # Read for every frame; a setting left at its default costs an exception per getattr.
+    try:
+        return _settings_cache[name]
+    except KeyError:
+        value = _settings_cache[name] = getattr(settings, name, default)
+        return value
+
+
+@receiver(setting_changed)
+def _forget_settings(**kwargs: Any) -> None:
+    _settings_cache.clear()
 
 
 class FrameError(Exception):

@@ -151,12 +151,10 @@ class DocumentHub:
         if not changes:
             return
         before, self.text = self.text, ydoc.text_of(self.doc)
-        inserted = 0
         for change in changes:
             self._fanout(protocol.sync_update(change.update), exclude=peer)
             self.registry.bridge.publish(self.topic, UPDATE + change.update)
-            inserted += change.inserted
-        inserted, deleted = ydoc.diff_counts(before, self.text, inserted)
+        _, deleted, inserted = ydoc.text_delta(before, self.text)
         now = time.monotonic()
         author = peer.author
         at = datetime.now(UTC)

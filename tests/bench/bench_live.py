@@ -10,8 +10,10 @@ bare `websockets` relay measured in the same run with the same client load.
 Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teacher
 preview (the first preview that contains the keystroke, so the coalescing interval is
 included), messages per second through the server, server CPU, memory per connected
-student, and whether it kept up (everything sent arrived; p99 of the second half of
-the run not worse than the first).
+student, and whether it kept up (everything sent arrived, and the median latency of
+the last quarter of the run is not a multiple of the first quarter's: no backlog).
+The load average is printed too: on a shared machine, other work skews the numbers
+(--priority -10 runs the servers and the client ahead of it).
 
     python tests/bench/bench_live.py                 # N = 30 100 200, 10 s each
     python tests/bench/bench_live.py --students 100 --seconds 20 --processes 2
@@ -365,12 +367,12 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         await s.tab.close()
     await teacher.close()
     second = [lat for _, lat in stats.second]
+    quarter = seconds / 4
+    early = [lat for sent, lat in stats.second if sent < window[0] + quarter]
+    late = [lat for sent, lat in stats.second if sent >= window[1] - quarter]
     if os.environ.get("BENCH_DUMP"):  # raw (sent at, latency) pairs, to look for stalls
         dump = Path(os.environ["BENCH_DUMP"] + ("-hub" if observer else "-relay"))
         dump.write_text(json.dumps({"second": stats.second, "window": window}))
-    mid = window[0] + seconds / 2
-    first_half = [lat for sent, lat in stats.second if sent < mid]
-    second_half = [lat for sent, lat in stats.second if sent >= mid]
     delivered = len(stats.second) / max(1, stats.expected_second)
     return {
         "n": n, "second_p50": pct(second, 0.5), "second_p99": pct(second, 0.99),
@@ -382,7 +384,9 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         "load": os.getloadavg()[0],
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
         "delivered": delivered,
-        "kept_up": delivered > 0.99 and pct(second_half, 0.99) <= max(2 * pct(first_half, 0.99), 50),
+        # Keeping up: everything arrived and no backlog built (the typical latency of the
+        # last quarter of the run is not a multiple of the first quarter's).
+        "kept_up": delivered > 0.99 and pct(late, 0.5) <= max(3 * pct(early, 0.5), 20),
     }
 
 
