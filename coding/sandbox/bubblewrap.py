@@ -15,6 +15,7 @@ of the run with it, daemons and double forks included.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from coding.sandbox.processes import (
     shell_exit_code_as_signal,
     signal_quietly,
 )
-from coding.sandbox.spawn import SpawnedStep, SpawnPlan, rlimits_for
+from coding.sandbox.spawn import GATE_FD, SpawnedStep, SpawnPlan, rlimits_for, wrapper_argv
 
 SANDBOX_USER = "sandbox"
 PATH = "/usr/bin:/bin"
@@ -165,6 +166,9 @@ class BubblewrapBackend(Backend):
 
     def __init__(self) -> None:
         self.bwrap = shutil.which(str(setting("SANDBOX_BWRAP"))) or ""
+        # util-linux; without them rlimits and the uid drop happen in a preexec hook.
+        self.prlimit = shutil.which("prlimit", path="/usr/bin:/bin") or ""
+        self.setpriv = shutil.which("setpriv", path="/usr/bin:/bin") or ""
         self.is_root = os.geteuid() == 0
         self.uid = int(setting("SANDBOX_UID"))
         self.gid = int(setting("SANDBOX_GID"))
@@ -227,8 +231,12 @@ class BubblewrapBackend(Backend):
         ]
 
     def build_argv(self, spec: StepSpec, file_fds: list[int], status_fd: int) -> list[str]:
+        """The whole bwrap command line (the gated start passes the options by pipe)."""
+        return [self.bwrap, *self.build_options(spec, file_fds, status_fd), "--", *spec.argv]
+
+    def build_options(self, spec: StepSpec, file_fds: list[int], status_fd: int) -> list[str]:
         size = str(spec.limits.file_size_bytes)
-        argv = [self.bwrap, *self._namespace_args(), *self._layout]
+        argv = [*self._namespace_args(), *self._layout]
         for path in spec.binds:
             argv += ["--ro-bind-try", path, path]
         if spec.needs_runtimes:
@@ -248,7 +256,7 @@ class BubblewrapBackend(Backend):
         argv += ["--remount-ro", "/", "--chdir", "/work", "--clearenv"]
         for key, value in base_env(spec).items():
             argv += ["--setenv", key, value]
-        argv += ["--json-status-fd", str(status_fd), "--", *spec.argv]
+        argv += ["--json-status-fd", str(status_fd)]
         return argv
 
     async def start(self, spec: StepSpec) -> StepProcess:
@@ -262,27 +270,30 @@ class BubblewrapBackend(Backend):
             file_fds = [memfd_with(f.content, f.name) for f in spec.files]
             status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
             os.set_blocking(status_w, True)
-            argv = self.build_argv(spec, file_fds, status_w)
+            options = self.build_options(spec, file_fds, status_w)
             try:
                 group = manager.create(spec.limits)
             except OSError as exc:
                 raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
             nproc = None if group is not None else spec.limits.max_processes * _NPROC_BACKSTOP_FACTOR
-            plan = SpawnPlan(
-                argv=argv,
-                limits=spec.limits,
-                pass_fds=(*file_fds, status_w),
-                cgroup=group,
-                rlimits=rlimits_for(
-                    spec.limits,
-                    address_space=group is None and spec.use_address_space_limit,
-                    nproc=nproc,
-                ),
-                drop_to=(self.uid, self.gid) if self.is_root else None,
-                tty=spec.tty,
-                rows=spec.rows,
-                cols=spec.cols,
+            rlimits = rlimits_for(
+                spec.limits,
+                address_space=group is None and spec.use_address_space_limit,
+                nproc=nproc,
             )
+            drop_to = (self.uid, self.gid) if self.is_root else None
+            plan = SpawnPlan(
+                argv=[self.bwrap, *options, "--", *spec.argv], limits=spec.limits,
+                pass_fds=(*file_fds, status_w), cgroup=group, rlimits=rlimits, drop_to=drop_to,
+                tty=spec.tty, rows=spec.rows, cols=spec.cols,
+            )
+            if self.prlimit and (drop_to is None or self.setpriv):
+                # Gated start: no Python between fork and exec (see spawn.wrapper_argv).
+                wrapper = wrapper_argv(rlimits, drop_to, prlimit=self.prlimit, setpriv=self.setpriv)
+                plan = dataclasses.replace(
+                    plan, argv=[*wrapper, self.bwrap, "--args", GATE_FD, "--", *spec.argv],
+                    gate_args=options, rlimits=(), drop_to=None,
+                )
             step = BubblewrapStep(plan, status_r)
             status_r = -1
             await step.launch()

@@ -59,6 +59,12 @@ class SpawnPlan:
     raw_tty: bool = False
     rows: int = 24
     cols: int = 80
+    # The gated start (see spawn_gated): the child blocks reading these NUL-separated
+    # options from a pipe whose fd replaces GATE_FD in argv, until it is in its cgroups.
+    gate_args: Sequence[str] | None = None
+
+
+GATE_FD = "{gate-fd}"
 
 
 def rlimits_for(limits: Limits, *, address_space: bool, nproc: int | None) -> list[tuple[int, int, int]]:
@@ -78,6 +84,21 @@ def rlimits_for(limits: Limits, *, address_space: bool, nproc: int | None) -> li
     return values
 
 
+def wrapper_argv(rlimits: Sequence[tuple[int, int, int]], drop_to: tuple[int, int] | None,
+                 *, prlimit: str, setpriv: str) -> list[str]:
+    """``prlimit ... -- [setpriv ... --]``: rlimits and the uid drop done by small exec'd
+    programs instead of Python code between fork and exec (which forces a full fork
+    and copy-on-write faults: ~5 ms per run here, against ~0.4 ms for vfork + exec)."""
+    names = {
+        resource.RLIMIT_CPU: "cpu", resource.RLIMIT_FSIZE: "fsize", resource.RLIMIT_NOFILE: "nofile",
+        resource.RLIMIT_CORE: "core", resource.RLIMIT_AS: "as", resource.RLIMIT_NPROC: "nproc",
+    }
+    argv = [prlimit, *(f"--{names[which]}={soft}:{hard}" for which, soft, hard in rlimits), "--"]
+    if drop_to is not None:
+        argv += [setpriv, f"--reuid={drop_to[0]}", f"--regid={drop_to[1]}", "--clear-groups", "--"]
+    return argv
+
+
 def _make_preexec(join_fds: list[int], rlimits: Sequence[tuple[int, int, int]],
                   drop_to: tuple[int, int] | None) -> Callable[[], None]:
     # Runs in the forked child before exec: only async-signal-safe-ish os calls.
@@ -92,6 +113,19 @@ def _make_preexec(join_fds: list[int], rlimits: Sequence[tuple[int, int, int]],
             os.setuid(drop_to[0])
 
     return preexec
+
+
+def _open_gate(pid: int, join_fds: list[int], gate_w: int, gate_args: Sequence[str]) -> None:
+    """The child is blocked reading its options from the gate, so nothing of it has
+    forked yet: move it into its cgroups, then let it go."""
+    for fd in join_fds:
+        os.write(fd, str(pid).encode())
+    payload = memoryview(b"".join(arg.encode() + b"\0" for arg in gate_args))
+    try:
+        while payload:
+            payload = payload[os.write(gate_w, payload):]
+    except BrokenPipeError:
+        pass  # it died before reading: wait() reports the failure
 
 
 class SpawnedStep(StepProcess):
@@ -161,17 +195,35 @@ class SpawnedStep(StepProcess):
                 os.set_blocking(err_r, False)
                 self._writer = InputWriter(in_w, tty=False)
                 self._streams = [("stdout", ChunkReader(out_r)), ("stderr", ChunkReader(err_r))]
+            argv = list(plan.argv)
+            pass_fds = plan.pass_fds
+            gate_r = gate_w = -1
+            if plan.gate_args is not None:
+                gate_r, gate_w = os.pipe2(os.O_CLOEXEC)
+                close_after += [gate_r, gate_w]
+                argv = [str(gate_r) if arg == GATE_FD else arg for arg in argv]
+                pass_fds = (*pass_fds, gate_r)
             proc = subprocess.Popen(
-                list(plan.argv),
+                argv,
                 stdin=stdin,
                 stdout=stdout,
                 stderr=stderr,
-                pass_fds=plan.pass_fds,
+                pass_fds=pass_fds,
                 env=plan.env,
                 cwd=plan.cwd,
                 start_new_session=True,
-                preexec_fn=_make_preexec(join_fds, plan.rlimits, plan.drop_to),
+                preexec_fn=(
+                    None if plan.gate_args is not None
+                    else _make_preexec(join_fds, plan.rlimits, plan.drop_to)
+                ),
             )
+            if plan.gate_args is not None:
+                try:
+                    _open_gate(proc.pid, join_fds, gate_w, plan.gate_args)
+                except OSError:
+                    proc.kill()
+                    proc.wait()
+                    raise
             # We reap it ourselves (wait_pid); keep Popen from warning or reaping.
             proc.returncode = 0
             return proc.pid

@@ -123,3 +123,19 @@ async def test_it_reports_a_node_heap_overflow_as_a_memory_limit(bwrap: RunTrack
     source = "const a = []; while (true) a.push(new Array(1e6).fill(1.5));\n"
     result = await runner.run_batch(language="javascript", files=[("main.js", source)])
     assert result.status == Status.MEMORY_LIMIT, result
+
+
+async def test_it_applies_the_same_limits_without_the_util_linux_helpers(
+    bwrap: RunTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coding.sandbox import get_backend
+
+    # Without prlimit/setpriv the child sets rlimits and drops to uid 65534 itself.
+    monkeypatch.setattr(get_backend("bubblewrap"), "prlimit", "")
+    source = ("import os, resource as r\nprint(os.getuid(), r.getrlimit(r.RLIMIT_NOFILE),"
+              " r.getrlimit(r.RLIMIT_CORE))\n")
+    result = await runner.run_batch(language="python", files=[("main.py", source)])
+    assert result.status == Status.OK, result
+    assert result.stdout.splitlines()[0] == b"65534 (256, 256) (0, 0)"
+    assert result.cpu_ms > 0
+    bwrap.assert_nothing_left()
