@@ -100,7 +100,10 @@ def wrapper_argv(rlimits: Sequence[tuple[int, int, int]], drop_to: tuple[int, in
 
 
 def _make_preexec(join_fds: list[int], rlimits: Sequence[tuple[int, int, int]],
-                  drop_to: tuple[int, int] | None) -> Callable[[], None]:
+                  drop_to: tuple[int, int] | None) -> Callable[[], None] | None:
+    if not join_fds and not rlimits and drop_to is None:
+        return None  # lets subprocess use vfork
+
     # Runs in the forked child before exec: only async-signal-safe-ish os calls.
     def preexec() -> None:
         for fd in join_fds:
