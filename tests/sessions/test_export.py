@@ -7,10 +7,12 @@ import csv
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from coding.models import Execution
 from monitoring.models import AuditEvent
 from sessions import export
 from sessions.live import store, ydoc
@@ -40,8 +42,11 @@ def test_it_exports_every_student_and_their_runs(client_for, teacher, live_sessi
     DocumentFactory(participant=guest, name="main.py", content="print(2)\n")
     removed = GuestParticipantFactory(session=live_session, display_name="Left early", removed_at=timezone.now())
     DocumentFactory(participant=removed, name="a.py", content="kept")
-    ExecutionFactory(participant=participant, status="runtime-error", message="NameError: x")
-    ExecutionFactory(participant=guest, status="ok")
+    first = ExecutionFactory(participant=participant, status="runtime-error", message="NameError: x")
+    second = ExecutionFactory(participant=guest, status="ok")
+    Execution.objects.filter(pk=second.pk).update(created_at=first.created_at + timedelta(seconds=1))
+    for minutes, who in enumerate([removed, guest, participant]):  # joined: participant, guest, removed
+        type(who).objects.filter(pk=who.pk).update(joined_at=timezone.now() - timedelta(minutes=minutes))
     archive, _ = download(client_for(teacher), live_session)
     assert set(archive.namelist()) == {
         "session.json", "participants.csv", "runs.csv",

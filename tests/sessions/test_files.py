@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -29,7 +30,8 @@ def url(participant, document=None) -> str:
 
 
 def test_it_lists_files_oldest_first_with_sizes_in_bytes(client_for, student, participant, main_file) -> None:
-    DocumentFactory(participant=participant, name="b.py", content="é")
+    later = DocumentFactory(participant=participant, name="b.py", content="é")
+    Document.objects.filter(pk=later.pk).update(created_at=main_file.created_at + timedelta(seconds=1))
     DocumentFactory(participant=participant, name="gone.py", deleted_at=timezone.now())
     body = client_for(student).get(url(participant)).json()
     assert [(f["name"], f["size"]) for f in body] == [("main.py", 12), ("b.py", 2)]

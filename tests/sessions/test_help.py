@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from coding.models import Execution
 from sessions.models import HelpRequest, HelpState
 from tests.sessions.conftest import refused
 from tests.sessions.factories import DocumentFactory, ExecutionFactory, HelpRequestFactory, ParticipantFactory
@@ -22,9 +23,9 @@ def raise_hand(client, participant, **body):
 
 def test_it_captures_the_file_the_line_and_the_last_output(client_for, student, participant) -> None:
     document = DocumentFactory(participant=participant, name="main.py")
-    ExecutionFactory(participant=participant, output_tail="old output", created_at=timezone.now())
+    old = ExecutionFactory(participant=participant, output_tail="old output")
     latest = ExecutionFactory(participant=participant, status="runtime-error", output_tail="x" * 5000 + "END")
-    HelpRequest.objects.none()
+    Execution.objects.filter(pk=old.pk).update(created_at=latest.created_at - timedelta(seconds=1))
     response = raise_hand(client_for(student), participant, message="It crashes", file_id=str(document.pk), line=7)
     assert response.status_code == 201
     body = response.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -112,6 +113,7 @@ def test_it_lists_sessions_newest_first_with_participant_counts(
     client_for, teacher, live_session, participant, django_assert_max_num_queries
 ) -> None:
     newer = ClassSessionFactory(teacher=teacher)
+    ClassSession.objects.filter(pk=newer.pk).update(created_at=live_session.created_at + timedelta(seconds=1))
     t = client_for(teacher)
     with django_assert_max_num_queries(3):
         body = t.get("/api/sessions/").json()

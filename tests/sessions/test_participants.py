@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.utils import timezone
 
+from coding.models import Execution
 from monitoring.models import AuditEvent
 from sessions.models import HelpState, SessionState
 from tests.sessions.conftest import guest_token, refused
@@ -23,11 +25,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_status_in_joining_order(client_for, teacher, live_session, participant, guest) -> None:
-    ExecutionFactory(participant=participant, status="ok")
-    ExecutionFactory(participant=participant, status="compile-error")
-    ExecutionFactory(participant=participant, status="rejected")  # refused before running: not a run
+    for minutes, status in [(3, "ok"), (2, "compile-error"), (1, "rejected")]:  # rejected: refused, not a run
+        run = ExecutionFactory(participant=participant, status=status)
+        Execution.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=minutes))
     type(guest).objects.filter(pk=guest.pk).update(connections=2, last_activity_at=timezone.now())
     ParticipantFactory(session=live_session, removed_at=timezone.now())
+    type(guest).objects.filter(pk=guest.pk).update(joined_at=participant.joined_at + timedelta(seconds=1))
     body = client_for(teacher).get(f"/api/sessions/{live_session.pk}/participants/").json()
     assert [p["id"] for p in body] == [str(participant.pk), str(guest.pk)]
     mine, theirs = body
@@ -100,6 +103,7 @@ def test_it_refuses_removing_a_participant_of_another_session(client_for, teache
 
 def test_current_prefers_a_live_session_then_the_latest(client_for, student) -> None:
     ended = ParticipantFactory(user=student, session=ClassSessionFactory(state=SessionState.ENDED))
+    type(ended).objects.filter(pk=ended.pk).update(joined_at=timezone.now() - timedelta(days=1))
     live = ParticipantFactory(user=student)
     DocumentFactory(participant=live, name="main.py")
     body = client_for(student).get("/api/sessions/current").json()
@@ -107,7 +111,7 @@ def test_current_prefers_a_live_session_then_the_latest(client_for, student) -> 
     live.session.state = SessionState.ENDED
     live.session.save()
     assert client_for(student).get("/api/sessions/current").json()["participant"]["id"] == str(live.pk)
-    type(live).objects.filter(pk=live.pk).update(joined_at=ended.joined_at.replace(year=2000))
+    type(live).objects.filter(pk=live.pk).update(joined_at=timezone.now() - timedelta(days=2))
     assert client_for(student).get("/api/sessions/current").json()["participant"]["id"] == str(ended.pk)
 
 
