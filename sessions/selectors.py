@@ -225,7 +225,7 @@ def participants_of(*, session: ClassSession, include_removed: bool = False) -> 
     participants = Participant.objects.filter(session=session)
     if not include_removed:
         participants = participants.filter(removed_at__isnull=True)
-    return with_status(participants).order_by("joined_at")
+    return with_status(participants).order_by("joined_at", "pk")
 
 
 def participant_with_status(*, participant_id: uuid.UUID) -> Participant:
@@ -249,7 +249,7 @@ def help_queue(*, session: ClassSession, states: Iterable[str] = OPEN_HELP_STATE
     return (
         HelpRequest.objects.filter(session=session, state__in=list(states))
         .select_related("participant", "claimed_by")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
 
 
