@@ -156,3 +156,20 @@ async def test_it_keeps_pending_writes_when_the_database_fails(
     stored = await database_sync_to_async(_stored)(classroom.document.pk)
     assert calls["n"] >= 2 and stored.content == "# kept\nprint('hi')\n"
     await student.comm.disconnect()
+
+
+async def test_it_audits_a_teachers_edit_once_per_burst(app: object, classroom: Classroom, settings: Any) -> None:
+    from monitoring.models import AuditEvent
+
+    settings.LIVE_TEACHER_EDIT_BURST_SECONDS = 0.5
+    teacher = await editor(app, classroom.document, classroom.teacher)
+    for ch in "# fix":  # one burst
+        await teacher.type(0, ch)
+    await asyncio.sleep(0.7)
+    await teacher.type(0, "!")  # a second burst, after a pause
+    await asyncio.sleep(0.3)
+    events = await database_sync_to_async(
+        lambda: list(AuditEvent.objects.filter(action="code.teacher_edit").values_list("actor_id", "target_id"))
+    )()
+    assert events == [(classroom.teacher.pk, str(classroom.document.pk))] * 2
+    await teacher.comm.disconnect()
