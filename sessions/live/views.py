@@ -25,6 +25,48 @@ class HistoryQuerySerializer(serializers.Serializer):
     texts = serializers.ChoiceField(choices=["keyframes", "all"], required=False, default="keyframes")
 
 
+class _AuthorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["participant", "teacher", "server"])
+    id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+
+
+class _EditSerializer(serializers.Serializer):
+    pos = serializers.IntegerField()
+    delete = serializers.IntegerField()
+    insert = serializers.CharField()
+
+
+class _EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    author = _AuthorSerializer()
+    inserted = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+    paste = serializers.BooleanField()
+    edit = _EditSerializer()
+    text_after = serializers.CharField(required=False)
+
+
+class _TextAtSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    seq = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class HistoryOutputSerializer(serializers.Serializer):
+    """The shape of the answer (documentation only: replay builds plain dicts)."""
+
+    document_id = serializers.UUIDField()
+    name = serializers.CharField()
+    base_text = serializers.CharField()
+    final_text = serializers.CharField()
+    last_seq = serializers.IntegerField()
+    next_after_seq = serializers.IntegerField(allow_null=True)
+    text_at = _TextAtSerializer(required=False)
+    events = _EventSerializer(many=True)
+
+
 class DocumentHistoryView(APIView):
     permission_classes = [IsAuthenticated, IsSessionOwnerOrAdmin]
 
@@ -35,6 +77,7 @@ class DocumentHistoryView(APIView):
             OpenApiParameter("limit", int, description="At most this many events (default 5000)"),
             OpenApiParameter("texts", str, enum=["keyframes", "all"], description="text_after on every event?"),
         ],
+        responses={200: HistoryOutputSerializer},
         summary="A document's edit history, for replay",
     )
     def get(self, request: Request, document_id: uuid.UUID) -> Response:
