@@ -50,11 +50,21 @@ def _write(path: Path, value: str) -> None:
         os.close(fd)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path | str) -> str:
+    # os-level I/O: these small reads happen several times per run.
     try:
-        return path.read_text()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return ""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode()
 
 
 def _read_int(path: Path) -> int | None:
@@ -138,13 +148,14 @@ class RunCgroup:
                         found.add(int(line))
         return found
 
-    def kill_all(self) -> None:
-        """SIGKILL everything in the cgroup (v2: atomically through cgroup.kill)."""
+    def kill_all(self, *, rounds: int = 50) -> None:
+        """SIGKILL everything in the cgroup (v2: atomically through cgroup.kill); on v1,
+        repeat while new processes keep appearing (a fork racing the kill)."""
         if self.mode == "v2":
             with contextlib.suppress(OSError):
                 _write(self.dirs["unified"] / "cgroup.kill", "1")
                 return
-        for _ in range(50):
+        for _ in range(rounds):
             pids = self.pids()
             if not pids:
                 return
@@ -191,8 +202,9 @@ class RunCgroup:
             if not remaining:
                 self.removed = True
                 return True
-            self.kill_all()
-            await asyncio.sleep(0.002 if attempt < 20 else 0.02)
+            # Usually only bwrap's init is left, a zombie until the host's init reaps it.
+            self.kill_all(rounds=1)
+            await asyncio.sleep(0.001 if attempt < 50 else 0.02)
         return False
 
 
@@ -234,7 +246,7 @@ class CgroupManager:
     def _limit_v1(self, dirs: dict[str, Path], limits: Limits) -> None:
         memory = dirs["memory"]
         _write(memory / "memory.limit_in_bytes", str(limits.memory_bytes))
-        if (memory / "memory.memsw.limit_in_bytes").exists():
+        with contextlib.suppress(FileNotFoundError):  # absent without swap accounting
             _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
         _write(dirs["pids"] / "pids.max", str(limits.max_processes))
         if "cpu" in dirs and self.cpu_quota > 0:

@@ -271,11 +271,12 @@ class SpawnedStep(StepProcess):
 
     def _sweep(self) -> None:
         """Runs when the spawned process has exited but is not reaped yet: whatever
-        is left in its process group or cgroup (a daemon, a double fork) dies."""
+        is left in its process group or cgroup (a daemon, a double fork) dies. One
+        pass: the zombie itself stays listed until reaped; remove() sweeps again."""
         signal_group_quietly(self.pid, signal.SIGKILL)
         if self.cgroup is not None:
             with contextlib.suppress(Exception):
-                self.cgroup.kill_all()
+                self.cgroup.kill_all(rounds=1)
 
     async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
         """``(exit_code, signal, sandbox_error)`` from how the spawned process ended."""
