@@ -67,8 +67,11 @@ class Bare:
                     continue
                 argv = expand_argv(template, language=lang, file_names=[lang.entry_name],
                                    entry=lang.entry_name, limits=limits)
+                # The sandbox's clean environment (the host's may make runtimes slower,
+                # e.g. NODE_EXTRA_CA_CERTS makes node load a CA bundle).
+                env = {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8", **lang.env}
                 process = await asyncio.create_subprocess_exec(
-                    *[host(a) for a in argv], cwd=work, stdin=subprocess.DEVNULL,
+                    *[host(a) for a in argv], cwd=work, stdin=subprocess.DEVNULL, env=env,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 )
                 out, err = await process.communicate()
