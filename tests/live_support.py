@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from pycrdt import Doc
 
 from accounts.middleware import TokenAuthMiddleware
@@ -36,6 +37,9 @@ async def registry() -> AsyncIterator[LiveRegistry]:
     reg = LiveRegistry()
     yield reg
     await reg.close()
+    # The database thread keeps its connection (CONN_MAX_AGE); the test database
+    # cannot be dropped at the end while it is open.
+    await database_sync_to_async(connections.close_all)()
 
 
 @pytest.fixture

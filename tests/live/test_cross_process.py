@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
+from django.db import connections
 
 from coding import limits
 from sessions import services
@@ -66,6 +67,7 @@ async def servers(settings: Any, redis_url: str) -> AsyncIterator[tuple[Any, Any
         await layer.flush()
     channel_layers.backends = {}
     limits._slots = None
+    await database_sync_to_async(connections.close_all)()
 
 
 async def test_it_converges_edits_made_on_two_processes(servers: Any, classroom: Classroom) -> None:
@@ -184,3 +186,22 @@ async def test_it_shares_the_run_cap_and_queue_between_processes(servers: Any, c
     await next_json(second, "exit")
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_it_brings_a_rest_write_to_editors_on_every_process(servers: Any, classroom: Classroom) -> None:
+    from sessions.live import crdt
+
+    app_a, app_b, _, _ = servers
+    student = await editor(app_a, classroom.document, classroom.student)
+    teacher = await editor(app_b, classroom.document, classroom.teacher)
+
+    def write() -> None:
+        document = Document.objects.get(pk=classroom.document.pk)
+        crdt.replace_text(document=document, text="print('from the REST API')\n", author_user=classroom.teacher)
+
+    await database_sync_to_async(write)()
+    expected = "print('from the REST API')\n"
+    assert await student.wait_text(expected) == expected
+    assert await teacher.wait_text(expected) == expected
+    await student.comm.disconnect()
+    await teacher.comm.disconnect()

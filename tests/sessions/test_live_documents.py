@@ -109,3 +109,22 @@ async def test_it_ignores_a_duplicate_update(app: object, classroom: Classroom, 
     assert await teacher.comm.receive_nothing(0.1)
     await student.comm.disconnect()
     await teacher.comm.disconnect()
+
+
+async def test_it_brings_a_rest_write_to_the_open_editors(app: object, classroom: Classroom) -> None:
+    from sessions.live import crdt
+    from sessions.models import Document
+
+    student = await editor(app, classroom.document, classroom.student)
+    await student.type(0, "# mine\n")  # concurrent with the teacher's write below
+
+    def write() -> None:
+        document = Document.objects.get(pk=classroom.document.pk)
+        crdt.replace_text(document=document, text=document.content + "print('pushed')\n",
+                          author_user=classroom.teacher)
+
+    await database_sync_to_async(write)()
+    assert await student.wait_text("# mine\nprint('hi')\nprint('pushed')\n") == (
+        "# mine\nprint('hi')\nprint('pushed')\n"
+    )
+    await student.comm.disconnect()
