@@ -191,6 +191,12 @@ class BubblewrapBackend(Backend):
     def cgroup_mode(self) -> str:
         return self.cgroups.mode
 
+    @staticmethod
+    def cpu_quota(spec: StepSpec) -> float:
+        """Cores the step may use: compile steps (they write /build) have their own."""
+        name = "SANDBOX_COMPILE_CPU_QUOTA" if spec.build_writable else "SANDBOX_CPU_QUOTA"
+        return float(setting(name))
+
     def build_dir_owner(self) -> tuple[int, int] | None:
         return (self.uid, self.gid) if self.is_root else None
 
@@ -272,7 +278,7 @@ class BubblewrapBackend(Backend):
             os.set_blocking(status_w, True)
             options = self.build_options(spec, file_fds, status_w)
             try:
-                group = manager.create(spec.limits)
+                group = manager.create(spec.limits, cpu_quota=self.cpu_quota(spec))
             except OSError as exc:
                 raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
             nproc = None if group is not None else spec.limits.max_processes * _NPROC_BACKSTOP_FACTOR

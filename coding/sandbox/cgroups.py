@@ -219,9 +219,11 @@ class CgroupManager:
     # controller (v1) or "unified" -> mount point, for paths relative to the root.
     mounts: dict[str, Path] = field(default_factory=dict)
 
-    def create(self, limits: Limits, *, memory_slack: int = 0) -> RunCgroup | None:
+    def create(self, limits: Limits, *, memory_slack: int = 0,
+               cpu_quota: float | None = None) -> RunCgroup | None:
         """A new run cgroup with the limits written (memory raised by ``memory_slack``
-        when something besides the program, like podman's conmon, lives inside)."""
+        when something besides the program, like podman's conmon, lives inside;
+        ``cpu_quota`` in cores overrides the manager's, 0 meaning none)."""
         if self.mode == "none":
             return None
         name = f"run-{os.getpid()}-{next(_counter)}"
@@ -232,10 +234,11 @@ class CgroupManager:
         try:
             for directory in group.unique_dirs:
                 directory.mkdir()
+            quota = self.cpu_quota if cpu_quota is None else cpu_quota
             if self.mode == "v1":
-                self._limit_v1(dirs, limits)
+                self._limit_v1(dirs, limits, quota)
             else:
-                self._limit_v2(dirs["unified"], limits)
+                self._limit_v2(dirs["unified"], limits, quota)
         except OSError:
             for directory in group.unique_dirs:
                 with contextlib.suppress(OSError):
@@ -243,24 +246,24 @@ class CgroupManager:
             raise
         return group
 
-    def _limit_v1(self, dirs: dict[str, Path], limits: Limits) -> None:
+    def _limit_v1(self, dirs: dict[str, Path], limits: Limits, quota: float) -> None:
         memory = dirs["memory"]
         _write(memory / "memory.limit_in_bytes", str(limits.memory_bytes))
         with contextlib.suppress(FileNotFoundError):  # absent without swap accounting
             _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
         _write(dirs["pids"] / "pids.max", str(limits.max_processes))
-        if "cpu" in dirs and self.cpu_quota > 0:
+        if "cpu" in dirs and quota > 0:
             _write(dirs["cpu"] / "cpu.cfs_period_us", str(CPU_PERIOD_US))
-            _write(dirs["cpu"] / "cpu.cfs_quota_us", str(int(CPU_PERIOD_US * self.cpu_quota)))
+            _write(dirs["cpu"] / "cpu.cfs_quota_us", str(int(CPU_PERIOD_US * quota)))
 
-    def _limit_v2(self, directory: Path, limits: Limits) -> None:
+    def _limit_v2(self, directory: Path, limits: Limits, quota: float) -> None:
         _write(directory / "memory.max", str(limits.memory_bytes))
         with contextlib.suppress(FileNotFoundError):  # no swap accounting
             _write(directory / "memory.swap.max", "0")
         _write(directory / "pids.max", str(limits.max_processes))
-        if self.cpu_quota > 0:
+        if quota > 0:
             with contextlib.suppress(FileNotFoundError):  # cpu controller not delegated
-                _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * self.cpu_quota)} {CPU_PERIOD_US}")
+                _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * quota)} {CPU_PERIOD_US}")
 
     def relative_path(self, group: RunCgroup) -> str:
         """The run's cgroup path as podman's --cgroup-parent expects it (``/a/b``)."""
