@@ -254,8 +254,8 @@ class PodmanBackend(Backend):
         limits = spec.limits
         size = limits.file_size_bytes
         cpu = max(1, int(limits.cpu_seconds + 0.999))
-        name = "SANDBOX_COMPILE_CPU_QUOTA" if spec.build_writable else "SANDBOX_CPU_QUOTA"
-        quota = float(setting(name)) or float(os.cpu_count() or 1)
+        quota_setting = "SANDBOX_COMPILE_CPU_QUOTA" if spec.build_writable else "SANDBOX_CPU_QUOTA"
+        quota = float(setting(quota_setting)) or float(os.cpu_count() or 1)
         argv = [self.podman_path, "run", "-i", *(["-t"] if spec.tty else [])]
         argv += self._container_args(name)
         argv[argv.index("nofile=256:256")] = f"nofile={limits.open_files}:{limits.open_files}"

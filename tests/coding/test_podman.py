@@ -142,3 +142,12 @@ async def test_it_cuts_a_flood_and_has_no_network_or_host_files(podman: RunTrack
     assert lines[:5] == ["blocked"] * 5, result
     assert lines[5].startswith("65534 ")
     await assert_unharmed(podman, canary)
+
+
+async def test_it_runs_concurrent_containers_under_distinct_names(podman: RunTracker) -> None:
+    files = [("main.py", "import time\ntime.sleep(0.5)\nprint('done')\n")]
+    results = await asyncio.gather(*(runner.run_batch(language="python", files=files) for _ in range(2)))
+    assert [r.status for r in results] == [Status.OK, Status.OK], results
+    names = [getattr(step, "name", "") for step in podman.steps]
+    assert len(set(names)) == 2 and all(n.startswith("observer-run-") for n in names)
+    podman.assert_nothing_left()
