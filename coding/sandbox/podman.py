@@ -243,7 +243,7 @@ class PodmanBackend(Backend):
         return [
             "--rm", "--name", name, "--pull", "never",
             "--network", "none", "--read-only", "--read-only-tmpfs=false",
-            "--user", "65534:65534", "--cap-drop", "all",
+            "--user", f"{setting('SANDBOX_UID')}:{setting('SANDBOX_GID')}", "--cap-drop", "all",
             "--security-opt", "no-new-privileges", "--init",
             "--log-driver", "none", "--hostname", "sandbox",
             "--ulimit", "nproc=4096:4096", "--ulimit", "nofile=256:256",
@@ -295,7 +295,7 @@ class PodmanBackend(Backend):
         return argv
 
     def build_dir_owner(self) -> tuple[int, int] | None:
-        return (65534, 65534) if os.geteuid() == 0 else None
+        return (int(setting("SANDBOX_UID")), int(setting("SANDBOX_GID"))) if os.geteuid() == 0 else None
 
     async def start(self, spec: StepSpec) -> StepProcess:
         if not self.podman_path:
