@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 
 from coding.languages import get_language
-from coding.sandbox import check_backend, configured_backend_name, get_backend
+from coding.sandbox import check_backend, configured_backend_name, get_backend_async
 from coding.sandbox.base import InvalidRun, Limits, Phase, RunResult, SandboxError, Status
 from coding.sandbox.execution import Execution, OutputSink, classify
 from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources
@@ -62,7 +62,7 @@ async def run_batch(
     lang = get_language(language)
     limits = limits or default_limits(lang.name)
     sources = prepare_sources(files, entry, lang, limits)
-    backend = get_backend()
+    backend = await get_backend_async()
     return await Execution(backend, lang, sources, limits, tty=False).execute(stdin)
 
 
@@ -141,7 +141,7 @@ async def start_interactive(
     lang = get_language(language)
     limits = limits or default_limits(lang.name, interactive=True)
     sources = prepare_sources(files, entry, lang, limits)
-    backend = get_backend()
+    backend = await get_backend_async()
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
     transcript = bytearray()
     sink = OutputSink(queue, transcript, limits.output_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -77,6 +78,16 @@ def get_backend(name: str | None = None) -> Backend:
     if not ok:
         raise SandboxUnavailable(message)
     return backend
+
+
+async def get_backend_async(name: str | None = None) -> Backend:
+    """:func:`get_backend` for async code: the first check (which starts a probe
+    sandbox, for podman a container) runs in a worker thread, not on the event loop."""
+    name = name or configured_backend_name()
+    cached = _checked.get(name)
+    if cached is not None and cached[1] and name in _backends:
+        return _backends[name]
+    return await asyncio.to_thread(get_backend, name)
 
 
 def reset_backends() -> None:
