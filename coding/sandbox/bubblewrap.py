@@ -97,6 +97,8 @@ def memfd_with(content: bytes, name: str) -> int:
 
 
 class BubblewrapStep(SpawnedStep):
+    sweep_cgroup_before_reap = False
+
     def __init__(self, plan: SpawnPlan, status_fd: int) -> None:
         self._status_fd = status_fd
         self._status = b""

@@ -252,8 +252,7 @@ class CgroupManager:
         with contextlib.suppress(FileNotFoundError):  # absent without swap accounting
             _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
         _write(dirs["pids"] / "pids.max", str(limits.max_processes))
-        if "cpu" in dirs and quota > 0:
-            _write(dirs["cpu"] / "cpu.cfs_period_us", str(CPU_PERIOD_US))
+        if "cpu" in dirs and quota > 0:  # the period is the kernel's default, 100 ms
             _write(dirs["cpu"] / "cpu.cfs_quota_us", str(int(CPU_PERIOD_US * quota)))
 
     def _limit_v2(self, directory: Path, limits: Limits, quota: float) -> None:

@@ -134,6 +134,10 @@ def _open_gate(pid: int, join_fds: list[int], gate_w: int, gate_args: Sequence[s
 class SpawnedStep(StepProcess):
     """A step running as a host process tree we own."""
 
+    # bwrap's pid namespace already takes every process down with its init; the
+    # cgroup removal sweeps again (and kills) if anything is still there.
+    sweep_cgroup_before_reap = True
+
     def __init__(self, plan: SpawnPlan) -> None:
         self.plan = plan
         self.limits = plan.limits
@@ -274,7 +278,7 @@ class SpawnedStep(StepProcess):
         is left in its process group or cgroup (a daemon, a double fork) dies. One
         pass: the zombie itself stays listed until reaped; remove() sweeps again."""
         signal_group_quietly(self.pid, signal.SIGKILL)
-        if self.cgroup is not None:
+        if self.cgroup is not None and self.sweep_cgroup_before_reap:
             with contextlib.suppress(Exception):
                 self.cgroup.kill_all(rounds=1)
 
