@@ -9,13 +9,17 @@ from monitoring.models import AuditEvent, ErrorEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: viewable, never edited by hand."""
+    """Records of what happened: viewable, never edited or deleted by hand (retention
+    and the error-list cap prune them; see monitoring.services.history_prune)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # also removes the "delete selected" bulk action
 
 
 @admin.register(AuditEvent)

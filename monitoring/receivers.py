@@ -1,5 +1,6 @@
-"""Signal receivers: runs, rejections, sandbox failures, rate limits and WebSocket
-connections become metrics, audit entries, error-list entries and dashboard pushes.
+"""Signal receivers: runs, rejections, sandbox failures, rate limits, logins and
+WebSocket connections become metrics, audit entries, error-list entries and dashboard
+pushes.
 
 A receiver runs inside the sender (often a run on the event loop): it never raises and
 never blocks; database work goes through :func:`monitoring.broadcast.off_loop`.
@@ -94,6 +95,22 @@ def on_rate_limited(sender: Any, *, scope: str, key: str, **kwargs: Any) -> None
     )  # fmt: skip
 
 
+@never_raises
+def on_user_logged_in(sender: Any, *, user: Any, request: Any = None, **kwargs: Any) -> None:
+    """Every login through django.contrib.auth's login() (the Django admin's among them)."""
+    off_loop(audit_record, action="auth.login", actor=user, request=request)
+
+
+@never_raises
+def on_user_login_failed(sender: Any, *, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    """Every failed authenticate(): the admin's login form and the API login view alike
+    (the view's own entry for the same request is not stored twice, see audit_record)."""
+    off_loop(
+        audit_record, action="auth.login_failed", request=request,
+        details={"username": str(credentials.get("username", ""))[:150]},
+    )  # fmt: skip
+
+
 def never_raises_async(receiver: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     @functools.wraps(receiver)
     async def wrapper(*args: Any, **kwargs: Any) -> None:
@@ -148,6 +165,8 @@ def record_lockout(*, scope: str, limit: str, who: str, principal: Any = None, r
 
 def connect() -> None:
     """Called once from MonitoringConfig.ready()."""
+    from django.contrib.auth import signals as auth_signals
+
     from coding import signals as coding_signals
     from observer import signals as observer_signals
 
@@ -160,3 +179,5 @@ def connect() -> None:
     observer_signals.rate_limited.connect(on_rate_limited, dispatch_uid=uid + "rate_limited")
     observer_signals.websocket_connected.connect(on_websocket_connected, dispatch_uid=uid + "ws_connected")
     observer_signals.websocket_disconnected.connect(on_websocket_disconnected, dispatch_uid=uid + "ws_disconnected")
+    auth_signals.user_logged_in.connect(on_user_logged_in, dispatch_uid=uid + "user_logged_in")
+    auth_signals.user_login_failed.connect(on_user_login_failed, dispatch_uid=uid + "user_login_failed")

@@ -10,6 +10,12 @@ from monitoring.models import AuditEvent, ErrorEvent
 
 logger = logging.getLogger("observer.audit")
 
+# Actions one request can cause only once. A failed API login is seen twice: by the
+# user_login_failed receiver (django.contrib.auth.authenticate sends it) and by the
+# login view, which records its own; the second is the same event, not another one.
+ONCE_PER_REQUEST = frozenset({"auth.login", "auth.login_failed"})
+_RECORDED_ATTR = "_observer_audited"
+
 
 def _ip_of(request: Any) -> str | None:
     if request is None:
@@ -29,6 +35,15 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Store one audit event. `actor` may be a User, a GuestPrincipal or None."""
+    http_request = getattr(request, "_request", request)
+    recorded: dict[str, AuditEvent] | None = None
+    if request is not None and action in ONCE_PER_REQUEST:
+        recorded = getattr(http_request, _RECORDED_ATTR, None)
+        if recorded is None:
+            recorded = {}
+            setattr(http_request, _RECORDED_ATTR, recorded)
+        if action in recorded:
+            return recorded[action]
     user = actor if actor is not None and getattr(actor, "pk", None) and not getattr(actor, "is_guest", False) else None
     event = AuditEvent.objects.create(
         actor=user,
@@ -41,6 +56,8 @@ def audit_record(
         details=details or {},
     )
     logger.info("audit %s actor=%s target=%s", action, event.actor_label, event.target_label)
+    if recorded is not None:
+        recorded[action] = event
     return event
 
 
