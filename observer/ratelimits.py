@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
@@ -30,3 +33,30 @@ def enforce(request: HttpRequest, *, group: str, rate_name: str, key_value: str 
     if usage and usage["should_limit"]:
         rate_limited.send(sender=enforce, scope=group, key=rate_name, request=request)
         raise RateLimited(usage["time_left"])
+
+
+@contextmanager
+def limit_failures(request: HttpRequest, *, group: str, rate_name: str, ceiling: str) -> Iterator[None]:
+    """For attempts where only failures are suspect (guessing a join code): while this IP's
+    failures (the body raising) have used up `rate_name`, refuse with 429; successes only
+    count against the loose `ceiling` rate (as every attempt does). A failure that crosses
+    the limit is itself answered 429, so parallel guesses learn nothing past it."""
+    if not settings.RATELIMIT_ENABLE:
+        yield
+        return
+    value = client_ip(request)
+
+    def check(name: str, rate: str, *, increment: bool, used_up: bool) -> None:
+        usage = get_usage(request, group=f"{group}:{name}", key=lambda _g, _r: value, rate=rate, increment=increment)
+        if usage and (usage["should_limit"] or (used_up and usage["count"] >= usage["limit"])):
+            rate_limited.send(sender=enforce, scope=group, key=name, request=request)
+            raise RateLimited(usage["time_left"])
+
+    failures = settings.RATELIMITS[rate_name]
+    check("ceiling", ceiling, increment=True, used_up=False)
+    check(rate_name, failures, increment=False, used_up=True)
+    try:
+        yield
+    except Exception:
+        check(rate_name, failures, increment=True, used_up=False)
+        raise
