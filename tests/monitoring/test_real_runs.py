@@ -66,6 +66,27 @@ async def test_it_counts_a_real_run_in_the_metrics(app: object, classroom: Class
     assert delta("observer_websocket_connections_opened_total", kind="terminal") == 1
 
 
+async def test_it_counts_real_rate_limit_refusals_in_the_metrics(app: object, classroom: Classroom) -> None:
+    scrape = sync_to_async(lambda: parse(scrape_text()))
+    terminal = await open_socket(app, f"/ws/terminal/{classroom.participant.pk}/", classroom.student)
+    for _ in range(3):  # the window's allowance (RUN_LIMITS above)
+        assert (await run_once(terminal))["type"] == "exit"
+    before = await scrape()
+    for _ in range(2):
+        refused = await run_once(terminal)
+        assert refused["code"] == "rate_limited"
+    await terminal.disconnect()
+    after = await scrape()
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("observer_runs_rejected_total", language="python", reason="rate") == 2
+    assert delta("observer_rate_limited_total", scope="run", limit="runs_per_window") == 2
+    assert delta("observer_runs_started_total", language="python") == 0
+    assert delta("observer_runs_finished_total", language="python", status="ok") == 0
+
+
 async def test_it_updates_an_open_dashboard_when_a_student_runs(app: object, classroom: Classroom) -> None:
     admin = await database_sync_to_async(AdminFactory)(password=None)
     dashboard = await open_socket(app, "/ws/monitoring/", admin)
