@@ -26,9 +26,9 @@ from observer.errors import error_body
 
 @never_cache
 @require_safe
-def health_view(request: HttpRequest) -> HttpResponse:
+async def health_view(request: HttpRequest) -> HttpResponse:
     """Public and tiny, for nginx, systemd and uptime checks: "ok" or HTTP 503."""
-    if health.is_alive():
+    if await health.is_alive():
         return HttpResponse("ok\n", content_type="text/plain")
     return HttpResponse("unhealthy\n", content_type="text/plain", status=503)
 

@@ -158,3 +158,39 @@ def test_it_runs_a_hello_world_in_the_configured_sandbox(client_for, admin_user,
     checks = by_name(report(client_for, admin_user))
     assert checks["sandbox"]["status"] in ("healthy", "degraded"), checks["sandbox"]
     assert checks["sandbox"]["details"]["language"] == "python"
+
+
+def rlimits_only_status() -> dict[str, object]:
+    """What coding.runner.backend_status() says for bubblewrap where no cgroup is writable."""
+    return {
+        "backend": "bubblewrap", "available": True, "cgroup_mode": "none",
+        "message": "bubblewrap ready; cgroups unavailable (no cgroup filesystem found): memory and "
+                   "process limits fall back to rlimits, which are weaker",
+    }  # fmt: skip
+
+
+@override_settings(SANDBOX_BACKEND="fake")  # the hello-world itself runs in the fake backend
+def test_it_calls_a_sandbox_without_cgroups_degraded_and_says_why(
+    client_for, admin_user, calm_machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coding.runner
+
+    monkeypatch.setattr(coding.runner, "backend_status", rlimits_only_status)
+    data = report(client_for, admin_user)
+    sandbox = by_name(data)["sandbox"]
+    assert (data["status"], sandbox["status"]) == ("degraded", "degraded")
+    assert "cgroups unavailable" in sandbox["message"] and "rlimits" in sandbox["message"]
+    assert sandbox["details"]["cgroup_mode"] == "none" and sandbox["details"]["backend"] == "bubblewrap"
+    assert sandbox["latency_ms"] is not None
+
+
+@override_settings(SANDBOX_BACKEND="fake")
+def test_it_calls_a_sandbox_with_cgroups_healthy(
+    client_for, admin_user, calm_machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coding.runner
+
+    monkeypatch.setattr(coding.runner, "backend_status", lambda: {**rlimits_only_status(), "cgroup_mode": "v2"})
+    sandbox = by_name(report(client_for, admin_user))["sandbox"]
+    assert sandbox["status"] == "healthy", sandbox
+    assert sandbox["details"]["cgroup_mode"] == "v2"
