@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "MONITORING_CONNECTIONS_HEARTBEAT_SECONDS": 15.0,
     # One audit entry per lockout (scope, limit, who) within this many seconds.
     "MONITORING_LOCKOUT_AUDIT_SECONDS": 300,
+    # The error list keeps at most this many rows (the newest), whatever their age.
+    "MONITORING_ERROR_LIST_MAX_ROWS": 1000,
 }
 
 

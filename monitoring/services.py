@@ -6,6 +6,7 @@ import logging
 import traceback
 from typing import Any
 
+from monitoring.conf import conf
 from monitoring.models import AuditEvent, ErrorEvent
 
 logger = logging.getLogger("observer.audit")
@@ -63,9 +64,10 @@ def audit_record(
 
 def error_record(*, source: str, exc: BaseException | None = None, message: str = "", request: Any = None,
                  details: dict[str, Any] | None = None) -> ErrorEvent | None:
-    """Store an error for the operator; never raises (it runs inside error handling)."""
+    """Store an error for the operator, keeping only the newest MONITORING_ERROR_LIST_MAX_ROWS;
+    never raises (it runs inside error handling)."""
     try:
-        return ErrorEvent.objects.create(
+        event = ErrorEvent.objects.create(
             source=source,
             kind=type(exc).__name__ if exc is not None else source,
             message=(message or (str(exc) if exc is not None else ""))[:4000],
@@ -78,10 +80,27 @@ def error_record(*, source: str, exc: BaseException | None = None, message: str 
     except Exception:  # the database may be the thing that failed
         logger.exception("could not record error")
         return None
+    try:
+        error_list_trim()
+    except Exception:  # the error is stored; trimming waits for the next one
+        logger.exception("could not trim the error list")
+    return event
+
+
+def error_list_trim() -> int:
+    """Delete all but the newest MONITORING_ERROR_LIST_MAX_ROWS errors, so a storm of
+    failures cannot fill the disk before retention catches up. Cheap enough to run on
+    every insert: one primary-key index probe, and a delete only when over the cap."""
+    keep = max(1, int(conf("MONITORING_ERROR_LIST_MAX_ROWS")))
+    oldest_dropped = list(ErrorEvent.objects.order_by("-pk").values_list("pk", flat=True)[keep : keep + 1])
+    if not oldest_dropped:
+        return 0
+    return int(ErrorEvent.objects.filter(pk__lte=oldest_dropped[0]).delete()[0])
 
 
 def history_prune(*, now: Any = None) -> dict[str, int]:
-    """Delete execution rows, audit entries and errors older than their retention."""
+    """Delete execution rows, audit entries and errors older than their retention (and
+    errors past the error list's cap)."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -96,6 +115,7 @@ def history_prune(*, now: Any = None) -> dict[str, int]:
             created_at__lt=now - timedelta(days=retention["executions"])
         ).delete()[0],
         "audit_events": AuditEvent.objects.filter(created_at__lt=now - timedelta(days=retention["audit"])).delete()[0],
-        "errors": ErrorEvent.objects.filter(created_at__lt=now - timedelta(days=retention["errors"])).delete()[0],
+        "errors": ErrorEvent.objects.filter(created_at__lt=now - timedelta(days=retention["errors"])).delete()[0]
+        + error_list_trim(),
     }
     return removed
