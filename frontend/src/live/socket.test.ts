@@ -54,6 +54,20 @@ describe("ReconnectingSocket", () => {
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
+  it("reconnects after a too-slow close (4408) so the document resynchronises", async () => {
+    const socket = makeSocket();
+    socket.start();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.last().serverOpen();
+    FakeWebSocket.last().serverClose(4408, "too slow");
+    expect(socket.state).toMatchObject({ status: "reconnecting", attempt: 1, reason: "too slow" });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.last().serverOpen();
+    expect(socket.state.status).toBe("connected");
+    socket.stop();
+  });
+
   it("fails without a token", async () => {
     const socket = makeSocket(() => null);
     socket.start();
@@ -104,6 +118,8 @@ describe("helpers", () => {
     expect(isFatalClose(4403)).toBe(true);
     expect(isFatalClose(4404)).toBe(true);
     expect(isFatalClose(4429)).toBe(false);
+    expect(isFatalClose(4408)).toBe(false);
+    expect(isFatalClose(4400)).toBe(true);
     expect(isFatalClose(1006)).toBe(false);
     expect(isFatalClose(1011)).toBe(false);
   });

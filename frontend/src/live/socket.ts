@@ -27,10 +27,14 @@ export interface SocketOptions {
   onClose?: (event: CloseEvent) => void;
 }
 
+/** Close codes the server sends expecting the client back: 4408 (too slow: it fell behind
+ * and must resynchronise) and 4429 (flooding: reconnect after the backoff, slower). */
+const RETRYABLE_CLOSES = new Set([4408, 4429]);
+
 /** Close codes after which retrying cannot help: auth refused (1008), forbidden (4403),
- * not found (4404)... but not 4429 (flooding), which only asks to slow down. */
+ * not found (4404) and the rest of 4000-4499, except the retryable ones above. */
 export function isFatalClose(code: number): boolean {
-  if (code === 4429) return false;
+  if (RETRYABLE_CLOSES.has(code)) return false;
   return code === 1008 || (code >= 4000 && code < 4500);
 }
 
