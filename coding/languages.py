@@ -35,6 +35,8 @@ _JVM_FLAGS = (
     "-Xlog:all=warning:stderr",
 )
 
+_NODE_OOM = r"FATAL ERROR: .*JavaScript heap out of memory"
+
 
 @dataclasses.dataclass(frozen=True)
 class Language:
@@ -53,7 +55,10 @@ class Language:
     needs_runtimes: bool = False
     # RLIMIT_AS breaks runtimes that reserve address space up front (JVM, V8).
     address_space_limit: bool = True
-    # Lines in stderr meaning the runtime itself ran out of its memory budget.
+    # Regular expressions (matched per line, anchored at its start) for the line a
+    # runtime prints when it ran out of its own memory budget (heap flags, RLIMIT_AS).
+    # Only consulted when the program failed, in the tail of its stderr (batch) or of
+    # the terminal (interactive): see execution.memory_marker_found.
     memory_error_markers: tuple[str, ...] = ()
 
 
@@ -77,7 +82,7 @@ LANGUAGES: dict[str, Language] = {
             run=("/usr/bin/python3", "-u", "{entry}"),
             env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"},
             hello='print("Hello, world!")\n',
-            memory_error_markers=("MemoryError",),
+            memory_error_markers=(r"MemoryError\b",),
         ),
         Language(
             name="javascript",
@@ -87,7 +92,7 @@ LANGUAGES: dict[str, Language] = {
             run=("/usr/bin/node", "--max-old-space-size={heap_mb}", "{entry}"),
             hello='console.log("Hello, world!");\n',
             address_space_limit=False,
-            memory_error_markers=("JavaScript heap out of memory",),
+            memory_error_markers=(_NODE_OOM,),
         ),
         Language(
             name="typescript",
@@ -115,7 +120,7 @@ LANGUAGES: dict[str, Language] = {
             hello='console.log("Hello, world!" as string);\n',
             needs_runtimes=True,
             address_space_limit=False,
-            memory_error_markers=("JavaScript heap out of memory",),
+            memory_error_markers=(_NODE_OOM,),
         ),
         Language(
             name="c",
@@ -168,8 +173,8 @@ LANGUAGES: dict[str, Language] = {
             binds=("/etc/alternatives", "/etc/java-17-openjdk"),
             address_space_limit=False,
             memory_error_markers=(
-                "java.lang.OutOfMemoryError: Java heap space",
-                "java.lang.OutOfMemoryError: GC overhead limit exceeded",
+                r'(?:Exception in thread "[^"\r\n]*" )?java\.lang\.OutOfMemoryError: '
+                r"(?:Java heap space|GC overhead limit exceeded)",
             ),
         ),
     )

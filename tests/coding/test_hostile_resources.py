@@ -12,6 +12,7 @@ import pytest
 
 from coding import runner
 from coding.sandbox.base import Status
+from tests.coding.conftest import FAST_COMPILE
 from tests.coding.sandbox_support import Canary, RunTracker, assert_unharmed, quick_limits
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(90)]
@@ -172,6 +173,18 @@ async def test_it_reports_a_cpp_template_explosion_as_a_compile_error(
     result = await runner.run_batch(language="cpp", files=[("main.cpp", source)])
     assert result.status == Status.COMPILE_ERROR, result
     assert "compilation exceeded" in result.message
+    await assert_unharmed(bwrap, canary)
+
+
+async def test_it_reports_a_compiler_flood_as_the_output_limit_not_memory(
+    bwrap: RunTracker, canary: Canary, settings: object
+) -> None:
+    settings.SANDBOX_COMPILE_LIMITS = {**FAST_COMPILE, "output_bytes": 4096}  # type: ignore[attr-defined]
+    source = "".join(f"int f{i}(void) {{ int unused{i}; return 0; }}\n" for i in range(2000))
+    result = await runner.run_batch(language="c", files=[("main.c", source)])
+    assert result.status == Status.COMPILE_ERROR, result
+    assert result.message.endswith("compiler output limit (4 KB) exceeded"), result.message
+    assert "unused variable" in result.message
     await assert_unharmed(bwrap, canary)
 
 

@@ -160,19 +160,43 @@ async def test_it_caps_an_interactive_flood(bwrap: RunTracker) -> None:
     bwrap.assert_nothing_left()
 
 
-@pytest.mark.parametrize("language", ["javascript", "java"])
+ASK_NAME = {
+    "javascript": ("main.js", "const rl = require('readline').createInterface({input: process.stdin,"
+                   " output: process.stdout});\nrl.question('name? ', n => { console.log('hi ' + n);"
+                   " rl.close(); });\n"),
+    "typescript": ("main.ts", "import * as readline from 'readline';\n"
+                   "const rl = readline.createInterface({input: process.stdin, output: process.stdout});\n"
+                   "rl.question('name? ', (n: string) => { console.log('hi ' + n); rl.close(); });\n"),
+    "cpp": ("main.cpp", "#include <iostream>\n#include <string>\nint main() { std::string n;"
+            " std::cout << \"name? \" << std::flush; std::getline(std::cin, n);"
+            " std::cout << \"hi \" << n << std::endl; }\n"),
+    "java": ("Main.java", "import java.util.Scanner; public class Main { public static void "
+             "main(String[] a) { System.out.print(\"name? \"); System.out.flush();"
+             " System.out.println(\"hi \" + new Scanner(System.in).nextLine()); } }\n"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(ASK_NAME))
 async def test_it_reads_a_line_interactively_in_other_languages(bwrap: RunTracker, language: str) -> None:
-    files = {
-        "javascript": ("main.js", "const rl = require('readline').createInterface({input: process.stdin,"
-                       " output: process.stdout});\nrl.question('name? ', n => { console.log('hi ' + n);"
-                       " rl.close(); });\n"),
-        "java": ("Main.java", "import java.util.Scanner; public class Main { public static void "
-                 "main(String[] a) { System.out.print(\"name? \"); System.out.flush();"
-                 " System.out.println(\"hi \" + new Scanner(System.in).nextLine()); } }\n"),
-    }
-    screen = await start(language, [files[language]])
-    await screen.wait_for(b"name? ")
+    screen = await start(language, [ASK_NAME[language]])
+    await screen.wait_for(b"name? ", timeout=40)
     screen.run.write(b"Kim\r")
     await screen.wait_for(b"hi Kim")
     result = await screen.result()
     assert result.status == Status.OK, result
+    assert screen.text.count(b"Kim") == 2  # the terminal's echo, then the program's line
+    bwrap.assert_nothing_left()
+
+
+async def test_it_does_not_mistake_typed_marker_text_for_running_out_of_memory(
+    bwrap: RunTracker,
+) -> None:
+    # input() without a prompt: the terminal echoes the typing at the start of a line.
+    for source, expected in (("input()\n", Status.OK),
+                             ("input()\nraise SystemExit(1)\n", Status.RUNTIME_ERROR)):
+        screen = await start("python", [("main.py", source)])
+        screen.run.write(b"MemoryError\r")
+        result = await screen.result()
+        assert result.status == expected, (source, result)
+        assert screen.text.startswith(b"MemoryError\r\n")
+    bwrap.assert_nothing_left()
