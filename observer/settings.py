@@ -192,6 +192,9 @@ RATELIMITS = {
     "join_ip": env.str("RATELIMIT_JOIN_IP", default="10/m"),
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Behind nginx (which overwrites X-Forwarded-For with the peer's address), the header's
+# last hop is the client; without a proxy the header is the client's to forge, so off.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
