@@ -27,12 +27,7 @@ from coding.languages import RUNTIMES_MOUNT
 from coding.sandbox import cgroups, workdir
 from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
 from coding.sandbox.config import setting
-from coding.sandbox.processes import (
-    ExitInfo,
-    children_of,
-    shell_exit_code_as_signal,
-    signal_quietly,
-)
+from coding.sandbox.processes import ExitInfo, children_of, shell_exit_code_as_signal
 from coding.sandbox.spawn import GATE_FD, SpawnedStep, SpawnPlan, rlimits_for, wrapper_argv
 
 SANDBOX_USER = "sandbox"
@@ -103,6 +98,9 @@ class BubblewrapStep(SpawnedStep):
         self._status_fd = status_fd
         self._status = b""
         self.init_pid: int | None = None
+        # A pidfd of the init: bwrap reaps it, not us, so its pid may be reused by an
+        # unrelated process at any time after it died; the pidfd never is.
+        self._init_pidfd: int | None = None
         super().__init__(plan)
 
     def _read_status(self) -> None:
@@ -128,23 +126,49 @@ class BubblewrapStep(SpawnedStep):
                 with contextlib.suppress(ValueError, AttributeError):
                     pid = json.loads(line).get("child-pid")
                     # Only bwrap's own child can be the init; never trust anything else.
-                    if isinstance(pid, int) and pid in children_of(self.pid):
-                        self.init_pid = pid
+                    if isinstance(pid, int) and not self.reaped and pid in children_of(self.pid):
+                        self._adopt_init(pid)
                         break
+
+    def _adopt_init(self, pid: int) -> None:
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            return  # already gone (and reaped by bwrap)
+        # Still bwrap's child after the open: the pidfd is the init's, not a reuse's.
+        if pid in children_of(self.pid):
+            self.init_pid, self._init_pidfd = pid, pidfd
+        else:
+            os.close(pidfd)
+
+    def _signal_init(self, signum: int) -> bool:
+        """Signal the init through its pidfd; False once it no longer exists."""
+        if self._init_pidfd is None:
+            return False
+        try:
+            signal.pidfd_send_signal(self._init_pidfd, signum)
+        except OSError:
+            return False
+        return True
+
+    def _close_init_pidfd(self) -> None:
+        pidfd, self._init_pidfd = self._init_pidfd, None
+        if pidfd is not None:
+            os.close(pidfd)
 
     def program_pgid(self) -> int | None:
         # bwrap's --new-session calls setsid() in the sandbox's init, so the program
         # runs in the init's session and process group (the init ignores signals).
+        # While the init exists (a zombie included) its pid, and so the group id, is
+        # still its own.
         self._read_status()
-        return self.init_pid
+        return self.init_pid if self._signal_init(0) else None
 
     def kill_tree(self) -> None:
         # Killing the pid namespace's init kills everything in the namespace; bwrap
         # then reaps it and exits. Killing bwrap first would orphan the init.
         self._read_status()
-        if self.init_pid is not None:
-            signal_quietly(self.init_pid, signal.SIGKILL)
-        else:
+        if not self._signal_init(signal.SIGKILL):
             super().kill_tree()
 
     async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
@@ -153,6 +177,7 @@ class BubblewrapStep(SpawnedStep):
         if self._status_fd >= 0:
             os.close(self._status_fd)
             self._status_fd = -1
+        self._close_init_pidfd()  # bwrap has exited: its init is gone too
         if info.signal is not None:
             return None, info.signal, ""
         if not started and not self.killed:

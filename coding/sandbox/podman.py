@@ -97,7 +97,8 @@ class PodmanStep(SpawnedStep):
 
     def resize(self, rows: int, cols: int) -> None:
         super().resize(rows, cols)
-        signal_quietly(self.pid, signal.SIGWINCH)  # podman forwards its terminal size
+        if not self.reaped:
+            signal_quietly(self.pid, signal.SIGWINCH)  # podman forwards its terminal size
 
     def container_pids(self) -> set[int]:
         """Processes of the container (in our cgroup but not conmon's sub-cgroup)."""

@@ -260,16 +260,23 @@ class SpawnedStep(StepProcess):
                 self.kill()
                 return
 
+    @property
+    def reaped(self) -> bool:
+        """Whether our child has been reaped: from then on its pid (and process group
+        id) may belong to an unrelated process and must never be signalled."""
+        return self._exit_task is not None and self._exit_task.done()
+
     # -- hooks for backends --------------------------------------------------------
 
     def program_pgid(self) -> int | None:
         """The process group of the student's program (for Ctrl+C and SIGWINCH)."""
-        return self.pid
+        return None if self.reaped else self.pid
 
     def kill_tree(self) -> None:
         """Kill every process of the step, now (must not raise)."""
-        signal_group_quietly(self.pid, signal.SIGKILL)
-        signal_quietly(self.pid, signal.SIGKILL)
+        if not self.reaped:
+            signal_group_quietly(self.pid, signal.SIGKILL)
+            signal_quietly(self.pid, signal.SIGKILL)
         if self.cgroup is not None:
             self.cgroup.kill_all()
 
