@@ -73,14 +73,21 @@ class TokenBucket:
         self.tokens = burst
         self.at = time.monotonic()
 
-    def take(self) -> bool:
+    def take(self, reserve: float = 0.0) -> bool:
+        """Spend a token, leaving at least `reserve` for frames that matter more."""
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= 1:
+        if self.tokens >= 1 + reserve:
             self.tokens -= 1
             return True
         return False
+
+    def seconds_until(self, tokens: float) -> float:
+        """How long until `tokens` tokens are there (0 when they already are)."""
+        now = time.monotonic()
+        have = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        return max(0.0, (tokens - have) / self.rate) if self.rate > 0 else float("inf")
 
 
 class ObserverConsumer(AsyncWebsocketConsumer):
@@ -100,6 +107,7 @@ class ObserverConsumer(AsyncWebsocketConsumer):
             float(ws_setting("LIVE_RATE_PER_SECOND", 60.0)), float(ws_setting("LIVE_RATE_BURST", 300))
         )
         self._dropped = 0
+        self._dropped_at = 0.0
         self._throttle_told_at = 0.0
         self._closing = False
         try:
@@ -194,10 +202,9 @@ class ObserverConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.accepted or self._closing:
             return
-        if not self._bucket.take():
-            await self._throttle()
+        if not self._bucket.take(self.frame_reserve(bytes_data)):
+            await self._throttle(text_data, bytes_data)
             return
-        self._dropped = 0
         try:
             if bytes_data is not None:
                 if len(bytes_data) > self.max_frame_bytes:
@@ -221,14 +228,28 @@ class ObserverConsumer(AsyncWebsocketConsumer):
             await self.report_error(exc)
             self.send_error("server_error", "The server could not handle that frame.")
 
-    async def _throttle(self) -> None:
+    def frame_reserve(self, bytes_data: bytes | None) -> float:
+        """Tokens a frame must leave in the bucket: frames that may be dropped at no
+        cost give way to the others first (see DocumentConsumer)."""
+        return 0.0
+
+    def on_dropped(self, text_data: str | None, bytes_data: bytes | None) -> None:
+        """A frame was dropped by flood control (a subclass may have to make up for it)."""
+
+    async def _throttle(self, text_data: str | None, bytes_data: bytes | None) -> None:
+        now = time.monotonic()
+        if now - self._dropped_at > 1.0:  # a second without a drop ends a flood
+            self._dropped = 0
         self._dropped += 1
+        self._dropped_at = now
         if self._dropped > int(ws_setting("LIVE_FLOOD_CLOSE_AFTER", 300)):
             self._closing = True
-            await rate_limited.asend(sender=type(self), scope="websocket", key=self.kind)
+            await rate_limited.asend(
+                sender=type(self), scope="websocket", key=self.kind, principal=self.scope.get("user")
+            )
             await self.close(code=CLOSE_FLOODING, reason="flooding")
             return
-        now = time.monotonic()
+        self.on_dropped(text_data, bytes_data)
         if now - self._throttle_told_at >= 1.0:
             self._throttle_told_at = now
             self.send_error("throttled", "Too many messages; some were dropped. Slow down.", retry_after=1)

@@ -8,6 +8,8 @@ layer carries only control events (session state, help, runs, presence).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -100,9 +102,58 @@ class DocumentConsumer(SessionMemberConsumer):
         self.hub.attach(self)
 
     async def on_disconnect(self, code: int) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
         self.hub.detach(self)
         self.registry.release_document(self.hub)
         await self.leave_groups()
+
+    # --- flood control: cursors give way, edits are never lost ------------------------
+
+    _recovery: asyncio.TimerHandle | None = None
+    _resync = False
+    _unanswered_step1: bytes | None = None
+
+    def frame_reserve(self, bytes_data: bytes | None) -> float:
+        # An awareness frame (a cursor move) is superseded by the next one, so under
+        # pressure those are dropped first and the last quarter of the bucket is
+        # left to document updates.
+        if bytes_data and bytes_data[0] == protocol.MESSAGE_AWARENESS:
+            return self._bucket.burst / 4
+        return 0.0
+
+    def on_dropped(self, text_data: str | None, bytes_data: bytes | None) -> None:
+        """A dropped update would leave every later update of this client pending in the
+        server's copy (each depends on the ones before): once the flood is over, the
+        server sends its state vector and the client (y-protocols answers a step 1 with a
+        step 2) sends everything the server lacks. A dropped step 1 is answered then."""
+        if not bytes_data or bytes_data[0] != protocol.MESSAGE_SYNC:
+            return
+        if len(bytes_data) > 1 and bytes_data[1] == protocol.SYNC_STEP1:
+            self._unanswered_step1 = bytes_data
+        else:
+            self._resync = True
+        if self._recovery is None:
+            self._recovery = asyncio.get_running_loop().call_later(self._recovery_delay(), self._recover)
+
+    def _recovery_delay(self) -> float:
+        return max(float(live_setting("LIVE_RESYNC_QUIET_SECONDS")), self._bucket.seconds_until(1))
+
+    def _recover(self) -> None:
+        self._recovery = None
+        if not self.accepted or self._closing:
+            return
+        quiet = float(live_setting("LIVE_RESYNC_QUIET_SECONDS"))
+        if time.monotonic() - self._dropped_at < quiet or self._bucket.seconds_until(1) > 0:
+            self._recovery = asyncio.get_running_loop().call_later(self._recovery_delay(), self._recover)
+            return
+        step1, self._unanswered_step1 = self._unanswered_step1, None
+        if step1 is not None:
+            with contextlib.suppress(protocol.ProtocolError, ydoc.InvalidUpdate):
+                self.push(self.hub.step2_for(protocol.parse(step1).payload))
+        if self._resync:
+            self._resync = False
+            self.push(protocol.sync_step1(self.hub.doc.get_state()))
 
     async def on_binary(self, data: bytes) -> None:
         try:

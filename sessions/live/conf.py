@@ -43,10 +43,14 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_TERMINAL_MAX_FRAME_BYTES": 64 * 1024,
     "LIVE_SESSION_MAX_FRAME_BYTES": 4 * 1024,
     # Flood control per connection: a token bucket of messages; past it frames are
-    # dropped with a `throttled` error, and a client that keeps going is closed (4429).
+    # dropped with a `throttled` error, and a client that keeps going (this many drops
+    # without a second's pause) is closed (4429).
     "LIVE_RATE_PER_SECOND": 60.0,
     "LIVE_RATE_BURST": 300,
     "LIVE_FLOOD_CLOSE_AFTER": 300,
+    # A document socket that had an update dropped is asked to resend what the server
+    # lacks once no frame has been dropped for this long.
+    "LIVE_RESYNC_QUIET_SECONDS": 0.1,
     # A connection whose outgoing queue grows past this many frames cannot keep up:
     # it is closed (4408) and resynchronises when it reconnects.
     "LIVE_OUTBOX_MAX_FRAMES": 5000,
