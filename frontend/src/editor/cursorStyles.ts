@@ -13,8 +13,22 @@ export function colorFor(seed: string): string {
   return PALETTE[Math.abs(hash) % PALETTE.length] ?? "#e8590c";
 }
 
-function cssString(text: string): string {
-  return `"${text.replace(/["\\\n]/g, " ").slice(0, 40)}"`;
+/**
+ * A remote name as a CSS string. The name comes from another browser's awareness state
+ * (any JSON a peer sends), so everything but plain letters, digits and spaces is
+ * escaped: no quote, backslash, newline or brace can end the string or the rule.
+ */
+export function cssString(text: string): string {
+  const escaped = Array.from(text)
+    .slice(0, 40)
+    .map((ch) => (/^[\p{L}\p{N} ]$/u.test(ch) ? ch : `\\${ch.codePointAt(0)!.toString(16)} `))
+    .join("");
+  return `"${escaped}"`;
+}
+
+/** A remote colour, used only when it is a plain #rrggbb (anything else could break out of the rule). */
+export function safeColor(color: unknown, seed: string): string {
+  return typeof color === "string" && /^#[0-9a-fA-F]{6}$/.test(color) ? color : colorFor(seed);
 }
 
 /** Colours and name labels for remote cursors drawn by y-monaco (one <style> per editor). */
@@ -25,9 +39,9 @@ export function bindCursorStyles(awareness: Awareness): () => void {
     const rules: string[] = [];
     awareness.getStates().forEach((state, clientId) => {
       if (clientId === awareness.clientID) return;
-      const user = (state as { user?: PresenceUser }).user;
-      const color = user?.color ?? "#e8590c";
-      const name = user?.name ?? "Someone";
+      const user = (state as { user?: Partial<PresenceUser> }).user;
+      const name = typeof user?.name === "string" && user.name.trim() ? user.name : "Someone";
+      const color = safeColor(user?.color, name);
       rules.push(
         `.yRemoteSelection-${clientId}{background-color:${color}33}`,
         `.yRemoteSelectionHead-${clientId}{border-color:${color} !important}`,
