@@ -18,7 +18,7 @@ from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
 from sessions import events
 from sessions.live import access, presence, protocol, ydoc
 from sessions.live.conf import live_setting
-from sessions.live.hub import Author, DocumentHub
+from sessions.live.hub import Author, DocumentHub, TooLarge
 from sessions.live.registry import LiveRegistry, registry_for
 from sessions.live.topics import feed_topic
 
@@ -172,6 +172,10 @@ class DocumentConsumer(SessionMemberConsumer):
                 self.hub.apply_local(self, message.payload)
         except ydoc.InvalidUpdate:
             raise FrameError("invalid_update", "Not a valid Yjs update.") from None
+        except TooLarge as exc:
+            raise FrameError(
+                "too_large", f"The file would be larger than the {exc.limit // 1024} KB limit; the change was undone."
+            ) from None
 
     async def session_event(self, message: dict[str, Any]) -> None:
         event = message.get("event") or {}

@@ -38,6 +38,14 @@ class Author:
     principal: Any = None
 
 
+class TooLarge(Exception):
+    """An update would grow the document past its content cap (it was taken back)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"over {limit} bytes")
+        self.limit = limit
+
+
 class Peer(Protocol):
     author: Author
 
@@ -146,11 +154,20 @@ class DocumentHub:
         return bool(changes)
 
     def apply_local(self, peer: Peer, update: bytes) -> None:
-        """An editor's update: raises ydoc.InvalidUpdate for bytes that are not one."""
+        """An editor's update: raises ydoc.InvalidUpdate for bytes that are not one, and
+        TooLarge (after taking it back) for one that grows the file past its cap."""
+        assert self.meta is not None
+        # A code point is at most 4 bytes, and an update carries the text it inserts:
+        # only a document near its cap (or a huge update) needs the exact check.
+        guarded = 4 * len(self.text) + len(update) > self.meta.max_bytes
+        state_before = self.doc.get_state() if guarded else b""
         changes = self._apply(update)
         if not changes:
             return
         before, self.text = self.text, ydoc.text_of(self.doc)
+        if guarded and len(self.text) > len(before) and ydoc.size(self.text) > self.meta.max_bytes:
+            self._take_back(peer, before, state_before)
+            raise TooLarge(self.meta.max_bytes)
         for change in changes:
             self._fanout(protocol.sync_update(change.update), exclude=peer)
             self.registry.bridge.publish(self.topic, UPDATE + change.update)
@@ -172,6 +189,26 @@ class DocumentHub:
         if own:
             self.registry.activity.edit(self.participant_id, self.session_id, chars=inserted, now=now)
         self._monitor(author, now, at)
+
+    def _take_back(self, peer: Peer, before: str, state_before: bytes) -> None:
+        """Undo an update that made the file too large: a server edit back to `before`.
+        The client keeps the update's items (it made them), so what goes to everyone,
+        the log and the other processes is the update and its undoing together, which
+        the CRDT's garbage collection shrinks to a few bytes (no text)."""
+        ydoc.edit_to(self.doc, before)
+        if self.recorder is not None:
+            self.recorder.take()
+        self.text = ydoc.text_of(self.doc)
+        net = self.doc.get_update(state_before)
+        self._fanout(protocol.sync_update(net), exclude=None)
+        self.registry.bridge.publish(self.topic, UPDATE + net)
+        author = peer.author
+        self.pending.append(store.LogEntry(
+            update=net, at=datetime.now(UTC), author_participant_id=author.participant_id,
+            author_user_id=author.user_id,
+        ))
+        self.last_change = time.monotonic()
+        self.dirty_since = self.dirty_since or self.last_change
 
     def relay_awareness(self, peer: Peer, update: bytes) -> None:
         for client, clock, state in protocol.parse_awareness(update):

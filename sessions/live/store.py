@@ -20,8 +20,9 @@ from django.db.models import Max
 from django.utils import timezone
 from pycrdt import Doc
 
+from sessions import filenames
 from sessions.live import ydoc
-from sessions.models import Document, DocumentUpdate
+from sessions.models import Document, DocumentUpdate, Participant
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Loaded:
     name: str
     state: bytes
     last_seq: int
+    max_bytes: int = 1024 * 1024  # the file's content cap (the sandbox's source limit)
 
 
 def load(document_id: uuid.UUID) -> Loaded:
@@ -100,7 +102,9 @@ def load(document_id: uuid.UUID) -> Loaded:
     write to `content`) is folded in as a server edit, so the two never disagree."""
     with transaction.atomic():
         document, doc, last = locked_doc(document_id)
-        participant = document.participant
+        participant = Participant.objects.select_related("session").only("id", "session", "session__language").get(
+            pk=document.participant_id
+        )
         if last == document.snapshot_seq and ydoc.text_of(doc) != document.content:
             last = _server_edit_locked(document, doc, document.content, last)
         return Loaded(
@@ -110,6 +114,7 @@ def load(document_id: uuid.UUID) -> Loaded:
             name=document.name,
             state=doc.get_update(),
             last_seq=last,
+            max_bytes=filenames.max_content_bytes(participant.session.language),
         )
 
 

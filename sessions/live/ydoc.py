@@ -46,6 +46,11 @@ def text_of(doc: Doc) -> str:
     return str(text_type(doc))
 
 
+def size(text: str) -> int:
+    """A text's size as the content caps count it (UTF-8 bytes)."""
+    return len(text.encode("utf-8"))
+
+
 def apply_update(doc: Doc, update: bytes) -> None:
     """Apply ``update``; malformed bytes raise InvalidUpdate (yrs may panic, which
     pyo3 raises as a BaseException subclass, so that is caught too)."""
