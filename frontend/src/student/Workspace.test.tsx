@@ -1,10 +1,10 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ClassSession, FileItem, ParticipantStatus } from "../api/types";
 import { tokenStore } from "../api/tokens";
 import { FakeWebSocket } from "../test/fakeWebSocket";
 import { bodyOf, json, mockApi, renderAt } from "../test/render";
+import { file, openWorkspace, participant, session, sockets } from "../test/workspace";
 import Workspace from "./Workspace";
 
 vi.mock("../editor/CodeEditor", () => ({
@@ -13,55 +13,6 @@ vi.mock("../editor/CodeEditor", () => ({
   ),
 }));
 vi.mock("../terminal/TerminalView", () => ({ TerminalView: () => <div data-testid="terminal" /> }));
-
-const session: ClassSession = {
-  id: "s1",
-  title: "Loops",
-  language: "python",
-  instructions: "Greet the **user**.",
-  starter_files: [],
-  max_participants: 30,
-  teacher_can_edit: true,
-  students_see_each_other: false,
-  state: "live",
-  join_code: "ABC123",
-  created_at: "",
-  started_at: "",
-  ended_at: null,
-  participant_count: 1,
-  teacher: { id: "t", display_name: "Ms T" },
-};
-const participant: ParticipantStatus = {
-  id: "p1",
-  display_name: "Ada",
-  is_guest: true,
-  online: true,
-  joined_at: "",
-  last_activity_at: null,
-  last_run_status: null,
-  open_help_request: null,
-  removed: false,
-};
-const file: FileItem = { id: "f1", name: "main.py", content: "", updated_at: "", size: 0 };
-
-function sockets(path: string) {
-  return FakeWebSocket.instances.filter((s) => s.url.includes(path));
-}
-
-async function openWorkspace(extra: Record<string, unknown> = {}) {
-  tokenStore.setGuest({ token: "g", sessionId: "s1", participantId: "p1", displayName: "Ada" });
-  const fetcher = mockApi({
-    "GET /api/sessions/current": { session, participant, files: [file] },
-    ...extra,
-  });
-  renderAt("/s/s1", [{ path: "/s/:sessionId", element: <Workspace /> }]);
-  expect(await screen.findByTestId("workspace")).toBeInTheDocument();
-  await act(async () => {
-    await Promise.resolve();
-  });
-  for (const socket of FakeWebSocket.instances) if (socket.readyState === FakeWebSocket.CONNECTING) act(() => socket.serverOpen());
-  return fetcher;
-}
 
 describe("Workspace", () => {
   beforeEach(() => {

@@ -4,6 +4,7 @@ import { files as filesApi } from "../api/endpoints";
 import type { FileItem } from "../api/types";
 import { CodeEditor } from "../editor/CodeEditor";
 import { colorFor } from "../editor/cursorStyles";
+import { DocumentNoticeBar, useDocumentNotice } from "../editor/DocumentNoticeBar";
 import { defaultFileName, languageInfo, monacoLanguageFor } from "../editor/languages";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -70,6 +71,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), data.handleEvent);
   const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null);
   const connection = worstState([useSocketState(eventsSocket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
+  const docNotice = useDocumentNotice();
   const download = useAction(() => filesApi.downloadAll(participant?.id ?? "", participant?.display_name ?? "my", credential?.auth ?? "user"));
 
   const ended = session?.state === "ended";
@@ -156,6 +158,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
               </button>
             </div>
           ) : null}
+          <DocumentNoticeBar notice={docNotice.notice} onDismiss={docNotice.dismiss} />
           <FileTabs
             files={files}
             activeId={activeId}
@@ -178,6 +181,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
                   readOnlyMessage="The session has ended: files are read-only."
                   onRun={() => void run()}
                   onProvider={setDocProvider}
+                  onNotice={docNotice.onNotice}
                   onCursorLine={(line) => (cursorLine.current = line)}
                 />
               ) : (
