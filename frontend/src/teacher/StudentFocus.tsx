@@ -11,6 +11,7 @@ import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { CodeEditor } from "../editor/CodeEditor";
 import { colorFor } from "../editor/cursorStyles";
+import { DocumentNoticeBar, useDocumentNotice } from "../editor/DocumentNoticeBar";
 import { monacoLanguageFor } from "../editor/languages";
 import { useAction } from "../hooks/useAction";
 import { useNow } from "../hooks/useNow";
@@ -41,6 +42,7 @@ export default function StudentFocus() {
   const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
   const docSocket = docProvider?.socket ?? null;
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const docNotice = useDocumentNotice();
   const { session: terminal, runState } = useTerminalSession(participantId, userCredential.getToken);
   const connection = worstState([useSocketState(data.socket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
   const now = useNow(2000);
@@ -120,6 +122,7 @@ export default function StudentFocus() {
             </button>
           </div>
           {fileList.error ? <ErrorMessage error={fileList.error} onRetry={fileList.reload} /> : null}
+          <DocumentNoticeBar notice={docNotice.notice} onDismiss={docNotice.dismiss} />
           <FileTabs files={files} activeId={activeId} onSelect={setActiveId} />
           <SplitPane
             initial={0.62}
@@ -142,6 +145,7 @@ export default function StudentFocus() {
                   readOnly={!canEdit}
                   readOnlyMessage={session.state === "live" ? "Editing students' code is turned off for this session." : "The session has ended."}
                   onProvider={setDocProvider}
+                  onNotice={docNotice.onNotice}
                 />
               )
             }
