@@ -1,14 +1,25 @@
-"""One JSON shape for every API error: {"error": {"code", "message", "details"}}."""
+"""One JSON shape for every API error: {"error": {"code", "message", "details"}}.
+
+DRF views reach it through `api_exception_handler`; everything else under /api/ (plain
+Django views, CSRF failures, bad Host headers, DEBUG's HTML pages) through
+`ApiErrorMiddleware` and the handler views below. Other paths get small HTML pages
+from templates/errors/.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import BadRequest, DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.template import loader
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -97,23 +108,152 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, machine-readable: invalid, not_found, rate_limited, ...")
+    message = serializers.CharField(help_text="A sentence for people.")
+    details = serializers.DictField(help_text="Field errors for `invalid`; `retry_after` for `rate_limited`.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every API error (for the OpenAPI document)."""
+
+    error = ErrorDetailSerializer()
+
+
+# --- Outside DRF ------------------------------------------------------------------
+
+_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You do not have permission to perform this action."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request is too large."),
+    429: ("rate_limited", "Too many requests."),
+    500: ("server_error", "Something went wrong on the server. It has been logged."),
+}
+# Headers a replaced error response keeps.
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return is_api(request) or "application/json" in request.headers.get("Accept", "")
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    from observer.spa import not_found_page
-
-    if not _wants_json(request):
-        return not_found_page(request)  # type: ignore[return-value]
-    return api_not_found(request)
-
-
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    return JsonResponse(error_body("not_found", f"No such endpoint: {request.path}"), status=404)
-
-
-def handler500(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body("server_error", "Something went wrong on the server. It has been logged."), status=500
+def json_error(status_code: int, code: str | None = None, message: str | None = None) -> JsonResponse:
+    default_code, default_message = _CODES.get(status_code) or (
+        _CODES[500] if status_code >= 500 else ("error", _phrase(status_code))
     )
+    return JsonResponse(error_body(code or default_code, message or default_message), status=status_code)
+
+
+def _phrase(status_code: int) -> str:
+    try:
+        return f"{HTTPStatus(status_code).phrase}."
+    except ValueError:
+        return "The request failed."
+
+
+def html_error(request: HttpRequest | None, status_code: int, template: str, **context: Any) -> HttpResponse:
+    """A small page from templates/errors/; rendered without context processors, so it
+    works whatever else failed."""
+    return HttpResponse(loader.render_to_string(f"errors/{template}", context), status=status_code)
+
+
+def rate_limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = html_error(request, 429, "429.html", retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return json_error(400) if _wants_json(request) else html_error(request, 400, "400.html")
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return json_error(403) if _wants_json(request) else html_error(request, 403, "403.html")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return api_not_found(request) if _wants_json(request) else html_error(request, 404, "404.html")
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    return json_error(500) if _wants_json(request) else html_error(request, 500, "500.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW. The API authenticates with bearer tokens, so its own views never
+    check CSRF; this answers the few plain views that do, and the admin's forms."""
+    if _wants_json(request):
+        return json_error(403, "csrf_failed", "CSRF verification failed; reload the page and try again.")
+    from django.conf import settings
+
+    return html_error(request, 403, "403_csrf.html", debug_reason=reason if settings.DEBUG else "")
+
+
+@csrf_exempt  # an unknown path must answer 404 whatever the method, not a CSRF 403
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    message = f"No such endpoint: {request.path}"
+    from django.urls import Resolver404, resolve
+
+    alternative = request.path[:-1] if request.path.endswith("/") else request.path + "/"
+    try:
+        if resolve(alternative).func is not api_not_found:
+            message += f" (did you mean {alternative}?)"
+    except Resolver404:
+        pass
+    return json_error(404, "not_found", message)
+
+
+class ApiErrorMiddleware:
+    """Keeps /api/ answers JSON where Django itself would answer HTML: a Host header not in
+    ALLOWED_HOSTS, an exception in a plain view (in DEBUG too: no debug pages), and any
+    other non-JSON error response. Put it right after the latency middleware (sync only:
+    WhiteNoise below it is too, so the stack switches to sync here either way)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not is_api(request):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            logging.getLogger("django.security.DisallowedHost").warning("Invalid Host header on %s", request.path)
+            return json_error(400, "bad_request", "This server does not answer to that Host header.")
+        response = self.get_response(request)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            data = getattr(response, "data", None)  # DRF's browsable API (DEBUG) rendering our shape as HTML
+            replaced = (
+                JsonResponse(data, status=response.status_code)
+                if isinstance(data, dict) and "error" in data
+                else json_error(response.status_code)
+            )
+            for header in _KEPT_HEADERS:
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api(request):
+            return None
+        if isinstance(exception, Http404):
+            return json_error(404)
+        if isinstance(exception, DjangoPermissionDenied):
+            return json_error(403)
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413)
+        if isinstance(exception, SuspiciousOperation | BadRequest):
+            return json_error(400)
+        logger.error("Unhandled API error on %s", request.path, exc_info=exception)
+        from monitoring.services import error_record
+
+        error_record(source="api", exc=exception, request=request)
+        return json_error(500)

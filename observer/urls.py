@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from observer import errors, spa
 
+handler400 = "observer.errors.handler400"
+handler403 = "observer.errors.handler403"
 handler404 = "observer.errors.handler404"
 handler500 = "observer.errors.handler500"
 
