@@ -4,10 +4,23 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from accounts.limits import limit_attempts
 from accounts.models import User
 from monitoring.services import audit_record
+from observer.errors import RateLimited, rate_limited_page
+
+
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's login form, counted against the same limits as POST /api/auth/login (one
+    allowance per IP and per username for both), answering an HTML 429 with Retry-After."""
+    if request.method == "POST":
+        try:
+            limit_attempts(request, group="login", username=request.POST.get("username", ""))
+        except RateLimited as limited:
+            return rate_limited_page(request, limited)
+    return admin.site.login(request, extra_context)
 
 
 @admin.register(User)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -16,15 +16,14 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import serializers as s
 from accounts import services
+from accounts.limits import limit_attempts, token_account
 from accounts.models import User
 from monitoring.services import audit_record
-from observer.ratelimits import enforce
 
 
-def _limit_attempts(request: Request, *, group: str, username: str = "") -> None:
-    enforce(request, group=group, rate_name="auth_ip")
-    if username:
-        enforce(request, group=group, rate_name="auth_username", key_value=username.lower())
+def _field(request: Request, name: str) -> Any:
+    """A raw field of the body, before validation (so invalid attempts count too)."""
+    return request.data.get(name) if isinstance(request.data, dict) else None
 
 
 class AnonymousView(APIView):
@@ -44,7 +43,7 @@ class RegisterView(APIView):
 
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.TokenPairOutputSerializer})
     def post(self, request: Request) -> Response:
-        _limit_attempts(request, group="register")
+        limit_attempts(request, group="register", username=_field(request, "username"))
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         creator = request.user if isinstance(request.user, User) and request.user.is_admin else None
@@ -59,11 +58,14 @@ class LoginView(AnonymousView):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
-        _limit_attempts(request, group="login", username=username)
+        limit_attempts(request, group="login", username=username)
+        # authenticate() sends user_login_failed once for a failure; a success sends
+        # user_logged_in once (as the admin's login does), which also sets last_login.
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None:
             audit_record(action="auth.login_failed", request=request, details={"username": username})
             raise exceptions.AuthenticationFailed("Wrong username or password.")
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         audit_record(action="auth.login", actor=user, request=request)
         body = {**services.token_pair_for(user=user), "user": s.UserOutputSerializer(user).data}  # type: ignore[arg-type]
         return Response(body)
@@ -74,7 +76,7 @@ class RefreshView(AnonymousView):
 
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.RefreshInputSerializer})
     def post(self, request: Request) -> Response:
-        _limit_attempts(request, group="refresh")
+        limit_attempts(request, group="refresh", account=token_account(_field(request, "refresh")))
         s.RefreshInputSerializer(data=request.data).is_valid(raise_exception=True)
         serializer = TokenRefreshSerializer(data=request.data)
         try:

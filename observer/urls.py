@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.admin import admin_login
 from observer import errors, spa
 
 handler400 = "observer.errors.handler400"
@@ -10,6 +11,8 @@ handler404 = "observer.errors.handler404"
 handler500 = "observer.errors.handler500"
 
 urlpatterns = [
+    # Before the admin's own login URL, which it replaces (rate limited like the API's).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("sessions.urls")),
