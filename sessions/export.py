@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import IO, Any, cast
 
 from asgiref.sync import sync_to_async
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from coding.models import Execution
-from sessions import selectors
-from sessions.models import ClassSession, Document, DocumentUpdate, Participant
+from sessions import analytics, selectors
+from sessions.models import ClassSession, Document, Participant
 
 _FLUSH_BYTES = 64 * 1024
 _RUN_BATCH = 1000
@@ -119,29 +119,10 @@ def download_name(title: str) -> str:
 # --- files ---------------------------------------------------------------------------------
 
 
-def _texts(documents: list[Document]) -> Iterator[tuple[Document, str]]:
-    """Each document's freshest text: `content`, or the CRDT log when edits arrived
-    after the last snapshot (the live layer snapshots in batches)."""
-    behind: set[Any] = set()
-    if documents:
-        behind = set(
-            DocumentUpdate.objects.filter(document__in=documents, seq__gt=F("document__snapshot_seq"))
-            .values_list("document_id", flat=True)
-            .distinct()
-        )
-    for document in documents:
-        if document.pk in behind:
-            from sessions.live.crdt import current_text
-
-            yield document, current_text(document=document)
-        else:
-            yield document, document.content
-
-
 def _file_entries(documents: list[Document], folder: str = "") -> Iterator[Entry]:
-    for document, text in _texts(documents):
+    for document in selectors.with_current_text(documents):
         path = f"{folder}/{document.name}" if folder else document.name
-        yield path, [text.encode("utf-8")], document.updated_at
+        yield path, [selectors.current_text_of(document).encode("utf-8")], document.updated_at
 
 
 def participant_zip(*, participant: Participant) -> Iterator[bytes]:
@@ -185,7 +166,7 @@ def _participant_rows(
     session: ClassSession, participants: Sequence[Participant], folders: dict[Any, str]
 ) -> Iterator[list[Any]]:
     yield PARTICIPANT_COLUMNS
-    figures = {s["participant_id"]: s for s in selectors.session_analytics(session=session)["students"]}
+    figures = {s["participant_id"]: s for s in analytics.session_analytics(session=session)["students"]}
     for p in participants:
         f = figures[p.pk]
         yield [

@@ -100,7 +100,8 @@ class Document(models.Model):
     yjs_state = models.BinaryField(default=b"", blank=True)
     # How many update-log rows the snapshot covers; replay and compaction start from it.
     snapshot_seq = models.BigIntegerField(default=0)
-    # True once anyone but the pushing teacher edited it (a push then lands as a copy).
+    # True once anyone but the pushing teacher edited it (a push then lands as a copy). Set
+    # with the live layer's next snapshot, so pushes also look at the log (services.file_push).
     modified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,5 +1,6 @@
-"""Reads for classroom sessions: who may see what, participants' status, files, the
-help queue and analytics, each with a bounded number of queries.
+"""Reads for classroom sessions: who may see what, participants' status, files and
+their freshest text, the help queue, each with a bounded number of queries (the
+dashboard's figures are in `sessions.analytics`).
 
 Visibility is decided here: an object whose session the principal has no part in
 (not its teacher, not an admin, not a participant) is a 404, so ids reveal nothing.
@@ -8,15 +9,17 @@ What a principal may *do* with an object it can see is the permissions' business
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -26,19 +29,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from coding.models import Execution
+from sessions import filenames
 from sessions.models import (
     ClassSession,
     Document,
+    DocumentUpdate,
     HelpRequest,
     HelpState,
     Participant,
     SessionState,
 )
+
+logger = logging.getLogger("observer.sessions")
 
 OPEN_HELP_STATES = (HelpState.OPEN, HelpState.CLAIMED)
 # Run outcomes that count as the student's error (not "killed": they pressed stop;
@@ -203,7 +208,7 @@ def participant_current(*, principal: Any) -> Participant:
 # --- participants -------------------------------------------------------------------------
 
 
-def _latest_run(field: str, *, statuses: Iterable[str] | None = None) -> Subquery:
+def latest_run(field: str, *, statuses: Iterable[str] | None = None) -> Subquery:
     runs = Execution.objects.filter(participant=OuterRef("pk")).exclude(status__in=NOT_A_RUN_STATUSES)
     if statuses is not None:
         runs = runs.filter(status__in=list(statuses))
@@ -212,7 +217,7 @@ def _latest_run(field: str, *, statuses: Iterable[str] | None = None) -> Subquer
 
 def with_status(participants: QuerySet[Participant]) -> QuerySet[Participant]:
     """Annotate what the participant status object shows (two queries in all)."""
-    return participants.annotate(last_run_status=_latest_run("status")).prefetch_related(
+    return participants.annotate(last_run_status=latest_run("status")).prefetch_related(
         Prefetch(
             "help_requests",
             queryset=HelpRequest.objects.filter(state__in=OPEN_HELP_STATES),
@@ -232,12 +237,107 @@ def participant_with_status(*, participant_id: uuid.UUID) -> Participant:
     return with_status(Participant.objects.select_related("session").filter(id=participant_id)).get()
 
 
+def participant_in_session(*, session: ClassSession, participant_id: uuid.UUID) -> Participant:
+    participant = Participant.objects.filter(pk=participant_id, session=session).first()
+    if participant is None:
+        raise NotFound("No such participant in this session.")
+    return participant
+
+
+def participant_detail(*, participant_id: uuid.UUID) -> Participant:
+    """A participant with status and its session as the session object shows it."""
+    participant = participant_with_status(participant_id=participant_id)
+    participant.session = session_queryset().get(pk=participant.session_id)
+    return participant
+
+
 def documents_of(*, participant: Participant) -> QuerySet[Document]:
-    return Document.objects.filter(participant=participant, deleted_at__isnull=True).order_by("created_at", "name")
+    """The participant's files, oldest first, each knowing whether its text is behind
+    its log (for `with_current_text`, without another query)."""
+    return _with_behind(Document.objects.filter(participant=participant, deleted_at__isnull=True)).order_by(
+        "created_at", "name"
+    )
+
+
+def documents_of_many(*, participant_ids: Iterable[uuid.UUID]) -> QuerySet[Document]:
+    """`documents_of` for many participants at once (unordered)."""
+    return _with_behind(Document.objects.filter(participant_id__in=list(participant_ids), deleted_at__isnull=True))
+
+
+# --- files' text ------------------------------------------------------------------------
+
+_TEXT = "current_text"
+
+
+def _logged_after_snapshot() -> Exists:
+    return Exists(DocumentUpdate.objects.filter(document=OuterRef("pk"), seq__gt=OuterRef("snapshot_seq")))
+
+
+def _with_behind(documents: QuerySet[Document]) -> QuerySet[Document]:
+    return documents.annotate(behind=_logged_after_snapshot())
+
+
+def with_current_text(documents: Iterable[Document]) -> list[Document]:
+    """The documents, each with its freshest text as `current_text`: `content`, or for one
+    with live edits logged after its snapshot (logged every second, snapshotted only after
+    2 s idle or every 15 s) the snapshot plus the log. One query (none for documents from
+    `documents_of`), plus one per document that is behind."""
+    from sessions.live.crdt import current_text
+
+    documents = list(documents)
+    unknown = [d.pk for d in documents if not hasattr(d, "behind")]
+    behind: set[uuid.UUID] = {d.pk for d in documents if getattr(d, "behind", False)}
+    if unknown:
+        later = Document.objects.filter(_logged_after_snapshot(), pk__in=unknown)
+        behind |= set(later.values_list("pk", flat=True))
+    for document in documents:
+        setattr(document, _TEXT, current_text(document=document) if document.pk in behind else document.content)
+    return documents
+
+
+def current_text_of(document: Document) -> str:
+    """What `with_current_text` found, or (one document on its own) found now."""
+    if not hasattr(document, _TEXT):
+        with_current_text([document])
+    return str(getattr(document, _TEXT))
+
+
+def files_size(*, participant: Participant, exclude: uuid.UUID | None = None) -> int:
+    """The UTF-8 size of the participant's files together (their freshest text)."""
+    documents = documents_of(participant=participant)
+    if exclude is not None:
+        documents = documents.exclude(pk=exclude)
+    return sum(filenames.content_size(current_text_of(d)) for d in with_current_text(documents))
+
+
+def documents_in_live_editors(*, document_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The documents a live hub holds in some server process (an editor is connected, or
+    was within LIVE_HUB_IDLE_SECONDS): their last second of edits may not be in the
+    database yet. When Redis cannot tell, all of them (the cautious answer)."""
+    from sessions.live import bridge
+    from sessions.live.topics import document_topic
+
+    topics = {document_topic(pk): pk for pk in document_ids}
+    if not topics:
+        return set()
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:  # one process: its in-memory broker knows every hub
+        with bridge._local_lock:
+            return {pk for topic, pk in topics.items() if bridge._local_topics.get(topic)}
+    channels = {bridge.channel_name(topic): pk for topic, pk in topics.items()}
+    try:
+        import redis
+
+        with redis.Redis.from_url(url, socket_timeout=5) as client:
+            counts = client.pubsub_numsub(*channels)
+    except Exception:
+        logger.exception("could not ask Redis which documents are open; treating all as open")
+        return set(channels.values())
+    return {channels[name.decode() if isinstance(name, bytes) else name] for name, n in counts if n}
 
 
 def last_run_output(*, participant: Participant) -> str:
-    tail = Participant.objects.filter(id=participant.id).annotate(tail=_latest_run("output_tail"))
+    tail = Participant.objects.filter(id=participant.id).annotate(tail=latest_run("output_tail"))
     return tail.values_list("tail", flat=True).first() or ""
 
 
@@ -255,93 +355,3 @@ def help_queue(*, session: ClassSession, states: Iterable[str] = OPEN_HELP_STATE
 
 def help_open_of(*, participant: Participant) -> HelpRequest | None:
     return HelpRequest.objects.filter(participant=participant, state__in=OPEN_HELP_STATES).first()
-
-
-# --- analytics ---------------------------------------------------------------------------------
-
-
-def _error_text(status: str | None, message: str | None, tail: str | None) -> str | None:
-    if not status:
-        return None
-    detail = (message or "").strip()
-    if not detail and tail:
-        lines = [line for line in tail.strip().splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else ""
-    return f"{status}: {detail[:300]}" if detail else status
-
-
-def session_analytics(*, session: ClassSession) -> dict[str, Any]:
-    """Per-student and whole-session figures for the teacher's dashboard, in two queries."""
-    def help_count(states: Iterable[str] | None = None) -> Coalesce:
-        requests = HelpRequest.objects.filter(participant=OuterRef("pk"))
-        if states is not None:
-            requests = requests.filter(state__in=list(states))
-        counted = requests.order_by().values("participant").annotate(n=Count("id")).values("n")
-        return Coalesce(Subquery(counted), 0)
-
-    participants = list(
-        Participant.objects.filter(session=session)
-        .annotate(
-            help_total=help_count(),
-            help_open=help_count(OPEN_HELP_STATES),
-            error_status=_latest_run("status", statuses=ERROR_STATUSES),
-            error_message=_latest_run("message", statuses=ERROR_STATUSES),
-            error_tail=_latest_run("output_tail", statuses=ERROR_STATUSES),
-            error_at=_latest_run("created_at", statuses=ERROR_STATUSES),
-        )
-        .order_by("joined_at")
-    )
-    by_participant: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    for row in (
-        Execution.objects.filter(participant__session=session)
-        .exclude(status__in=NOT_A_RUN_STATUSES)
-        .order_by()
-        .values("participant_id", "status")
-        .annotate(n=Count("id"))
-    ):
-        by_participant[row["participant_id"]][row["status"]] = row["n"]
-
-    students = []
-    for p in participants:
-        runs_by_status = by_participant.get(p.id, {})
-        students.append(
-            {
-                "participant_id": p.id,
-                "display_name": p.display_name,
-                "is_guest": p.is_guest,
-                "removed": p.removed_at is not None,
-                "online": p.online,
-                "active_seconds": p.active_seconds,
-                "chars_typed": p.chars_typed,
-                "runs": sum(runs_by_status.values()),
-                "runs_by_status": runs_by_status,
-                "failed_runs": sum(n for status, n in runs_by_status.items() if status in ERROR_STATUSES),
-                "last_error": _error_text(p.error_status, p.error_message, p.error_tail),  # type: ignore[attr-defined]
-                "last_error_status": p.error_status,  # type: ignore[attr-defined]
-                "last_error_at": p.error_at,  # type: ignore[attr-defined]
-                "help_requests": p.help_total,  # type: ignore[attr-defined]
-                "open_help_requests": p.help_open,  # type: ignore[attr-defined]
-            }
-        )
-    totals_by_status: dict[str, int] = defaultdict(int)
-    for runs_by_status in by_participant.values():
-        for status, n in runs_by_status.items():
-            totals_by_status[status] += n
-    end = session.ended_at or timezone.now()
-    return {
-        "session": {
-            "id": session.id,
-            "state": session.state,
-            "duration_seconds": int((end - session.started_at).total_seconds()) if session.started_at else 0,
-            "participants": sum(1 for s in students if not s["removed"]),
-            "online": sum(1 for s in students if s["online"] and not s["removed"]),
-            "active_seconds": sum(s["active_seconds"] for s in students),
-            "chars_typed": sum(s["chars_typed"] for s in students),
-            "runs": sum(totals_by_status.values()),
-            "runs_by_status": dict(totals_by_status),
-            "failed_runs": sum(s["failed_runs"] for s in students),
-            "help_requests": sum(s["help_requests"] for s in students),
-            "open_help_requests": sum(s["open_help_requests"] for s in students),
-        },
-        "students": students,
-    }

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding.languages import LANGUAGES
-from sessions import filenames
+from sessions import filenames, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState
 
 MAX_PARTICIPANTS = 1000
@@ -205,14 +205,20 @@ class ParticipantDetailSerializer(ParticipantStatusSerializer):
 
 
 class FileOutputSerializer(serializers.ModelSerializer):
+    """The freshest text (`selectors.with_current_text` for lists), not the last snapshot."""
+
+    content = serializers.SerializerMethodField()
     size = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = ["id", "name", "content", "updated_at", "size"]
 
+    def get_content(self, document: Document) -> str:
+        return selectors.current_text_of(document)
+
     def get_size(self, document: Document) -> int:
-        return filenames.content_size(document.content)
+        return filenames.content_size(selectors.current_text_of(document))
 
 
 class PushedFileSerializer(FileOutputSerializer):

@@ -28,7 +28,8 @@ class FilesView(ScopedView):
     @extend_schema(responses={200: s.FileOutputSerializer(many=True)})
     def get(self, request: Request, participant_id: uuid.UUID) -> Response:
         access = self.participant_access(request, participant_id)
-        return Response(s.FileOutputSerializer(selectors.documents_of(participant=access.target), many=True).data)
+        documents = selectors.with_current_text(selectors.documents_of(participant=access.target))
+        return Response(s.FileOutputSerializer(documents, many=True).data)
 
     @extend_schema(request=s.FileCreateInputSerializer, responses={201: s.FileOutputSerializer})
     def post(self, request: Request, participant_id: uuid.UUID) -> Response:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from monitoring.services import audit_record
-from sessions import export, selectors
+from sessions import analytics, export
 from sessions import serializers as s
 from sessions.api.base import ScopedView, ZipRenderer, zip_response
 from sessions.permissions import IsSessionOwnerOrAdmin
@@ -24,7 +24,7 @@ class SessionAnalyticsView(ScopedView):
     @extend_schema(responses={200: s.AnalyticsOutputSerializer}, summary="Per-student and session figures")
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
-        return Response(s.AnalyticsOutputSerializer(selectors.session_analytics(session=access.session)).data)
+        return Response(s.AnalyticsOutputSerializer(analytics.session_analytics(session=access.session)).data)
 
 
 class SessionExportView(ScopedView):

@@ -17,7 +17,7 @@ from observer.ratelimits import limit_failures
 from sessions import selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView
-from sessions.models import ClassSession
+from sessions.models import ClassSession, Participant
 from sessions.permissions import IsSessionOwner, IsSessionOwnerOrAdmin, IsTeacher
 
 # Every join attempt from one address (a whole school behind one NAT): far above a
@@ -27,6 +27,11 @@ JOIN_CEILING = "600/m"
 
 def _session_data(session: ClassSession) -> dict[str, Any]:
     return dict(s.SessionOutputSerializer(selectors.session_queryset().get(pk=session.pk)).data)
+
+
+def _files_data(participant: Participant) -> Any:
+    documents = selectors.with_current_text(selectors.documents_of(participant=participant))
+    return s.FileOutputSerializer(documents, many=True).data
 
 
 class SessionsView(APIView):
@@ -109,7 +114,7 @@ class JoinView(APIView):
         body: dict[str, Any] = {
             "participant": s.ParticipantStatusSerializer(participant).data,
             "session": _session_data(participant.session),
-            "files": s.FileOutputSerializer(selectors.documents_of(participant=participant), many=True).data,
+            "files": _files_data(participant),
         }
         if joined.token is not None:
             body["token"] = joined.token
@@ -127,6 +132,6 @@ class CurrentSessionView(APIView):
             {
                 "participant": s.ParticipantStatusSerializer(participant).data,
                 "session": _session_data(participant.session),
-                "files": s.FileOutputSerializer(selectors.documents_of(participant=participant), many=True).data,
+                "files": _files_data(participant),
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.utils import timezone
@@ -21,6 +22,17 @@ def check_size(*, content: str, language: str, field_name: str = "content") -> N
     limit = filenames.max_content_bytes(language)
     if filenames.content_size(content) > limit:
         raise FileTooLarge(f"{field_name}: the file is larger than the {limit // 1024} KB limit.")
+
+
+def check_total_size(*, total: int, language: str, what: str = "The files") -> None:
+    """A participant's files together fit in one run: the sandbox caps the source of a
+    run (every file of it together), not each file."""
+    limit = filenames.max_content_bytes(language)
+    if total > limit:
+        raise FileTooLarge(
+            f"{what} together would be {math.ceil(total / 1024)} KB, over the {limit // 1024} KB "
+            "one run can take (all files together). Make room by deleting or shortening a file."
+        )
 
 
 def touch_session(session: ClassSession, *, participant: Participant | None = None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from rest_framework import exceptions
 
@@ -15,8 +16,8 @@ from coding.languages import get_language
 from monitoring.services import audit_record
 from observer.errors import Conflict
 from sessions import events, filenames, selectors
-from sessions.models import ClassSession, Document, Participant
-from sessions.services.common import check_size, require_not_ended, touch_session
+from sessions.models import ClassSession, Document, DocumentUpdate, Participant
+from sessions.services.common import check_size, check_total_size, require_not_ended, touch_session
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def document_create(
     check_size(content=content, language=participant.session.language)
     with transaction.atomic():
         Participant.objects.select_for_update().filter(pk=participant.pk).first()  # serializes name checks
+        total = selectors.files_size(participant=participant) + filenames.content_size(content)
+        check_total_size(total=total, language=participant.session.language)
         if _name_taken(participant, name):
             raise _duplicate(name)
         if Document.objects.filter(participant=participant, deleted_at__isnull=True).count() >= filenames.max_files():
@@ -88,6 +91,8 @@ def document_update(
     _writable(participant)
     if content is not None:
         check_size(content=content, language=participant.session.language)
+        total = selectors.files_size(participant=participant, exclude=document.pk) + filenames.content_size(content)
+        check_total_size(total=total, language=participant.session.language)
     with transaction.atomic():
         if name is not None and name != document.name:
             Participant.objects.select_for_update().filter(pk=participant.pk).first()
@@ -95,7 +100,7 @@ def document_update(
                 raise _duplicate(name)
             document.name = name
             document.save(update_fields=["name", "updated_at"])
-        if content is not None and content != document.content:
+        if content is not None and content != selectors.current_text_of(document):
             replace_text(
                 document=document, text=content, author_user=author.user, author_participant=author.participant
             )
@@ -103,7 +108,7 @@ def document_update(
         _audit_teacher_edit(author, document, "update", request)
         touch_session(participant.session, participant=author.participant)
     document.refresh_from_db()
-    return document
+    return selectors.with_current_text([document])[0]
 
 
 def document_delete(*, document: Document, participant: Participant, author: Author, request: Any = None) -> None:
@@ -115,13 +120,21 @@ def document_delete(*, document: Document, participant: Participant, author: Aut
         _audit_teacher_edit(author, document, "delete", request)
 
 
-
-
-
 @dataclass
 class PushResult:
     delivered: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _changed_by_student() -> Exists:
+    """Durable proof a document is the student's work: an edit they authored is logged,
+    or live edits are logged after its snapshot (the `modified` flag only follows with
+    the next snapshot, up to 15 s later)."""
+    return Exists(
+        DocumentUpdate.objects.filter(document=OuterRef("pk")).filter(
+            Q(author_participant=OuterRef("participant_id")) | Q(seq__gt=OuterRef("snapshot_seq"))
+        )
+    )
 
 
 def file_push(
@@ -141,18 +154,24 @@ def file_push(
             raise exceptions.ValidationError({"participant_id": ["No such student in this session."]})
     language = get_language(session.language)
     compiled = language.source_suffixes if language.compile else ()
+    limit, size = filenames.max_content_bytes(session.language), filenames.content_size(content)
     result = PushResult()
     with transaction.atomic():
         target_ids = list(targets.select_for_update().values_list("pk", flat=True))
         names: dict[uuid.UUID, dict[str, Document]] = {pid: {} for pid in target_ids}
-        for document in Document.objects.filter(participant_id__in=target_ids, deleted_at__isnull=True):
+        documents = selectors.documents_of_many(participant_ids=target_ids).annotate(changed=_changed_by_student())
+        for document in selectors.with_current_text(documents):
             names[document.participant_id][document.name] = document
         new_documents: list[Document] = []
         replaced: list[Document] = []
-        for pid in target_ids:
+        for pid, target in _push_targets(name, names, compiled).items():
             theirs = names[pid]
-            target = _push_target(name, theirs, compiled)
+            total = size + sum(filenames.content_size(selectors.current_text_of(d)) for d in theirs.values())
             if isinstance(target, Document):
+                total -= filenames.content_size(selectors.current_text_of(target))
+            if total > limit:
+                result.skipped.append({"participant_id": pid, "reason": "files too large together"})
+            elif isinstance(target, Document):
                 replaced.append(target)
             elif len(theirs) >= filenames.max_files():
                 result.skipped.append({"participant_id": pid, "reason": "too many files"})
@@ -161,7 +180,7 @@ def file_push(
         for document in replaced:
             replace_text(document=document, text=content, author_user=teacher)
         Document.objects.bulk_create(new_documents)
-        for document in [*replaced, *new_documents]:
+        for document in selectors.with_current_text([*replaced, *new_documents]):
             result.delivered.append({"participant_id": document.participant_id, "file_id": document.pk,
                                      "name": document.name})
             events.broadcast_on_commit(
@@ -172,12 +191,30 @@ def file_push(
     return result
 
 
-def _push_target(name: str, theirs: dict[str, Document], compiled: tuple[str, ...]) -> Document | str:
+def _push_targets(
+    name: str, names: dict[uuid.UUID, dict[str, Document]], compiled: tuple[str, ...]
+) -> dict[uuid.UUID, Document | str]:
+    """Per student, the file a push replaces or the name of a new one. A file open in a
+    live editor counts as changed: its last second of typing may not be logged yet."""
+    checked: set[uuid.UUID] = set()
+    busy: set[uuid.UUID] = set()
+    while True:
+        targets = {pid: _push_target(name, theirs, compiled, busy) for pid, theirs in names.items()}
+        unchecked = {t.pk for t in targets.values() if isinstance(t, Document)} - checked
+        if not unchecked:
+            return targets
+        checked |= unchecked
+        busy |= selectors.documents_in_live_editors(document_ids=unchecked)
+
+
+def _push_target(
+    name: str, theirs: dict[str, Document], compiled: tuple[str, ...], busy: set[uuid.UUID]
+) -> Document | str:
     """The student's file a push replaces (one nobody changed), or the name of a new file."""
     for candidate in itertools.chain([name], filenames.copy_names(name, compiled_suffixes=compiled)):
         existing = theirs.get(candidate)
         if existing is None:
             return candidate
-        if not existing.modified:
+        if not (existing.modified or getattr(existing, "changed", False) or existing.pk in busy):
             return existing
     raise AssertionError("copy_names never ends")  # pragma: no cover

@@ -17,8 +17,6 @@ from sessions.services.common import broadcast_help, require_not_ended, touch_se
 LAST_OUTPUT_CHARS = 4000
 
 
-
-
 def help_raise(
     *, participant: Participant, message: str = "", document_id: uuid.UUID | None = None, line: int | None = None
 ) -> HelpRequest:

@@ -11,13 +11,19 @@ from rest_framework import exceptions
 from coding.languages import get_language
 from monitoring.services import audit_record
 from observer.errors import Conflict
-from sessions import joincodes
+from sessions import filenames, joincodes
 from sessions.models import ClassSession, SessionState
-from sessions.services.common import broadcast_session, check_size
+from sessions.services.common import broadcast_session, check_size, check_total_size
 
 _CODE_ATTEMPTS = 20
 
 
+def _check_starter_files(starter_files: list[dict[str, str]], language: str) -> None:
+    """Every student gets them all: together they must fit in one run."""
+    for starter in starter_files:
+        check_size(content=starter["content"], language=language, field_name=f"starter_files {starter['name']}")
+    total = sum(filenames.content_size(f["content"]) for f in starter_files)
+    check_total_size(total=total, language=language, what="starter_files: the starter files")
 
 
 def session_create(
@@ -33,8 +39,7 @@ def session_create(
 ) -> ClassSession:
     """A new session in draft; starting it issues the join code."""
     language = get_language(language).name
-    for starter in starter_files or []:
-        check_size(content=starter["content"], language=language, field_name=f"starter_files {starter['name']}")
+    _check_starter_files(starter_files or [], language)
     return ClassSession.objects.create(
         teacher=teacher,
         title=title,
@@ -51,9 +56,7 @@ def session_update(*, session: ClassSession, changes: dict[str, Any]) -> ClassSe
     """Change a session's settings; starter files only affect students who join later."""
     if "language" in changes:
         changes["language"] = get_language(changes["language"]).name
-    language = changes.get("language", session.language)
-    for starter in changes.get("starter_files", []):
-        check_size(content=starter["content"], language=language, field_name=f"starter_files {starter['name']}")
+    _check_starter_files(changes.get("starter_files", session.starter_files), changes.get("language", session.language))
     if "max_participants" in changes and session.state == SessionState.LIVE:
         present = session.participants.filter(removed_at__isnull=True).count()
         if changes["max_participants"] < present:

@@ -32,6 +32,23 @@ def snapshot() -> dict[str, list[Any]]:
     }
 
 
+def logged_edit(document: Document, text: str, *, by: Participant | None = None, snapshot: bool = False) -> None:
+    """What the live layer writes for a burst of typing that makes `document` read `text`:
+    the update in the log (authored by `by`), and a snapshot only if `snapshot`, with the
+    `modified` flag left alone (as another process's hub, which only relays, leaves it)."""
+    from django.utils import timezone
+
+    from sessions.live import store, ydoc
+
+    doc = ydoc.new_doc(store.load(document.pk).state)
+    before = doc.get_state()
+    ydoc.edit_to(doc, text)
+    entry = store.LogEntry(update=doc.get_update(before), at=timezone.now(),
+                           author_participant_id=by.pk if by is not None else None, inserted=len(text))  # fmt: skip
+    snapshots = [store.SnapshotRequest(document.pk, doc.get_update())] if snapshot else []
+    store.flush(entries={document.pk: [entry]}, snapshots=snapshots)
+
+
 def guest_token(participant: Participant) -> str:
     return str(
         GuestToken.for_participant(

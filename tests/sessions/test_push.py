@@ -9,8 +9,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from sessions.live.crdt import text_of_state
+from sessions.live.crdt import current_text, text_of_state
 from sessions.models import Document
+from tests.sessions.conftest import logged_edit
 from tests.sessions.factories import ClassSessionFactory, DocumentFactory, GuestParticipantFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,32 @@ def test_a_push_to_many_students_uses_a_bounded_number_of_queries(
     t = client_for(teacher)
     with django_assert_max_num_queries(12):
         assert len(push(t, live_session, name="new.py", content="x").json()["delivered"]) == 25
+
+
+def test_it_never_overwrites_typing_that_is_logged_but_not_yet_snapshotted(
+    client_for, teacher, live_session, participant
+) -> None:
+    document = DocumentFactory(participant=participant, name="main.py", content="starter\n", modified=False)
+    logged_edit(document, "starter\nmy first line\n", by=participant)  # the flag follows only with the snapshot
+    body = push(client_for(teacher), live_session, name="main.py", content="teacher\n").json()
+    assert body["delivered"][0]["name"] == "main_from_teacher.py"
+    assert current_text(document=document) == "starter\nmy first line\n"
+
+
+def test_it_never_overwrites_a_students_edit_snapshotted_by_another_process(
+    client_for, teacher, live_session, participant
+) -> None:
+    document = DocumentFactory(participant=participant, name="main.py", content="starter\n", modified=False)
+    logged_edit(document, "mine\n", by=participant, snapshot=True)  # a relaying hub leaves modified False
+    assert Document.objects.get(pk=document.pk).modified is False
+    body = push(client_for(teacher), live_session, name="main.py", content="teacher\n").json()
+    assert body["delivered"][0]["name"] == "main_from_teacher.py"
+    assert files_of(participant) == {"main.py": "mine\n", "main_from_teacher.py": "teacher\n"}
+
+
+def test_it_still_replaces_a_file_only_earlier_pushes_wrote(client_for, teacher, live_session, participant) -> None:
+    t = client_for(teacher)
+    first = push(t, live_session, name="task.py", content="v1\n").json()["delivered"][0]
+    again = push(t, live_session, name="task.py", content="v2\n").json()["delivered"][0]
+    assert again == first
+    assert files_of(participant) == {"task.py": "v2\n"}
