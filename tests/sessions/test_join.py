@@ -83,9 +83,14 @@ def test_it_refuses_an_unknown_code(api, live_session) -> None:
 
 
 def test_it_refuses_draft_sessions(api) -> None:
-    draft = ClassSessionFactory(state=SessionState.DRAFT, join_code="")
-    refused(join(api, "ABCDEF", display_name="Ada"), 404, "not_found")
+    draft = ClassSessionFactory(state=SessionState.DRAFT, join_code=joincodes.new_code())  # a code, yet not live
+    before = snapshot()
+    refused(join(api, draft.join_code, display_name="Ada"), 404, "not_found")
     assert not draft.participants.exists()
+    assert snapshot() == before
+    draft.state = SessionState.LIVE
+    draft.save()
+    assert join(api, draft.join_code, display_name="Ada").status_code == 201  # the same code, once live
 
 
 def test_it_explains_an_ended_session(api, client_for, student, live_session) -> None:
