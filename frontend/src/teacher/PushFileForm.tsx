@@ -35,6 +35,7 @@ export function PushFileForm({ sessionId, participant, defaultName, disabled }: 
       <form onSubmit={submit}>
         <div className="field">
           <input aria-label="File name" value={name} onChange={(e) => setName(e.target.value)} placeholder="hint.py" disabled={disabled} />
+          {name.trim() && problem ? <span className="field-error">{problem}</span> : null}
         </div>
         <div className="field">
           <textarea aria-label="File content" value={content} onChange={(e) => setContent(e.target.value)} rows={5} placeholder={participant ? "# what to send" : "# code every student gets"} style={{ fontFamily: "var(--mono)", fontSize: 13 }} disabled={disabled} />

@@ -18,12 +18,13 @@ export function liveSession(id: string, patch: Partial<ClassSession> = {}): Clas
   return { ...session, id, title: "Loops", ...patch };
 }
 
-/** Renders `element` at `path` (matching `route`) signed in as the teacher; opens every socket. */
-export async function openAsTeacher(path: string, route: string, element: ReactElement, routes: Record<string, unknown>, ready: string) {
+/** Renders `element` at `path` (matching `route`) signed in as the teacher, waits for the
+ * `ready` test id (if any) and opens every socket. */
+export async function openAsTeacher(path: string, route: string, element: ReactElement, routes: Record<string, unknown>, ready: string | null) {
   tokenStore.setPair({ access: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig", refresh: "r" });
   const fetcher = mockApi({ "GET /api/auth/me": teacher, ...routes });
   renderAt(path, [{ path: route, element }]);
-  expect(await screen.findByTestId(ready)).toBeInTheDocument();
+  if (ready) expect(await screen.findByTestId(ready)).toBeInTheDocument();
   await act(async () => {
     await Promise.resolve();
   });
