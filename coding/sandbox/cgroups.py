@@ -218,17 +218,23 @@ class CgroupManager:
     cpu_quota: float = 1.0
     # controller (v1) or "unified" -> mount point, for paths relative to the root.
     mounts: dict[str, Path] = field(default_factory=dict)
+    # v2: the controllers enabled for run cgroups (and delegated below them on request).
+    controllers: tuple[str, ...] = ()
 
     def create(self, limits: Limits, *, memory_slack: int = 0,
-               cpu_quota: float | None = None) -> RunCgroup | None:
+               cpu_quota: float | None = None, delegate: bool = False) -> RunCgroup | None:
         """A new run cgroup with the limits written (memory raised by ``memory_slack``
         when something besides the program, like podman's conmon, lives inside;
-        ``cpu_quota`` in cores overrides the manager's, 0 meaning none)."""
+        ``cpu_quota`` in cores overrides the manager's, 0 meaning none).
+
+        ``delegate``: something else (podman) will create cgroups below this one and
+        put the processes there; on v2 the controllers must then be enabled in its
+        ``cgroup.subtree_control`` (allowed because the run cgroup itself stays empty)."""
         if self.mode == "none":
             return None
         name = f"run-{os.getpid()}-{next(_counter)}"
         dirs = {key: parent / name for key, parent in self.parents.items()}
-        group = RunCgroup(self.mode, dirs)
+        group = RunCgroup(self.mode, dirs, nested=delegate)
         if memory_slack:
             limits = dataclasses.replace(limits, memory_bytes=limits.memory_bytes + memory_slack)
         try:
@@ -239,6 +245,8 @@ class CgroupManager:
                 self._limit_v1(dirs, limits, quota)
             else:
                 self._limit_v2(dirs["unified"], limits, quota)
+                if delegate:
+                    _enable_controllers(dirs["unified"], self.controllers)
         except OSError:
             for directory in group.unique_dirs:
                 with contextlib.suppress(OSError):
@@ -354,7 +362,7 @@ def setup_v2(mount: Path, own_path: str, name: str, configured_parent: str,
     parent.mkdir(exist_ok=True)
     _enable_controllers(parent, wanted)
     return CgroupManager("v2", f"cgroup v2 ({parent})", {"unified": parent}, cpu_quota,
-                         {"unified": mount})
+                         {"unified": mount}, tuple(wanted))
 
 
 def detect(*, preference: str, name: str, v2_parent: str, cpu_quota: float,

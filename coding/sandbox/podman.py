@@ -17,6 +17,7 @@ has removed the container's own cgroup.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import os
@@ -37,6 +38,7 @@ from coding.sandbox.base import (
     StepSpec,
 )
 from coding.sandbox.bubblewrap import base_env
+from coding.sandbox.cgroups import RunCgroup
 from coding.sandbox.config import setting
 from coding.sandbox.processes import ExitInfo, shell_exit_code_as_signal, signal_quietly
 from coding.sandbox.spawn import SpawnedStep, SpawnPlan
@@ -72,6 +74,26 @@ def v1_mounts(mountinfo: str | None = None) -> list[Path]:
     return mounts
 
 
+def account(outcome: StepOutcome, stats: cgroups.CgroupStats, *, mode: str, memory_limit: int,
+            killed_by_us: bool) -> StepOutcome:
+    """The step's outcome with CPU, peak memory and OOM read from the run cgroup that
+    held the container (podman removed the container's own cgroup with ``--rm``).
+
+    v2's ``memory.events`` is hierarchical, so the container's OOM kill is counted in
+    ours. v1's ``oom_control`` is not: there, a program the kernel SIGKILLed while our
+    cgroup's usage reached the limit is taken as an OOM kill."""
+    killed_by_kernel = outcome.signal == signal.SIGKILL and not killed_by_us
+    peak_kb = stats.peak_memory_kb or 0
+    at_limit = peak_kb * 1024 >= memory_limit and killed_by_kernel
+    oom = outcome.oom_killed or at_limit or (mode == "v2" and stats.oom_killed)
+    return dataclasses.replace(
+        outcome,
+        cpu_ms=stats.cpu_ms if stats.cpu_ms is not None else outcome.cpu_ms,
+        peak_memory_kb=min(peak_kb, memory_limit // 1024),
+        oom_killed=oom,
+    )
+
+
 class PodmanStep(SpawnedStep):
     def __init__(self, plan: SpawnPlan, *, backend: PodmanBackend, name: str, src_dir: str,
                  run_cgroup: cgroups.RunCgroup | None, relative_cgroup: str | None,
@@ -82,8 +104,12 @@ class PodmanStep(SpawnedStep):
         self.run_cgroup = run_cgroup
         self.relative_cgroup = relative_cgroup
         self.memory_limit = memory_limit
+        self.cgroup_stats: cgroups.CgroupStats | None = None
         self._remover: asyncio.Task[None] | None = None
         super().__init__(plan)
+        # conmon and the container live below the run cgroup; our podman client does
+        # not join it, but the total-CPU watchdog watches it.
+        self.watch_cgroup = run_cgroup
 
     def program_pgid(self) -> int | None:
         return None  # signals go through the container's terminal, see signal_program
@@ -104,7 +130,7 @@ class PodmanStep(SpawnedStep):
         """Processes of the container (in our cgroup but not conmon's sub-cgroup)."""
         if self.run_cgroup is None:
             return set()
-        conmon = cgroups.RunCgroup("v1", {
+        conmon = cgroups.RunCgroup(self.run_cgroup.mode, {
             key: directory / "conmon" for key, directory in self.run_cgroup.dirs.items()
         }, nested=True)
         return self.run_cgroup.pids() - conmon.pids()
@@ -132,35 +158,23 @@ class PodmanStep(SpawnedStep):
         if self._remover is not None:
             await self._remover
         if self.run_cgroup is not None:
-            stats = self.run_cgroup.stats()
-            # The OOM kill is counted in the container's own (now removed) cgroup; ours
-            # saw the usage reach the limit.
-            if stats.peak_memory_kb and stats.peak_memory_kb * 1024 >= self.memory_limit:
-                self.cgroup_oom = True
-            self.cgroup_stats = stats
+            self.cgroup_stats = self.run_cgroup.stats()
             await self.run_cgroup.remove()
         if self.relative_cgroup is not None:
+            # cgroupfs creates the --cgroup-parent path in every hierarchy (v1 and
+            # hybrid hosts), not only in the controllers we made it in.
             leftovers = cgroups.RunCgroup(
                 "v1", {str(m): m / self.relative_cgroup.lstrip("/") for m in v1_mounts()}, nested=True
             )
             await leftovers.remove()
         await asyncio.to_thread(workdir.remove_tree, self.src_dir)
 
-    cgroup_oom = False
-    cgroup_stats: cgroups.CgroupStats | None = None
-
     async def wait(self) -> StepOutcome:  # type: ignore[override]
         outcome = await super().wait()
-        stats = self.cgroup_stats
-        if stats is None:
+        if self.cgroup_stats is None or self.run_cgroup is None:
             return outcome
-        killed_by_kernel = outcome.signal == signal.SIGKILL and not self.killed
-        return dataclasses.replace(
-            outcome,
-            cpu_ms=stats.cpu_ms if stats.cpu_ms is not None else outcome.cpu_ms,
-            peak_memory_kb=min(stats.peak_memory_kb or 0, self.memory_limit // 1024),
-            oom_killed=outcome.oom_killed or (self.cgroup_oom and killed_by_kernel),
-        )
+        return account(outcome, self.cgroup_stats, mode=self.run_cgroup.mode,
+                       memory_limit=self.memory_limit, killed_by_us=self.killed)
 
 
 class PodmanBackend(Backend):
@@ -247,6 +261,9 @@ class PodmanBackend(Backend):
             "--user", f"{setting('SANDBOX_UID')}:{setting('SANDBOX_GID')}", "--cap-drop", "all",
             "--security-opt", "no-new-privileges", "--init",
             "--log-driver", "none", "--hostname", "sandbox",
+            # Nothing of the host's /etc/hosts or containers.conf's environment (TERM...);
+            # with --network none podman writes no resolv.conf (and refuses --dns).
+            "--no-hosts", "--unsetenv-all",
             "--ulimit", "nproc=4096:4096", "--ulimit", "nofile=256:256",
         ]
 
@@ -268,9 +285,12 @@ class PodmanBackend(Backend):
             "--ulimit", f"fsize={size}:{size}",
             "--ulimit", "core=0:0",
             "--shm-size", str(size),
-            "--tmpfs", f"/work:rw,size={size},mode=1777,nosuid,nodev",
-            "--tmpfs", f"/tmp:rw,size={size},mode=1777,nosuid,nodev",
+            # notmpcopyup: podman would copy what lies below into the tmpfs (for
+            # /usr/local: the host's, which the empty read-only tmpfs is there to hide).
+            "--tmpfs", f"/work:rw,size={size},mode=1777,nosuid,nodev,notmpcopyup",
+            "--tmpfs", f"/tmp:rw,size={size},mode=1777,nosuid,nodev,notmpcopyup",
             "--volume", "/usr:/usr:ro",
+            "--tmpfs", "/usr/local:ro,size=4k,mode=755,nosuid,nodev,notmpcopyup",
             "--volume", "/etc/ld.so.cache:/etc/ld.so.cache:ro",
             "--volume", f"{src_dir}:/src:ro",
             "--workdir", "/work",
@@ -298,6 +318,26 @@ class PodmanBackend(Backend):
     def build_dir_owner(self) -> tuple[int, int] | None:
         return (int(setting("SANDBOX_UID")), int(setting("SANDBOX_GID"))) if os.geteuid() == 0 else None
 
+    def run_cgroup(self, spec: StepSpec) -> tuple[RunCgroup | None, str | None]:
+        """The cgroup the container goes under (``--cgroup-parent``), relative to its
+        mount, so CPU, peak memory and OOM kills outlive ``--rm``. Same on v1 and v2:
+        podman (cgroupfs) puts conmon in ``<parent>/conmon`` and the container in
+        ``<parent>/libpod-<id>``; on v2 our cgroup stays empty and delegates its
+        controllers to them."""
+        try:
+            group = self.cgroups.create(spec.limits, memory_slack=_CONMON_SLACK, delegate=True)
+        except OSError as exc:
+            raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
+        if group is None:
+            return None, None
+        try:
+            return group, self.cgroups.relative_path(group)
+        except ValueError as exc:
+            for directory in group.unique_dirs:
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+            raise SandboxError(f"cannot place the container: {exc}") from exc
+
     async def start(self, spec: StepSpec) -> StepProcess:
         if not self.podman_path:
             raise SandboxUnavailable(self.check()[1])
@@ -307,16 +347,7 @@ class PodmanBackend(Backend):
         try:
             os.chmod(src_dir, 0o755)
             workdir.write_files(src_dir, spec.files)
-            manager = self.cgroups
-            relative = None
-            if manager.mode == "v1":
-                try:
-                    group = manager.create(spec.limits, memory_slack=_CONMON_SLACK)
-                except OSError as exc:
-                    raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
-                if group is not None:
-                    group.nested = True  # podman puts the container and conmon below
-                relative = manager.relative_path(group) if group is not None else None
+            group, relative = self.run_cgroup(spec)
             argv = self.build_argv(spec, name=name, src_dir=src_dir, cgroup_parent=relative)
             plan = SpawnPlan(argv=argv, limits=spec.limits, env=podman_env(), tty=spec.tty,
                              raw_tty=True, rows=spec.rows, cols=spec.cols)

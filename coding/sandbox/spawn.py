@@ -142,6 +142,9 @@ class SpawnedStep(StepProcess):
         self.plan = plan
         self.limits = plan.limits
         self.cgroup = plan.cgroup
+        # Whose total CPU time the watchdog polls: the cgroup the step joins, or one a
+        # backend's processes live below without our process joining it (podman's).
+        self.watch_cgroup: RunCgroup | None = plan.cgroup
         self.started = time.monotonic()
         self.killed = False
         self.cpu_exceeded = False
@@ -174,7 +177,7 @@ class SpawnedStep(StepProcess):
     def _watch(self) -> None:
         loop = asyncio.get_running_loop()
         self._exit_task = loop.create_task(wait_pid(self.pid, self._sweep))
-        if self.cgroup is not None:
+        if self.watch_cgroup is not None:
             self._watchdog = loop.create_task(self._watch_cpu())
 
     def _spawn(self) -> int:
@@ -250,11 +253,11 @@ class SpawnedStep(StepProcess):
 
     async def _watch_cpu(self) -> None:
         """Total CPU of every process of the run (RLIMIT_CPU is per process)."""
-        assert self.cgroup is not None
+        assert self.watch_cgroup is not None
         limit_ms = self.limits.cpu_seconds * 1000
         while True:
             await asyncio.sleep(_CPU_POLL_SECONDS)
-            used = self.cgroup.stats().cpu_ms
+            used = self.watch_cgroup.stats().cpu_ms
             if used is not None and used > limit_ms:
                 self.cpu_exceeded = True
                 self.kill()

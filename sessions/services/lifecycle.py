@@ -88,14 +88,22 @@ def _save_with_new_code(session: ClassSession, *, keep_code: bool) -> None:
     raise Conflict("Could not find a free join code; try again.")
 
 
+def _locked(session: ClassSession) -> ClassSession:
+    """Inside a transaction: the session's row, locked and fresh, so two parallel state
+    changes (a double click, two tabs) happen one after the other and the second sees
+    the first (PostgreSQL; SQLite serialises writers anyway)."""
+    return ClassSession.objects.select_for_update().get(pk=session.pk)
+
+
 def session_start(*, session: ClassSession) -> ClassSession:
-    if session.state == SessionState.LIVE:
-        return session  # a double click starts it once
-    if session.state == SessionState.ENDED:
-        raise Conflict("This session has ended; reopen it instead.")
-    now = timezone.now()
-    session.state, session.started_at, session.last_activity_at = SessionState.LIVE, now, now
     with transaction.atomic():
+        session = _locked(session)
+        if session.state == SessionState.LIVE:
+            return session  # a double click starts it once, with one code
+        if session.state == SessionState.ENDED:
+            raise Conflict("This session has ended; reopen it instead.")
+        now = timezone.now()
+        session.state, session.started_at, session.last_activity_at = SessionState.LIVE, now, now
         _save_with_new_code(session, keep_code=False)
         broadcast_session(session)
     return session
@@ -104,9 +112,10 @@ def session_start(*, session: ClassSession) -> ClassSession:
 def session_end(*, session: ClassSession, actor: Any = None, request: Any = None, reason: str = "") -> ClassSession:
     """Students become read-only and runs are refused; the code stays so that joining
     with it explains the session has ended."""
-    if session.state == SessionState.ENDED:
-        return session
     with transaction.atomic():
+        session = _locked(session)
+        if session.state == SessionState.ENDED:
+            return session
         session.state, session.ended_at = SessionState.ENDED, timezone.now()
         session.save(update_fields=["state", "ended_at"])
         audit_record(
@@ -119,12 +128,13 @@ def session_end(*, session: ClassSession, actor: Any = None, request: Any = None
 
 def session_reopen(*, session: ClassSession) -> ClassSession:
     """Live again, under the old code unless another live session took it meanwhile."""
-    if session.state == SessionState.LIVE:
-        return session
-    if session.state == SessionState.DRAFT:
-        raise Conflict("This session has not started yet; start it instead.")
-    session.state, session.ended_at, session.last_activity_at = SessionState.LIVE, None, timezone.now()
     with transaction.atomic():
+        session = _locked(session)
+        if session.state == SessionState.LIVE:
+            return session
+        if session.state == SessionState.DRAFT:
+            raise Conflict("This session has not started yet; start it instead.")
+        session.state, session.ended_at, session.last_activity_at = SessionState.LIVE, None, timezone.now()
         _save_with_new_code(session, keep_code=True)
         broadcast_session(session)
     return session

@@ -3,6 +3,8 @@ run with whatever backend the settings choose)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from django.conf import settings as django_settings
 
 from coding.sandbox import get_backend
 from coding.sandbox.base import Backend
+from coding.sandbox.podman import PodmanBackend, podman_env
 from tests.coding.sandbox_support import Canary, RunTracker
 
 FAST_COMPILE = {
@@ -29,6 +32,27 @@ def bwrap(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTrac
     tracker = RunTracker()
     tracker.install(backend, monkeypatch)
     yield tracker
+
+
+def podman_containers() -> list[str]:
+    listing = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], env=podman_env(),
+                             capture_output=True, check=True)
+    return listing.stdout.decode().split()
+
+
+@pytest.fixture
+def podman(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTracker]:
+    """Runs go to the real podman backend (needs ``sh deploy/podman/setup.sh``); no
+    container of ours may be left when the test ends."""
+    settings.SANDBOX_BACKEND = "podman"  # type: ignore[attr-defined]
+    settings.SANDBOX_COMPILE_LIMITS = FAST_COMPILE  # type: ignore[attr-defined]
+    backend = get_backend("podman")
+    assert isinstance(backend, PodmanBackend)
+    tracker = RunTracker()
+    tracker.install(backend, monkeypatch)
+    yield tracker
+    left = [name for name in podman_containers() if name.startswith(f"observer-run-{os.getpid()}-")]
+    assert left == [], "container left"
 
 
 @pytest.fixture

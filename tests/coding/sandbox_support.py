@@ -3,6 +3,7 @@ that nothing of it is left afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding import runner
+from coding.sandbox import workdir
 from coding.sandbox.base import Backend, Limits, RunResult, Status, StepProcess, StepSpec
+from coding.sandbox.podman import v1_mounts
 
 HELLO = {"python": ("main.py", 'print("Hello, world!")\n')}
 
@@ -79,10 +82,20 @@ class RunTracker:
                 if cgroup is not None:
                     for directory in cgroup.unique_dirs:
                         assert not directory.exists(), f"cgroup {directory} was left behind"
+            relative = getattr(step, "relative_cgroup", None)  # podman's --cgroup-parent
+            if relative is not None:
+                # cgroupfs made it in every hierarchy (devices, freezer, hugetlb, the
+                # cgroup2 mount...), not only in the controllers the runner created.
+                for mount in v1_mounts():
+                    directory = mount / relative.lstrip("/")
+                    assert not directory.exists(), f"cgroup {directory} was left behind"
             src_dir = getattr(step, "src_dir", None)  # podman's host copy of the sources
             assert src_dir is None or not os.path.lexists(src_dir), f"{src_dir} was left behind"
         for path in self.build_dirs:
             assert not os.path.lexists(path), f"build dir {path} was left behind"
+        ours = [entry.name for entry in os.scandir(workdir.work_root())
+                if entry.name.split("-")[1:2] == [str(os.getpid())]]
+        assert ours == [], f"left in SANDBOX_WORK_ROOT: {ours}"
 
 
 @dataclass
@@ -135,3 +148,84 @@ def quick_limits(language: str = "python", **changes: object) -> Limits:
     """Default limits with short times so hostile tests end fast."""
     base = runner.default_limits(language).replace(wall_seconds=5.0, cpu_seconds=2.0)
     return base.replace(**changes)
+
+
+# Forks sleeping children until the pids limit refuses one, reports how many it got,
+# then every process forks forever.
+FORK_BOMB = (
+    "import os, time\ncount = 0\n"
+    "while True:\n"
+    "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+    "    if pid == 0:\n        time.sleep(3600)\n        os._exit(0)\n"
+    "    count += 1\n"
+    "print('forked', count, flush=True)\n"
+    "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+)
+
+
+def forked(result: runner.RunResult) -> int:
+    line = result.stdout.decode().splitlines()[0]
+    assert line.startswith("forked "), result
+    return int(line.split()[1])
+
+
+# Asks "name? " and answers "hi <name>", in every language.
+ASK_NAME = {
+    "python": ("main.py", "print('hi', input('name? '))\n"),
+    "c": ("main.c", "#include <stdio.h>\nint main(void) { char n[32]; printf(\"name? \"); fflush(stdout);"
+          " if (scanf(\"%31s\", n) == 1) printf(\"hi %s\\n\", n); return 0; }\n"),
+    "javascript": ("main.js", "const rl = require('readline').createInterface({input: process.stdin,"
+                   " output: process.stdout});\nrl.question('name? ', n => { console.log('hi ' + n);"
+                   " rl.close(); });\n"),
+    "typescript": ("main.ts", "import * as readline from 'readline';\n"
+                   "const rl = readline.createInterface({input: process.stdin, output: process.stdout});\n"
+                   "rl.question('name? ', (n: string) => { console.log('hi ' + n); rl.close(); });\n"),
+    "cpp": ("main.cpp", "#include <iostream>\n#include <string>\nint main() { std::string n;"
+            " std::cout << \"name? \" << std::flush; std::getline(std::cin, n);"
+            " std::cout << \"hi \" << n << std::endl; }\n"),
+    "java": ("Main.java", "import java.util.Scanner; public class Main { public static void "
+             "main(String[] a) { System.out.print(\"name? \"); System.out.flush();"
+             " System.out.println(\"hi \" + new Scanner(System.in).nextLine()); } }\n"),
+}
+
+
+class Screen:
+    """Collects an interactive run's output and waits for text to appear."""
+
+    @classmethod
+    async def start(cls, language: str, files: list[tuple[str, str]], **kwargs: object) -> Screen:
+        return cls(await runner.start_interactive(language=language, files=files, **kwargs))  # type: ignore[arg-type]
+
+    def __init__(self, run: runner.InteractiveRun) -> None:
+        self.run = run
+        self.text = b""
+        self.changed = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._collect())
+
+    async def _collect(self) -> None:
+        async for chunk in self.run.output():
+            self.text += chunk
+            self.changed.set()
+
+    async def wait_for(self, needle: bytes, timeout: float = 20) -> None:
+        async def until() -> None:
+            while needle not in self.text:
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(until(), timeout)
+
+    async def result(self) -> runner.RunResult:
+        result = await asyncio.wait_for(self.run.wait(), 30)
+        await self.task
+        return result
+
+
+def fake_v2_tree(root: Path, *, server_pids: str = "") -> Path:
+    """A delegated cgroup2 service directory, as systemd's Delegate=yes leaves it."""
+    service = root / "system.slice" / "observer.service"
+    service.mkdir(parents=True)
+    (service / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (service / "cgroup.subtree_control").write_text("")
+    (service / "cgroup.procs").write_text(server_pids)
+    return service

@@ -13,6 +13,7 @@ import pytest
 
 from coding.sandbox import cgroups
 from coding.sandbox.base import Limits
+from tests.coding.sandbox_support import fake_v2_tree
 
 MOUNTINFO_HYBRID = """\
 25 20 0:22 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755
@@ -39,16 +40,6 @@ def test_it_parses_v1_controllers_including_comounted_ones() -> None:
     assert cgroups.own_v2_path("1:name=systemd:/x\n0::/system.slice/observer.service\n") == (
         "/system.slice/observer.service"
     )
-
-
-def fake_v2_tree(root: Path, *, server_pids: str = "") -> Path:
-    """A delegated cgroup2 service directory, as systemd's Delegate=yes leaves it."""
-    service = root / "system.slice" / "observer.service"
-    service.mkdir(parents=True)
-    (service / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
-    (service / "cgroup.subtree_control").write_text("")
-    (service / "cgroup.procs").write_text(server_pids)
-    return service
 
 
 def test_it_prepares_a_delegated_v2_subtree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

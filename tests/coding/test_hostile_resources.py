@@ -13,7 +13,14 @@ import pytest
 from coding import runner
 from coding.sandbox.base import Status
 from tests.coding.conftest import FAST_COMPILE
-from tests.coding.sandbox_support import Canary, RunTracker, assert_unharmed, quick_limits
+from tests.coding.sandbox_support import (
+    FORK_BOMB,
+    Canary,
+    RunTracker,
+    assert_unharmed,
+    forked,
+    quick_limits,
+)
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(90)]
 
@@ -21,18 +28,13 @@ MB = 1024 * 1024
 
 
 async def test_it_contains_a_fork_bomb(bwrap: RunTracker, canary: Canary) -> None:
-    source = (
-        "import os\n"
-        "while True:\n"
-        "    try:\n"
-        "        os.fork()\n"
-        "    except OSError:\n"
-        "        pass\n"
-    )
     result = await runner.run_batch(
-        language="python", files=[("main.py", source)], limits=quick_limits(wall_seconds=3.0)
+        language="python", files=[("main.py", FORK_BOMB)],
+        limits=quick_limits(wall_seconds=3.0, max_processes=32),
     )
     assert result.status == Status.TIMEOUT, result
+    # bwrap, its init and the program itself count too.
+    assert 32 - 8 <= forked(result) <= 32 - 3, result.stdout
     await assert_unharmed(bwrap, canary)
 
 
@@ -188,14 +190,25 @@ async def test_it_reports_a_compiler_flood_as_the_output_limit_not_memory(
     await assert_unharmed(bwrap, canary)
 
 
+JAVA_THREAD_BOMB = (
+    "public class Main { static void sleeper() { try { Thread.sleep(100000); }\n"
+    "    catch (InterruptedException e) { } }\n"
+    "  public static void main(String[] args) { int n = 0;\n"
+    "    try { while (true) { new Thread(Main::sleeper).start(); n++; } }\n"
+    "    catch (OutOfMemoryError e) { System.out.println(\"threads \" + n + \" \" + e.getMessage());"
+    " System.out.flush(); }\n"
+    "    sleeper(); } }\n"
+)
+
+
 async def test_it_contains_a_java_thread_bomb(bwrap: RunTracker, canary: Canary) -> None:
-    source = (
-        "public class Main { public static void main(String[] args) {\n"
-        "  while (true) { new Thread(() -> { try { Thread.sleep(100000); }\n"
-        "    catch (InterruptedException e) { } }).start(); } } }\n"
-    )
-    result = await runner.run_batch(language="java", files=[("Main.java", source)],
-                                    limits=quick_limits("java", wall_seconds=4.0))
+    limits = quick_limits("java", wall_seconds=4.0)
+    result = await runner.run_batch(language="java", files=[("Main.java", JAVA_THREAD_BOMB)],
+                                    limits=limits)
     assert result.status == Status.TIMEOUT, result
-    assert b"unable to create native thread" in result.stderr
+    words = result.stdout.decode().split()
+    assert words[0] == "threads", result
+    assert b"unable to create native thread" in result.stdout
+    # The JVM's own threads (GC, compiler, signal...) use some of the pids limit.
+    assert limits.max_processes - 40 <= int(words[1]) < limits.max_processes, words
     await assert_unharmed(bwrap, canary)

@@ -8,7 +8,7 @@ import pytest
 
 from coding import runner
 from coding.sandbox.base import Status
-from tests.coding.sandbox_support import RunTracker
+from tests.coding.sandbox_support import ASK_NAME, RunTracker, Screen
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(60)]
 
@@ -28,36 +28,8 @@ except EOFError:
 """
 
 
-class Screen:
-    """Collects an interactive run's output and waits for text to appear."""
-
-    def __init__(self, run: runner.InteractiveRun) -> None:
-        self.run = run
-        self.text = b""
-        self.changed = asyncio.Event()
-        self.task = asyncio.get_running_loop().create_task(self._collect())
-
-    async def _collect(self) -> None:
-        async for chunk in self.run.output():
-            self.text += chunk
-            self.changed.set()
-
-    async def wait_for(self, needle: bytes, timeout: float = 20) -> None:
-        async def until() -> None:
-            while needle not in self.text:
-                self.changed.clear()
-                await self.changed.wait()
-
-        await asyncio.wait_for(until(), timeout)
-
-    async def result(self) -> runner.RunResult:
-        result = await asyncio.wait_for(self.run.wait(), 30)
-        await self.task
-        return result
-
-
 async def start(language: str, files: list[tuple[str, str]], **kwargs: object) -> Screen:
-    return Screen(await runner.start_interactive(language=language, files=files, **kwargs))  # type: ignore[arg-type]
+    return await Screen.start(language, files, **kwargs)
 
 
 async def test_it_runs_a_dialogue_with_resize_and_ctrl_c(bwrap: RunTracker) -> None:
@@ -160,23 +132,7 @@ async def test_it_caps_an_interactive_flood(bwrap: RunTracker) -> None:
     bwrap.assert_nothing_left()
 
 
-ASK_NAME = {
-    "javascript": ("main.js", "const rl = require('readline').createInterface({input: process.stdin,"
-                   " output: process.stdout});\nrl.question('name? ', n => { console.log('hi ' + n);"
-                   " rl.close(); });\n"),
-    "typescript": ("main.ts", "import * as readline from 'readline';\n"
-                   "const rl = readline.createInterface({input: process.stdin, output: process.stdout});\n"
-                   "rl.question('name? ', (n: string) => { console.log('hi ' + n); rl.close(); });\n"),
-    "cpp": ("main.cpp", "#include <iostream>\n#include <string>\nint main() { std::string n;"
-            " std::cout << \"name? \" << std::flush; std::getline(std::cin, n);"
-            " std::cout << \"hi \" << n << std::endl; }\n"),
-    "java": ("Main.java", "import java.util.Scanner; public class Main { public static void "
-             "main(String[] a) { System.out.print(\"name? \"); System.out.flush();"
-             " System.out.println(\"hi \" + new Scanner(System.in).nextLine()); } }\n"),
-}
-
-
-@pytest.mark.parametrize("language", sorted(ASK_NAME))
+@pytest.mark.parametrize("language", ["javascript", "typescript", "cpp", "java"])
 async def test_it_reads_a_line_interactively_in_other_languages(bwrap: RunTracker, language: str) -> None:
     screen = await start(language, [ASK_NAME[language]])
     await screen.wait_for(b"name? ", timeout=40)

@@ -1,4 +1,4 @@
-"""The podman backend on this machine: languages, interactive, and hostile programs.
+"""The podman backend on this machine: languages, batch, and hostile programs.
 
 Needs the one-time setup (``sh deploy/podman/setup.sh`` as root).
 """
@@ -8,44 +8,23 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
-import subprocess
-from collections.abc import Iterator
 
 import pytest
 
 from coding import runner
 from coding.languages import LANGUAGES
-from coding.sandbox import get_backend
 from coding.sandbox.base import Status
-from coding.sandbox.podman import PodmanBackend, podman_env
-from tests.coding.conftest import FAST_COMPILE
 from tests.coding.sandbox_support import (
+    FORK_BOMB,
     Canary,
     RunTracker,
     assert_unharmed,
+    forked,
     processes_mentioning,
     quick_limits,
 )
 
 pytestmark = [pytest.mark.podman, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def podman(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTracker]:
-    settings.SANDBOX_BACKEND = "podman"  # type: ignore[attr-defined]
-    settings.SANDBOX_COMPILE_LIMITS = FAST_COMPILE  # type: ignore[attr-defined]
-    backend = get_backend("podman")
-    tracker = RunTracker()
-    tracker.install(backend, monkeypatch)
-    yield tracker
-    assert all(not name.startswith("observer-run-") for name in containers()), "container left"
-
-
-def containers() -> list[str]:
-    assert isinstance(get_backend("podman"), PodmanBackend)
-    listing = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], env=podman_env(),
-                             capture_output=True, check=True)
-    return listing.stdout.decode().split()
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
@@ -66,32 +45,6 @@ async def test_it_feeds_stdin_and_reports_errors(podman: RunTracker) -> None:
     assert "'x' undeclared" in broken.message.replace("\u2018", "'").replace("\u2019", "'")
 
 
-async def test_it_runs_an_interactive_dialogue(podman: RunTracker) -> None:
-    source = ("name = input('name? ')\nprint('hi', name)\ntry:\n    print('waiting', flush=True)\n"
-              "    input()\nexcept KeyboardInterrupt:\n    print('interrupted')\n")
-    run = await runner.start_interactive(language="python", files=[("main.py", source)])
-    text = b""
-    chunks = run.output().__aiter__()
-    while b"name? " not in text:
-        text += await asyncio.wait_for(chunks.__anext__(), 20)
-    run.write(b"Ada\r")
-    while b"waiting" not in text:
-        text += await asyncio.wait_for(chunks.__anext__(), 20)
-    run.interrupt()
-    result = await asyncio.wait_for(run.wait(), 20)
-    assert result.status == Status.OK, result
-    assert result.stdout.count(b"Ada") == 2  # the terminal's echo, then the program's line
-    assert result.stdout.rstrip().endswith(b"interrupted")
-
-
-async def test_it_stops_a_run_and_removes_its_container(podman: RunTracker) -> None:
-    run = await runner.start_interactive(language="python", files=[("main.py", "import time\ntime.sleep(60)\n")])
-    await asyncio.sleep(1.5)
-    result = await asyncio.wait_for(run.stop(), 30)
-    assert result.status == Status.KILLED
-    podman.assert_nothing_left()
-
-
 async def test_it_contains_a_memory_bomb(podman: RunTracker, canary: Canary) -> None:
     source = "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))\n"
     result = await runner.run_batch(language="python", files=[("main.py", source)],
@@ -106,13 +59,27 @@ async def test_it_contains_a_fork_bomb_and_a_daemon(podman: RunTracker, canary: 
         "import os\n"
         "if os.fork() == 0:\n    os.setsid()\n"
         f"    os.execv('/usr/bin/sleep', [{token!r}, '300'])\n"
-        "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
-    )
+    ) + FORK_BOMB
     result = await runner.run_batch(language="python", files=[("main.py", source)],
-                                    limits=quick_limits(wall_seconds=3.0))
+                                    limits=quick_limits(wall_seconds=3.0, max_processes=32))
     assert result.status == Status.TIMEOUT, result
+    # conmon, catatonit, the program and the daemon count too.
+    assert 32 - 10 <= forked(result) <= 32 - 4, result.stdout
     await assert_unharmed(podman, canary, token=token)
     assert processes_mentioning(token) == []
+
+
+async def test_it_stops_a_cpu_burner_in_many_processes_by_total_cpu(podman: RunTracker) -> None:
+    source = ("import os\nfor _ in range(6):\n    if os.fork() == 0:\n        break\n"
+              "while True:\n    pass\n")
+    result = await runner.run_batch(language="python", files=[("main.py", source)],
+                                    limits=quick_limits(wall_seconds=10.0, cpu_seconds=1.0))
+    assert result.status == Status.TIMEOUT, result
+    assert "CPU time limit" in result.message
+    # Per-process RLIMIT_CPU alone would let the 7 processes (one core) run ~7 s.
+    assert result.wall_ms < 4000, result
+    assert 1000 <= result.cpu_ms < 3000, result
+    podman.assert_nothing_left()
 
 
 async def test_it_cuts_a_flood_and_has_no_network_or_host_files(podman: RunTracker, canary: Canary) -> None:
@@ -131,16 +98,35 @@ async def test_it_cuts_a_flood_and_has_no_network_or_host_files(podman: RunTrack
         f"    lambda: open({str(canary.path)!r}).read(),\n"
         "    lambda: open('/etc/shadow').read(),\n"
         "    lambda: open('/usr/probe', 'w'),\n"
+        "    lambda: open('/usr/local/probe', 'w'),\n"
         "):\n    try:\n        attempt()\n        print('ok')\n    except OSError:\n        print('blocked')\n"
-        "print(os.getuid(), sorted(os.environ))\n"
+        "print(os.getuid(), os.listdir('/usr/local'))\n"
+        "print(repr(open('/etc/hosts').read()), repr(open('/etc/resolv.conf').read()))\n"
     )
     try:
         result = await runner.run_batch(language="python", files=[("main.py", probe)])
     finally:
         listener.close()
     lines = result.stdout.decode().splitlines()
-    assert lines[:5] == ["blocked"] * 5, result
-    assert lines[5].startswith("65534 ")
+    assert lines[:6] == ["blocked"] * 6, result
+    assert lines[6] == "65534 []"  # the host's /usr/local is hidden
+    assert lines[7] == "'' ''"  # nothing of the host's /etc/hosts or resolv.conf
+    await assert_unharmed(podman, canary)
+
+
+async def test_it_gives_the_program_none_of_the_servers_environment(
+    podman: RunTracker, canary: Canary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBSERVER_TEST_SECRET", "do-not-leak")
+    source = "import os\nfor k, v in sorted(os.environ.items()):\n    print(f'{k}={v}')\n"
+    result = await runner.run_batch(language="python", files=[("main.py", source)])
+    assert result.status == Status.OK, result
+    env = dict(line.split("=", 1) for line in result.stdout.decode().splitlines())
+    assert env == {
+        "PATH": "/usr/bin:/bin", "HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox", "PWD": "/work",
+        "HOSTNAME": "sandbox", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
+    }
     await assert_unharmed(podman, canary)
 
 
