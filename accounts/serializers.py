@@ -52,3 +52,8 @@ class TokenPairOutputSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
     user = UserOutputSerializer()
+
+
+class TokenRefreshOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField(help_text="The new refresh token; the one sent is blacklisted.")

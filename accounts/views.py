@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, user_logged_in
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from accounts import serializers as s
 from accounts import services
 from accounts.limits import limit_attempts, token_account
 from accounts.models import User
+from accounts.schema import error_responses
 from monitoring.services import audit_record
 
 
@@ -41,7 +42,10 @@ class RegisterView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.TokenPairOutputSerializer})
+    @extend_schema(
+        request=s.RegisterInputSerializer,
+        responses={201: s.TokenPairOutputSerializer, **error_responses(400, 401, 403, 429)},
+    )
     def post(self, request: Request) -> Response:
         limit_attempts(request, group="register", username=_field(request, "username"))
         data = s.RegisterInputSerializer(data=request.data)
@@ -53,7 +57,9 @@ class RegisterView(APIView):
 
 
 class LoginView(AnonymousView):
-    @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairOutputSerializer})
+    @extend_schema(
+        request=s.LoginInputSerializer, responses={200: s.TokenPairOutputSerializer, **error_responses(401, 429)}
+    )
     def post(self, request: Request) -> Response:
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -74,7 +80,10 @@ class LoginView(AnonymousView):
 class RefreshView(AnonymousView):
     """Trades a refresh token for a new pair; the old refresh token is blacklisted."""
 
-    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.RefreshInputSerializer})
+    @extend_schema(
+        request=s.RefreshInputSerializer,
+        responses={200: s.TokenRefreshOutputSerializer, **error_responses(401, 429)},
+    )
     def post(self, request: Request) -> Response:
         limit_attempts(request, group="refresh", account=token_account(_field(request, "refresh")))
         s.RefreshInputSerializer(data=request.data).is_valid(raise_exception=True)
@@ -99,7 +108,13 @@ class LogoutView(AnonymousView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.UserOutputSerializer})
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="Me",
+            serializers=[s.UserOutputSerializer, s.GuestOutputSerializer],
+            resource_type_field_name=None,
+        )
+    )
     def get(self, request: Request) -> Response:
         user = request.user
         if getattr(user, "is_guest", False):
