@@ -1,30 +1,34 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
+import { Link, Navigate, useLocation } from "react-router-dom";
 import { auth } from "../api/endpoints";
 import { ApiError } from "../api/errors";
+import type { User } from "../api/types";
 import { isTeacher, useAuth } from "../auth/AuthContext";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TopBar } from "../components/TopBar";
 import { useAction } from "../hooks/useAction";
 
-function useAfterSignIn(): (teacher: boolean) => void {
-  const navigate = useNavigate();
+/**
+ * Where a signed-in user goes from these pages: `?next=` (a path on this site), else
+ * their start page. One place decides, so a fresh sign-in and an already signed-in
+ * visit cannot send the user to two different pages.
+ */
+function useDestination(): (user: User) => string {
   const location = useLocation();
   const next = new URLSearchParams(location.search).get("next");
-  return (teacher) => navigate(next && next.startsWith("/") ? next : teacher ? "/teach" : "/", { replace: true });
+  return (user) => (next && next.startsWith("/") && !next.startsWith("//") ? next : isTeacher(user) ? "/teach" : "/");
 }
 
 export function LoginPage() {
   const { user, signIn } = useAuth();
-  const after = useAfterSignIn();
+  const destination = useDestination();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const login = useAction(async () => {
     const answer = await auth.login({ username: username.trim(), password });
-    signIn(answer);
-    after(isTeacher(answer.user));
+    signIn(answer); // signed in: the next render navigates
   });
-  if (user) return <Navigate to={isTeacher(user) ? "/teach" : "/"} replace />;
+  if (user) return <Navigate to={destination(user)} replace />;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void login.run();
@@ -66,7 +70,7 @@ export function LoginPage() {
 
 export function RegisterPage() {
   const { user, signIn } = useAuth();
-  const after = useAfterSignIn();
+  const destination = useDestination();
   const [form, setForm] = useState({ username: "", password: "", email: "", display_name: "", teacher: false, invite_code: "" });
   const register = useAction(async () => {
     const answer = await auth.register({
@@ -77,11 +81,13 @@ export function RegisterPage() {
       role: form.teacher ? "teacher" : "student",
       invite_code: form.teacher ? form.invite_code.trim() : "",
     });
-    signIn(answer);
-    after(isTeacher(answer.user));
+    signIn(answer); // signed in: the next render navigates
   });
-  if (user) return <Navigate to="/" replace />;
+  if (user) return <Navigate to={destination(user)} replace />;
   const fieldErrors = register.error instanceof ApiError && register.error.code === "invalid" ? register.error.fieldErrors() : {};
+  // A field's error shows under it; any other (role, a field not on screen) in the general message.
+  const shownFields = ["username", "password", "email", "display_name", ...(form.teacher ? ["invite_code"] : [])];
+  const unshown = Object.keys(fieldErrors).filter((key) => !shownFields.includes(key));
   const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
     setForm((f) => ({ ...f, [key]: e.target.type === "checkbox" ? e.target.checked : e.target.value }));
   const onSubmit = (event: FormEvent) => {
@@ -114,10 +120,14 @@ export function RegisterPage() {
                 <div className="field">
                   <label htmlFor="reg-invite">Teacher invite code</label>
                   <input id="reg-invite" value={form.invite_code} onChange={set("invite_code")} required />
-                  <span className="hint">Your school's Observer operator gives you this code.</span>
+                  {fieldErrors["invite_code"] ? (
+                    <span className="field-error">{fieldErrors["invite_code"]}</span>
+                  ) : (
+                    <span className="hint">Your school's Observer operator gives you this code.</span>
+                  )}
                 </div>
               ) : null}
-              {Object.keys(fieldErrors).length === 0 ? (
+              {Object.keys(fieldErrors).length === 0 || unshown.length > 0 ? (
                 <ErrorMessage error={register.error} blockedUntil={register.blockedUntil} onCountdownDone={register.reset} />
               ) : null}
               <div className="form-actions">
