@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from coding.models import Execution
 from monitoring.models import AuditEvent
+from monitoring.services import audit_record
 from sessions.management.commands.cleanup import purge_work_dirs
 from sessions.models import ClassSession, Document, Participant, SessionState
 from tests.sessions.factories import (
@@ -77,7 +78,24 @@ def test_it_deletes_guests_data_after_the_retention_period(settings, tmp_path) -
     assert not Document.objects.filter(participant_id=expired.pk).exists()
     assert not Execution.objects.filter(participant_id=expired.pk).exists() and Execution.objects.count() == 0
     assert Document.objects.filter(participant=kept_student).exists()
-    assert "Deleted 1 guest participant(s)" in output and "(1 files, 1 runs)" in output
+    assert "Deleted 1 guest participant(s)" in output and "(1 files, 1 runs; 0 audit entries" in output
+
+
+def test_it_removes_expired_guests_names_from_the_audit_log(settings, tmp_path, teacher) -> None:
+    settings.CLASSROOM = {**settings.CLASSROOM, "GUEST_RETENTION_DAYS": 30}
+    old = ClassSessionFactory(teacher=teacher, state=SessionState.ENDED, ended_at=timezone.now() - timedelta(days=31))
+    expired = GuestParticipantFactory(session=old, display_name="Zoë Private")
+    secret_file = DocumentFactory(participant=expired, name="zoe_diary.py")
+    kept = ParticipantFactory(session=old, display_name="Kept Student")
+    for target in (expired, secret_file, kept):
+        audit_record(action="participant.removed", actor=teacher, target=target)
+    output = cleanup(settings, tmp_path)
+    labels = dict(AuditEvent.objects.values_list("target_id", "target_label"))
+    assert labels[str(expired.pk)] == labels[str(secret_file.pk)] == "(deleted guest)"
+    assert labels[str(kept.pk)] == "Kept Student"
+    assert not AuditEvent.objects.filter(target_label__contains="Zo").exists()
+    assert AuditEvent.objects.filter(target_id=str(expired.pk), action="participant.removed").exists()  # kept
+    assert "2 audit entries no longer name them" in output
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -125,7 +143,8 @@ def test_it_prunes_history_and_reports_each_step(settings, tmp_path) -> None:
     prune.assert_called_once_with()
     assert output.splitlines() == [
         "Ended 0 session(s) idle for over 12 hours",
-        "Deleted 0 guest participant(s) of sessions ended over 30 days ago (0 files, 0 runs)",
+        "Deleted 0 guest participant(s) of sessions ended over 30 days ago (0 files, 0 runs; "
+        "0 audit entries no longer name them)",
         f"Removed 0 leftover sandbox work dir(s) from {tmp_path / 'work'}",
         "Pruned history: 4 executions, 0 audit events, 2 errors",
     ]

@@ -54,7 +54,8 @@ class Command(BaseCommand):
         guests = services.guests_purge()
         self.stdout.write(
             f"Deleted {guests['guests']} guest participant(s) of sessions ended over "
-            f"{classroom['GUEST_RETENTION_DAYS']} days ago ({guests['files']} files, {guests['runs']} runs)"
+            f"{classroom['GUEST_RETENTION_DAYS']} days ago ({guests['files']} files, {guests['runs']} runs; "
+            f"{guests['audit_labels']} audit entries no longer name them)"
         )
         work_root = Path(settings.SANDBOX_WORK_ROOT)
         purged = purge_work_dirs(root=work_root)
