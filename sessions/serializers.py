@@ -171,7 +171,8 @@ class HelpSummarySerializer(serializers.ModelSerializer):
 
 
 class ParticipantStatusSerializer(serializers.ModelSerializer):
-    """Reads the annotations of `selectors.with_status`."""
+    """Reads the annotations of `selectors.with_status`. With `viewer_participant_id` in
+    the context (a peer reads the list), other students' help messages are left out."""
 
     online = serializers.BooleanField()
     last_run_status = serializers.SerializerMethodField()
@@ -191,7 +192,12 @@ class ParticipantStatusSerializer(serializers.ModelSerializer):
     @extend_schema_field(HelpSummarySerializer(allow_null=True))
     def get_open_help_request(self, participant: Participant) -> dict[str, Any] | None:
         requests = getattr(participant, "open_help_requests", None) or []
-        return dict(HelpSummarySerializer(requests[0]).data) if requests else None
+        if not requests:
+            return None
+        summary = dict(HelpSummarySerializer(requests[0]).data)
+        if "viewer_participant_id" in self.context and self.context["viewer_participant_id"] != participant.pk:
+            summary["message"] = ""  # a raised hand is visible to peers, what it says is for the teacher
+        return summary
 
     def get_removed(self, participant: Participant) -> bool:
         return participant.removed_at is not None

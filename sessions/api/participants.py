@@ -24,7 +24,9 @@ class SessionParticipantsView(ScopedView):
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
         participants = selectors.participants_of(session=access.session)
-        return Response(s.ParticipantStatusSerializer(participants, many=True).data)
+        staff = access.is_owner or access.is_admin
+        context = {} if staff else {"viewer_participant_id": access.own_participant_id}
+        return Response(s.ParticipantStatusSerializer(participants, many=True, context=context).data)
 
 
 class SessionParticipantView(ScopedView):

@@ -120,3 +120,22 @@ def test_a_guest_resumes_after_the_session_ended(as_guest, guest, live_session) 
     live_session.save()
     body = as_guest(guest).get("/api/sessions/current").json()
     assert body["session"]["state"] == "ended" and body["participant"]["id"] == str(guest.pk)
+
+
+def test_peers_see_a_raised_hand_but_not_what_it_says(
+    client_for, teacher, student, admin_user, live_session, participant
+) -> None:
+    live_session.students_see_each_other = True
+    live_session.save()
+    peer = ParticipantFactory(session=live_session)
+    HelpRequestFactory(participant=peer, message="I copied this from Sam, is that ok?")
+    HelpRequestFactory(participant=participant, message="my own question")
+    url = f"/api/sessions/{live_session.pk}/participants/"
+
+    def messages(client) -> dict[str, str]:
+        return {p["id"]: p["open_help_request"]["message"] for p in client.get(url).json()}
+
+    assert messages(client_for(student)) == {str(participant.pk): "my own question", str(peer.pk): ""}
+    assert messages(client_for(teacher)) == {str(participant.pk): "my own question",
+                                             str(peer.pk): "I copied this from Sam, is that ok?"}  # fmt: skip
+    assert messages(client_for(admin_user))[str(peer.pk)] == "I copied this from Sam, is that ok?"
