@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from monitoring.services import audit_record
 from sessions import export, selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView, ZipRenderer, zip_response
@@ -83,5 +84,8 @@ class FilesDownloadView(ScopedView):
     )
     def get(self, request: Request, participant_id: uuid.UUID) -> StreamingHttpResponse:
         access = self.participant_access(request, participant_id)
+        if not access.is_self:  # like the session export: a teacher or admin took a student's work
+            audit_record(action="participant.exported", actor=request.user, target=access.target, request=request,
+                         details={"session_id": str(access.session.pk)})  # fmt: skip
         name = export.download_name(f"{access.session.title} {access.target.display_name}")
         return zip_response(request, export.participant_zip(participant=access.target), name)

@@ -154,3 +154,21 @@ async def test_under_asgi_the_export_streams_asynchronously(teacher) -> None:
         await sync_to_async(connections.close_all)()
     archive = zipfile.ZipFile(io.BytesIO(body))
     assert archive.read("Ada/m.py") == b"print(42)\n"
+
+
+def test_a_teacher_or_admin_downloading_one_students_files_is_audited(
+    client_for, teacher, admin_user, student, live_session, participant
+) -> None:
+    DocumentFactory(participant=participant, name="main.py")
+    url = f"/api/participants/{participant.pk}/files/download"
+    for who in (teacher, admin_user):
+        response = client_for(who).get(url)
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+    events = AuditEvent.objects.filter(action="participant.exported").order_by("created_at", "pk")
+    assert [(e.actor_id, e.target_id, e.details) for e in events] == [
+        (teacher.pk, str(participant.pk), {"session_id": str(live_session.pk)}),
+        (admin_user.pk, str(participant.pk), {"session_id": str(live_session.pk)}),
+    ]
+    assert client_for(student).get(url).status_code == 200  # a student taking their own files is not news
+    assert events.count() == 2
