@@ -9,10 +9,12 @@ key and allowed hosts.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -263,9 +265,58 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# --- Sandbox (see docs/sandbox.md) -----------------------------------------------
+# --- Sandbox (see docs/sandbox.md; the defaults are coding/sandbox/config.py's) ----------
+def _sandbox_number(name: str, default: float, kind: type[float] | type[int] = float) -> Any:
+    raw = env.str(name, default=str(default))
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _sandbox_limits(name: str, default: dict[str, Any], *, per_language: bool = False) -> dict[str, Any]:
+    """A JSON object of Limits fields (per language: of such objects), checked here so a
+    typo stops the server at startup instead of failing every run."""
+    raw = env.str(name, default="")
+    if not raw.strip():
+        return default
+    example = '{"java": {"memory_bytes": 536870912}}' if per_language else '{"wall_seconds": 20, "cpu_seconds": 10}'
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON ({error}); expected an object like {example}") from None
+    groups = value if per_language and isinstance(value, dict) else {"": value}
+    for language, limits in groups.items():
+        where = f"{name}[{language!r}]" if language else name
+        if not isinstance(limits, dict):
+            raise ImproperlyConfigured(f"{where} must be a JSON object like {example}, not {json.dumps(limits)}")
+        for field, amount in limits.items():
+            if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
+                raise ImproperlyConfigured(f"{where}[{field!r}] must be a number or null, not {json.dumps(amount)}")
+    return dict(value)
+
+
 SANDBOX_BACKEND = env.str("SANDBOX_BACKEND", default="bubblewrap")
-SANDBOX_WORK_ROOT = env.str("SANDBOX_WORK_ROOT", default="/tmp/observer-sandbox")
+SANDBOX_WORK_ROOT = env.str("SANDBOX_WORK_ROOT", default="/var/tmp/observer-sandbox")
+SANDBOX_LIMITS = _sandbox_limits("SANDBOX_LIMITS", {})
+SANDBOX_LANGUAGE_LIMITS = _sandbox_limits("SANDBOX_LANGUAGE_LIMITS", {}, per_language=True)
+SANDBOX_COMPILE_LIMITS = _sandbox_limits("SANDBOX_COMPILE_LIMITS", {})
+SANDBOX_INTERACTIVE_LIMITS = _sandbox_limits(
+    "SANDBOX_INTERACTIVE_LIMITS", {"wall_seconds": 1800.0, "idle_seconds": 300.0}
+)
+SANDBOX_CGROUP = env.str("SANDBOX_CGROUP", default="auto")
+if SANDBOX_CGROUP not in {"auto", "v1", "v2", "none"}:
+    raise ImproperlyConfigured(f"SANDBOX_CGROUP must be auto, v1, v2 or none, not {SANDBOX_CGROUP!r}")
+SANDBOX_CPU_QUOTA = _sandbox_number("SANDBOX_CPU_QUOTA", 1.0)
+SANDBOX_COMPILE_CPU_QUOTA = _sandbox_number("SANDBOX_COMPILE_CPU_QUOTA", 2.0)
+SANDBOX_UID = _sandbox_number("SANDBOX_UID", 65534, int)
+SANDBOX_GID = _sandbox_number("SANDBOX_GID", 65534, int)
+SANDBOX_PODMAN_IMAGE = env.str("SANDBOX_PODMAN_IMAGE", default="")
+SANDBOX_PODMAN_ROOTFS = env.str("SANDBOX_PODMAN_ROOTFS", default="/var/lib/observer/podman-rootfs")
 
 # --- Classroom ------------------------------------------------------------------
 CLASSROOM = {
