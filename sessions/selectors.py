@@ -140,6 +140,11 @@ def session_queryset() -> QuerySet[ClassSession]:
     )
 
 
+def session_detail(*, session_id: uuid.UUID) -> ClassSession:
+    """One session as its API object shows it (after a write: the fresh row and count)."""
+    return session_queryset().get(pk=session_id)
+
+
 def session_access(*, principal: Any, session_id: uuid.UUID) -> Access:
     session = session_queryset().filter(id=session_id).first()
     if session is None:
@@ -247,7 +252,7 @@ def participant_in_session(*, session: ClassSession, participant_id: uuid.UUID) 
 def participant_detail(*, participant_id: uuid.UUID) -> Participant:
     """A participant with status and its session as the session object shows it."""
     participant = participant_with_status(participant_id=participant_id)
-    participant.session = session_queryset().get(pk=participant.session_id)
+    participant.session = session_detail(session_id=participant.session_id)
     return participant
 
 

@@ -6,14 +6,12 @@ import uuid
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sessions import selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView
-from sessions.models import Participant
 from sessions.permissions import CanListParticipants, IsParticipantSelfOrStaff, IsSessionOwner
 
 
@@ -35,9 +33,7 @@ class SessionParticipantView(ScopedView):
     @extend_schema(responses={204: None}, summary="Remove a participant (their guest token stops working)")
     def delete(self, request: Request, session_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
-        participant = Participant.objects.filter(pk=participant_id, session=access.session).first()
-        if participant is None:
-            raise NotFound("No such participant in this session.")
+        participant = selectors.participant_in_session(session=access.session, participant_id=participant_id)
         services.participant_remove(participant=participant, actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -64,6 +60,4 @@ class ParticipantDetailView(ScopedView):
     @extend_schema(responses={200: s.ParticipantDetailSerializer})
     def get(self, request: Request, participant_id: uuid.UUID) -> Response:
         self.participant_access(request, participant_id)
-        participant = selectors.participant_with_status(participant_id=participant_id)
-        participant.session = selectors.session_queryset().get(pk=participant.session_id)
-        return Response(s.ParticipantDetailSerializer(participant).data)
+        return Response(s.ParticipantDetailSerializer(selectors.participant_detail(participant_id=participant_id)).data)

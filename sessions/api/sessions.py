@@ -26,7 +26,7 @@ JOIN_CEILING = "600/m"
 
 
 def _session_data(session: ClassSession) -> dict[str, Any]:
-    return dict(s.SessionOutputSerializer(selectors.session_queryset().get(pk=session.pk)).data)
+    return dict(s.SessionOutputSerializer(selectors.session_detail(session_id=session.pk)).data)
 
 
 def _files_data(participant: Participant) -> Any:

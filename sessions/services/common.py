@@ -45,7 +45,7 @@ def touch_session(session: ClassSession, *, participant: Participant | None = No
 def session_payload(session: ClassSession) -> dict[str, Any]:
     from sessions.serializers import SessionOutputSerializer
 
-    return dict(SessionOutputSerializer(selectors.session_queryset().get(pk=session.pk)).data)
+    return dict(SessionOutputSerializer(selectors.session_detail(session_id=session.pk)).data)
 
 
 def participant_payload(participant: Participant) -> dict[str, Any]:
