@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from io import StringIO
 from pathlib import Path
@@ -78,6 +79,63 @@ def test_it_exits_non_zero_when_the_program_fails(bwrap: RunTracker, tmp_path: P
     assert "nope" in summary["message"]
 
 
-def test_it_refuses_unreadable_files(fake_sandbox: None, tmp_path: Path) -> None:
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_it_keeps_the_files_relative_paths_as_a_students_run_would(
+    bwrap: RunTracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "util.py").write_text("def shout(s):\n    return s.upper()\n")
+    (tmp_path / "main.py").write_text("import os\nfrom pkg.util import shout\n"
+                                      "print(shout('ok'), sorted(os.listdir('pkg')))\n")
+    monkeypatch.chdir(tmp_path)
+    out = StringIO()
+    call_command("sandbox", "run", "--language", "python", "main.py", "./pkg/util.py",
+                 "pkg/__init__.py", stdout=out)
+    assert capsysbinary.readouterr().out == b"OK ['__init__.py', 'util.py']\n"
+    assert json.loads(out.getvalue().splitlines()[-1])["status"] == "ok"
+
+
+def test_it_refuses_files_outside_the_root_and_unreadable_files(
+    fake_sandbox: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.py").write_text("print(1)\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    with pytest.raises(CommandError, match="is not inside"):
+        call_command("sandbox", "run", "--language", "python", "--root", ".", "../main.py")
+    with pytest.raises(CommandError, match="invalid file name 'bad name.py'"):
+        (tmp_path / "sub" / "bad name.py").write_text("")
+        call_command("sandbox", "run", "--language", "python", "bad name.py")
     with pytest.raises(CommandError, match="cannot read"):
-        call_command("sandbox", "run", "--language", "python", str(tmp_path / "missing.py"))
+        call_command("sandbox", "run", "--language", "python", "missing.py")
+
+
+def test_it_fails_the_check_when_a_language_fails(fake_sandbox: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coding import languages
+
+    broken = dataclasses.replace(languages.LANGUAGES["c"], hello="FAKE:exit=3\n")
+    monkeypatch.setitem(languages.LANGUAGES, "c", broken)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 language\\(s\\) failed on the fake backend"):
+        call_command("sandbox", "check", stdout=out)
+    rows = {line.split()[0]: line.split()[1] for line in out.getvalue().splitlines()[3:]}
+    assert rows == {"python": "ok", "javascript": "ok", "typescript": "ok", "c": "runtime-error",
+                    "cpp": "ok", "java": "ok"}
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_it_fails_the_real_check_when_typescript_is_missing(
+    bwrap: RunTracker, settings: object, tmp_path: Path
+) -> None:
+    settings.SANDBOX_RUNTIMES_DIR = str(tmp_path)  # type: ignore[attr-defined]
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 language\\(s\\) failed on the bubblewrap backend"):
+        call_command("sandbox", "check", "--language", "python", "--language", "typescript", stdout=out)
+    rows = {line.split()[0]: line.split(maxsplit=3)[1:] for line in out.getvalue().splitlines()[3:]}
+    assert rows["python"][0] == "ok"
+    assert rows["typescript"][0] == "sandbox-error"
+    assert "TypeScript is not installed" in rows["typescript"][2]

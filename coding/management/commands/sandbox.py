@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -29,13 +30,18 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="run files exactly as a student's batch run")
         run.add_argument("--language", required=True, help=", ".join(sorted(LANGUAGES)))
         run.add_argument("--stdin", default="", help="text given to the program's stdin")
-        run.add_argument("files", nargs="+", help="source files; the first is the entry point")
+        run.add_argument("--root", default=None,
+                         help="directory the files' names are relative to (default: the current "
+                         "one, or the files' common directory when they are not all inside it)")
+        run.add_argument("files", nargs="+",
+                         help="source files; the first is the entry point. Each keeps its path "
+                         "relative to the root (pkg/util.py), as a student's file would")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "check":
             self.check_languages(options["language"] or list(LANGUAGES))
         else:
-            self.run_files(options["language"], options["files"], options["stdin"])
+            self.run_files(options["language"], options["files"], options["stdin"], options["root"])
 
     def check_languages(self, languages: list[str]) -> None:
         name = configured_backend_name()
@@ -63,15 +69,35 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} language(s) failed on the {name} backend")
 
+    @staticmethod
+    def _default_root(paths: list[str]) -> Path:
+        cwd = os.getcwd()
+        absolute = [os.path.abspath(path) for path in paths]
+        if all(os.path.commonpath([cwd, path]) == cwd for path in absolute):
+            return Path(cwd)
+        return Path(os.path.commonpath([os.path.dirname(path) for path in absolute]))
+
+    @staticmethod
+    def _name_in_run(path: Path, base: Path) -> str:
+        """The file's name in the run: its path relative to ``base`` (the runner then
+        validates it like a student's file name). Lexical, like the shell's paths."""
+        absolute = Path(os.path.abspath(path))
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            raise CommandError(f"{path} is not inside {base} (see --root)") from None
+
     async def _hello(self, language: str) -> RunResult:
         lang = LANGUAGES[language]
         return await runner.run_batch(language=language, files=[(lang.entry_name, lang.hello)])
 
-    def run_files(self, language: str, paths: list[str], stdin: str) -> None:
+    def run_files(self, language: str, paths: list[str], stdin: str, root: str | None = None) -> None:
+        base = Path(os.path.abspath(root)) if root else self._default_root(paths)
         files: list[tuple[str, bytes]] = []
         for path in paths:
+            name = self._name_in_run(Path(path), base)
             try:
-                files.append((Path(path).name, Path(path).read_bytes()))
+                files.append((name, Path(path).read_bytes()))
             except OSError as exc:
                 raise CommandError(f"cannot read {path}: {exc}") from exc
         try:
