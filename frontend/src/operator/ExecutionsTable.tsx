@@ -1,10 +1,11 @@
-import { useState, type ChangeEvent } from "react";
+import { useState } from "react";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { timeAgo } from "../components/time";
 import { useResource } from "../hooks/useResource";
 import { monitoring } from "./api";
-import { formatBytes, formatMs, LANGUAGES, sinceFor, STATUS_ORDER, statusColor } from "./format";
-import type { ExecutionFilters, Period } from "./types";
+import { ExecutionFilterBar, NO_FILTERS, queryFor, type FilterState, type Person } from "./ExecutionFilterBar";
+import { formatBytes, formatMs, statusColor } from "./format";
+import type { Execution } from "./types";
 
 const PAGE_SIZE = 25;
 
@@ -14,83 +15,46 @@ interface Props {
   sessions: { session_id: string; title: string }[];
 }
 
-/** The most recent executions, newest first, filtered by language, status, session and period. */
+function personOf(run: Execution): Person | null {
+  if (run.user) return { kind: "user", id: run.user.id, label: run.participant?.display_name ?? run.user.username };
+  if (run.participant) return { kind: "participant", id: run.participant.id, label: run.participant.display_name };
+  return null;
+}
+
+/** The most recent executions, newest first, filtered by language, status, session, person and time. */
 export function ExecutionsTable({ refreshKey, sessions }: Props) {
-  const [language, setLanguage] = useState("");
-  const [status, setStatus] = useState("");
-  const [session, setSession] = useState("");
-  const [period, setPeriod] = useState<Period | "">("");
+  const [state, setState] = useState<FilterState>(NO_FILTERS);
   const [page, setPage] = useState(1);
+  const query = queryFor(state);
+  const problem = "problem" in query ? query.problem : null;
+  const queryKey = JSON.stringify(state);
 
-  const filters: ExecutionFilters = {
-    language: language || undefined,
-    status: status || undefined,
-    session: session || undefined,
-    since: period ? sinceFor(period) : undefined,
-    page,
-    page_size: PAGE_SIZE,
+  const runs = useResource(
+    (signal) =>
+      "filters" in query
+        ? monitoring.executions({ ...query.filters, page, page_size: PAGE_SIZE }, signal)
+        : Promise.resolve(undefined),
+    [queryKey, page, refreshKey],
+  );
+  const change = (next: FilterState) => {
+    setState(next);
+    setPage(1);
   };
-  const runs = useResource((signal) => monitoring.executions(filters, signal), [language, status, session, period, page, refreshKey]);
 
-  function choose(set: (value: string) => void) {
-    return (event: ChangeEvent<HTMLSelectElement>) => {
-      set(event.target.value);
-      setPage(1);
-    };
-  }
-
-  const data = runs.data;
+  const data = problem ? undefined : runs.data;
   const pages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
   return (
     <div>
-      <div className="row wrap op-filters" role="group" aria-label="Filters">
-        <label>
-          Language{" "}
-          <select value={language} onChange={choose(setLanguage)} aria-label="Language">
-            <option value="">all</option>
-            {LANGUAGES.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status{" "}
-          <select value={status} onChange={choose(setStatus)} aria-label="Status">
-            <option value="">all</option>
-            {STATUS_ORDER.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Session{" "}
-          <select value={session} onChange={choose(setSession)} aria-label="Session">
-            <option value="">all</option>
-            {sessions.map((s) => (
-              <option key={s.session_id} value={s.session_id}>
-                {s.title}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Period{" "}
-          <select value={period} onChange={choose((v) => setPeriod(v as Period | ""))} aria-label="Period">
-            <option value="">any time</option>
-            <option value="hour">last hour</option>
-            <option value="day">last day</option>
-            <option value="week">last week</option>
-          </select>
-        </label>
-        <span className="grow" />
+      <ExecutionFilterBar state={state} onChange={change} sessions={sessions}>
         {data ? <span className="muted op-small">{data.count === 1 ? "1 run" : `${data.count} runs`}</span> : null}
-      </div>
+      </ExecutionFilterBar>
+      {problem ? (
+        <div className="error-message compact" role="alert">
+          {problem}
+        </div>
+      ) : null}
       {runs.error ? <ErrorState error={runs.error} onRetry={runs.reload} /> : null}
-      {!data && !runs.error ? <LoadingState /> : null}
+      {!data && !runs.error && !problem ? <LoadingState /> : null}
       {data && !data.results.length ? <EmptyState title="No runs match these filters" /> : null}
       {data && data.results.length ? (
         <div className="op-table-wrap">
@@ -112,7 +76,9 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
               {data.results.map((run) => (
                 <tr key={run.id} data-testid="execution-row" data-status={run.status}>
                   <td title={run.created_at}>{timeAgo(run.created_at)}</td>
-                  <td>{run.participant?.display_name ?? run.user?.username ?? "–"}</td>
+                  <td>
+                    <PersonCell run={run} onPick={(person) => change({ ...state, person })} />
+                  </td>
                   <td>{run.session?.title ?? "–"}</td>
                   <td>
                     {run.language}
@@ -147,5 +113,15 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+function PersonCell({ run, onPick }: { run: Execution; onPick: (person: Person) => void }) {
+  const person = personOf(run);
+  if (!person) return <>–</>;
+  return (
+    <button type="button" className="link-btn op-person" title={`Only ${person.label}'s runs`} onClick={() => onPick(person)}>
+      {person.label}
+    </button>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
+import { ErrorMessage } from "../components/ErrorMessage";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { timeAgo } from "../components/time";
 import { TopBar } from "../components/TopBar";
@@ -72,6 +73,7 @@ export default function OperatorDashboard() {
 
           <section className="card op-card" aria-labelledby="op-durations">
             <h2 id="op-durations">Run time, last hour</h2>
+            {hour.error ? <ErrorState error={hour.error} onRetry={hour.reload} /> : null}
             {hour.data ? <DurationChart stats={hour.data} /> : hour.error ? null : <LoadingState />}
           </section>
 
@@ -118,6 +120,12 @@ export default function OperatorDashboard() {
 
           <section className="card op-card op-wide" aria-labelledby="op-executions">
             <h2 id="op-executions">Recent executions</h2>
+            {week.error ? (
+              <div data-testid="sessions-error">
+                <p className="muted op-small">The session filter could not load this week's sessions:</p>
+                <ErrorMessage error={week.error} onRetry={week.reload} compact />
+              </div>
+            ) : null}
             <ExecutionsTable refreshKey={historyKey} sessions={week.data?.by_session ?? []} />
           </section>
         </div>

@@ -136,7 +136,10 @@ export interface ExecutionFilters {
   language?: string;
   status?: string;
   session?: string;
+  user?: string;
+  participant?: string;
   since?: string;
+  until?: string;
   page?: number;
   page_size?: number;
 }

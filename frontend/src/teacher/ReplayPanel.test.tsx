@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { DocumentHistory, HistoryEvent } from "../api/types";
@@ -33,7 +33,7 @@ describe("ReplayPanel", () => {
   it("opens at the end and replays any step with the slider", async () => {
     mockApi({ "GET /api/documents/f1/history": history });
     render(<ReplayPanel documentId="f1" />);
-    expect(await screen.findByTestId("replay")).toHaveTextContent("Step 3 of 3");
+    await waitFor(() => expect(screen.getByTestId("replay")).toHaveTextContent("Step 3 of 3"));
     expect(text()).toBe(history.final_text);
     expect(screen.getByText("pasted 33 chars")).toBeInTheDocument();
     expect(screen.getByText("1 paste (33 chars)")).toBeInTheDocument();
