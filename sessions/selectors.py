@@ -187,8 +187,10 @@ def help_access(*, principal: Any, help_id: uuid.UUID) -> tuple[Access, HelpRequ
 
 
 def sessions_for(*, user: Any) -> QuerySet[ClassSession]:
-    """A teacher's own sessions; every session for an admin. Newest first."""
-    sessions = session_queryset().order_by("-created_at")
+    """A teacher's own sessions; every session for an admin. Live ones first (a reopened
+    old session stays on the first page), then newest first."""
+    live_first = Case(When(state=SessionState.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    sessions = session_queryset().order_by(live_first, "-created_at", "pk")
     return sessions if is_admin(user) else sessions.filter(teacher_id=user_id_of(user))
 
 

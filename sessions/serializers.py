@@ -162,6 +162,15 @@ class SessionOutputSerializer(serializers.ModelSerializer):
         return int(count)
 
 
+class SessionPageSerializer(serializers.Serializer):
+    """One page of the sessions list (documentation of the paginated shape)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SessionOutputSerializer(many=True)
+
+
 class HelpSummarySerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=[HelpState.OPEN, HelpState.CLAIMED])
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from observer.ratelimits import limit_failures
 from sessions import selectors, services
 from sessions import serializers as s
-from sessions.api.base import ScopedView
+from sessions.api.base import ScopedView, SessionsPagination
 from sessions.models import ClassSession, Participant
 from sessions.permissions import IsSessionOwner, IsSessionOwnerOrAdmin, IsTeacher
 
@@ -37,9 +37,16 @@ def _files_data(participant: Participant) -> Any:
 class SessionsView(APIView):
     permission_classes = [IsAuthenticated, IsTeacher]
 
-    @extend_schema(responses={200: s.SessionOutputSerializer(many=True)}, summary="Own sessions (admins: all)")
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int, description="1-based page number"),
+                    OpenApiParameter("page_size", int, description="Sessions per page (default 50, at most 200)")],
+        responses={200: s.SessionPageSerializer},
+        summary="Own sessions (admins: all), newest first, in pages",
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
-        return Response(s.SessionOutputSerializer(selectors.sessions_for(user=request.user), many=True).data)
+        paginator = SessionsPagination()
+        page = paginator.paginate_queryset(selectors.sessions_for(user=request.user), request, view=self)
+        return paginator.get_paginated_response(s.SessionOutputSerializer(page, many=True).data)
 
     @extend_schema(request=s.SessionCreateInputSerializer, responses={201: s.SessionOutputSerializer})
     def post(self, request: Request) -> Response:

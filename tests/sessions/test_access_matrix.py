@@ -193,11 +193,11 @@ def test_it_lets_only_teachers_list_and_create_sessions(
 
 def test_it_lists_a_teachers_own_sessions_and_all_for_admins(world: World) -> None:
     ClassSessionFactory(teacher=world.session.teacher)
-    own = {s["id"] for s in world.clients["owner"].get("/api/sessions/").json()}
+    own = {s["id"] for s in world.clients["owner"].get("/api/sessions/").json()["results"]}
     assert str(world.session.pk) in own and len(own) == 2
-    other = {s["id"] for s in world.clients["other_teacher"].get("/api/sessions/").json()}
+    other = {s["id"] for s in world.clients["other_teacher"].get("/api/sessions/").json()["results"]}
     assert other == set()
-    everything = {s["id"] for s in world.clients["admin"].get("/api/sessions/").json()}
+    everything = {s["id"] for s in world.clients["admin"].get("/api/sessions/").json()["results"]}
     assert everything == {str(pk) for pk in ClassSession.objects.values_list("pk", flat=True)}
 
 

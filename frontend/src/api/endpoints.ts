@@ -11,6 +11,7 @@ import type {
   HelpRequest,
   JoinAnswer,
   Limits,
+  Page,
   ParticipantStatus,
   PushAnswer,
   SessionInput,
@@ -27,7 +28,8 @@ export const auth = {
 };
 
 export const sessions = {
-  list: (signal?: AbortSignal) => apiRequest<ClassSession[] | { results: ClassSession[] }>("/api/sessions/", { signal }).then(unpage),
+  /** One page (from 1) of the caller's sessions, live ones first, then newest first. */
+  list: (page = 1, signal?: AbortSignal) => apiRequest<Page<ClassSession>>("/api/sessions/", { signal, query: { page } }),
   create: (body: SessionInput) => apiRequest<ClassSession>("/api/sessions/", { method: "POST", body }),
   get: (id: string, signal?: AbortSignal) => apiRequest<ClassSession>(`/api/sessions/${id}/`, { signal }),
   update: (id: string, body: Partial<SessionInput>) => apiRequest<ClassSession>(`/api/sessions/${id}/`, { method: "PATCH", body }),
@@ -87,10 +89,6 @@ export const help = {
 export const limits = {
   mine: (credential: Auth, signal?: AbortSignal) => apiRequest<Limits>("/api/me/limits", { auth: credential, signal }),
 };
-
-function unpage<T>(data: T[] | { results: T[] }): T[] {
-  return Array.isArray(data) ? data : data.results;
-}
 
 export function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "files";

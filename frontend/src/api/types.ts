@@ -50,6 +50,14 @@ export interface ClassSession {
   teacher: { id: string; display_name: string };
 }
 
+/** A page of a list that grows without bound (docs/API.md, "Conventions"). */
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
 export interface SessionInput {
   title: string;
   language: string;

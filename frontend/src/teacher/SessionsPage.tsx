@@ -14,14 +14,38 @@ export function StateBadge({ state }: { state: ClassSession["state"] }) {
   return <span className={`badge ${state}`}>{label}</span>;
 }
 
-/** The teacher's sessions: create a new one, open a live or past one. */
+interface Older {
+  items: ClassSession[];
+  pages: number;
+  hasNext: boolean;
+}
+
+/** The teacher's sessions: create a new one, open a live or past one. The list comes in
+ * pages (live sessions first, then newest first); older ones load on request. */
 export default function SessionsPage() {
   const navigate = useNavigate();
-  const list = useResource((signal) => sessions.list(signal), []);
+  const list = useResource((signal) => sessions.list(1, signal), []);
   const [creating, setCreating] = useState(false);
-  const items = list.data ?? [];
+  const [older, setOlder] = useState<Older>({ items: [], pages: 1, hasNext: false });
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<unknown>(null);
+  const items = unique([...(list.data?.results ?? []), ...older.items]);
+  const hasNext = older.pages > 1 ? older.hasNext : Boolean(list.data?.next);
   const live = items.filter((s) => s.state === "live");
   const others = items.filter((s) => s.state !== "live");
+
+  async function loadOlder() {
+    setLoadingOlder(true);
+    setOlderError(null);
+    try {
+      const page = await sessions.list(older.pages + 1);
+      setOlder((o) => ({ items: [...o.items, ...page.results], pages: o.pages + 1, hasNext: page.next !== null }));
+    } catch (err) {
+      setOlderError(err);
+    } finally {
+      setLoadingOlder(false);
+    }
+  }
 
   return (
     <div className="app">
@@ -63,10 +87,26 @@ export default function SessionsPage() {
           ) : null}
           {live.length > 0 ? <SessionList title="Live now" items={live} /> : null}
           {others.length > 0 ? <SessionList title="Drafts and past sessions" items={others} /> : null}
+          {olderError ? <ErrorState error={olderError} onRetry={() => void loadOlder()} /> : null}
+          {hasNext ? (
+            <div className="row" style={{ marginTop: 16 }}>
+              <span className="muted grow">
+                Showing {items.length} of {list.data?.count ?? items.length} sessions
+              </span>
+              <button type="button" className="btn" disabled={loadingOlder} onClick={() => void loadOlder()}>
+                {loadingOlder ? "Loading…" : "Show older sessions"}
+              </button>
+            </div>
+          ) : null}
         </div>
       </main>
     </div>
   );
+}
+
+/** A session created while paging shifts the pages by one: never show it twice. */
+function unique(items: ClassSession[]): ClassSession[] {
+  return [...new Map(items.map((s) => [s.id, s])).values()];
 }
 
 function SessionList({ title, items }: { title: string; items: ClassSession[] }) {
