@@ -41,7 +41,8 @@ class SessionsView(APIView):
         parameters=[OpenApiParameter("page", int, description="1-based page number"),
                     OpenApiParameter("page_size", int, description="Sessions per page (default 50, at most 200)")],
         responses={200: s.SessionPageSerializer},
-        summary="Own sessions (admins: all), newest first, in pages",
+        operation_id="sessions_list",
+        summary="Own sessions (admins: all), live first, then newest first, in pages",
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         paginator = SessionsPagination()

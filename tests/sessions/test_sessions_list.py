@@ -70,3 +70,12 @@ def test_live_sessions_come_first_so_an_old_reopened_one_is_on_page_one(client_f
     ClassSession.objects.exclude(pk=ids[-1]).update(state="ended")  # only the oldest is live (reopened)
     body = client_for(teacher).get("/api/sessions/?page_size=2").json()
     assert [s["id"] for s in body["results"]] == [ids[-1], ids[0]]
+
+
+def test_the_schema_documents_the_page_shape(api) -> None:
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listing = schema["paths"]["/api/sessions/"]["get"]
+    assert listing["operationId"] == "sessions_list"
+    assert {p["name"] for p in listing["parameters"]} >= {"page", "page_size"}
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/SessionPage")
+    assert set(schema["components"]["schemas"]["SessionPage"]["properties"]) == {"count", "next", "previous", "results"}
