@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.TextChoices):
@@ -20,6 +21,12 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
 
     is_guest = False
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "Ada" and "ada" are one person: registration checks this, the database guarantees it.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
 
     @property
     def is_teacher(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -39,9 +39,14 @@ def user_register(
     except DjangoValidationError as error:
         raise exceptions.ValidationError({"password": list(error.messages)}) from error
     candidate.set_password(password)
-    with transaction.atomic():
-        candidate.save()
-        audit_record(action="user.registered", actor=created_by or candidate, target=candidate, details={"role": role})
+    try:
+        with transaction.atomic():
+            candidate.save()
+            audit_record(
+                action="user.registered", actor=created_by or candidate, target=candidate, details={"role": role}
+            )
+    except IntegrityError as error:  # the same name registered at the same moment
+        raise exceptions.ValidationError({"username": ["This username is taken."]}) from error
     return candidate
 
 

@@ -122,3 +122,21 @@ def test_it_answers_me_with_401_without_a_token(api) -> None:
 def test_it_makes_superusers_admins() -> None:
     user = User.objects.create_superuser("root", "root@example.com", PASSWORD)
     assert user.role == Role.ADMIN
+
+
+def test_it_keeps_usernames_unique_case_insensitively_in_the_database(student) -> None:
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username=student.username.upper())
+
+
+def test_it_answers_400_when_the_same_name_registers_at_the_same_moment(api, student, monkeypatch) -> None:
+    from django.db.models.query import QuerySet
+
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)  # the other request has not committed yet
+    body = {"username": student.username.title(), "password": PASSWORD}
+    response = api.post("/api/auth/register", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"username": ["This username is taken."]}
+    assert User.objects.filter(username__iexact=student.username).count() == 1
