@@ -2,11 +2,26 @@
 program run bare on the host, and sustained throughput with concurrent runners.
 
     python tests/bench/bench_sandbox.py                       # every available backend
-    python tests/bench/bench_sandbox.py --backends bubblewrap --languages python --runs 50
-    python tests/bench/bench_sandbox.py --podman-rest         # also podman-py over REST
+    python tests/bench/bench_sandbox.py --backends bubblewrap --languages python --runs 100
+    python tests/bench/bench_sandbox.py --podman-rest         # also podman over REST
 
 "Start run to exit" is ``coding.runner.run_batch`` (compile step included) for the
-backends, and the same compile and run commands as plain subprocesses for "bare".
+backends. Two bare baselines run the same compile and run commands on the host with
+the sandbox's clean environment: ``bare-sync`` is a plain blocking ``subprocess.run``
+in a prepared directory (the cheapest way to run a program from Python), and
+``bare-async`` is what a server would do (a fresh temp dir, asyncio subprocesses).
+Every iteration runs every runner once, in a rotating order, so load drift from
+other work on the machine hits them alike; throughput alternates short windows the
+same way. p95 is printed only with at least 20 samples (n is printed).
+
+The sandbox settings are Django's (``DJANGO_SETTINGS_MODULE``, default
+``observer.settings``, so what ``manage.py`` would use); ``--no-django`` uses the
+defaults and ``OBSERVER_<SETTING>`` environment variables instead.
+
+``--podman-rest`` compares, for Python, one podman container run with exactly the
+options the backend builds (outside the runner, no run cgroup): through the local CLI,
+through ``podman --remote`` (the same CLI over the REST API), and through podman-py
+(the REST API from Python, options translated one by one; unknown ones abort).
 Not a test: numbers depend on the machine; docs/sandbox.md records ours.
 """
 
@@ -16,7 +31,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,199 +41,233 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from coding import runner  # noqa: E402
-from coding.languages import LANGUAGES, RUNTIMES_MOUNT, Language, expand_argv  # noqa: E402
-from coding.sandbox import check_backend  # noqa: E402
-from coding.sandbox.base import Status  # noqa: E402
-from coding.sandbox.config import setting  # noqa: E402
-
-RUNS = {"python": 40, "javascript": 20, "typescript": 5, "c": 10, "cpp": 8, "java": 8}
+RUNS = {"python": 60, "javascript": 30, "typescript": 10, "c": 20, "cpp": 10, "java": 10}
+P95_MIN_SAMPLES = 20
+Call = Callable[[], Awaitable[None]]
 
 
-def pct(values: list[float], q: float) -> float:
+def configure(use_django: bool) -> str:
+    if not use_django:
+        return "defaults and OBSERVER_* environment variables"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "observer.settings")
+    import django
+
+    django.setup()
+    return f"Django settings ({os.environ['DJANGO_SETTINGS_MODULE']})"
+
+
+def use_backend(name: str) -> None:
+    """Make ``name`` the backend runner.run_batch uses."""
+    from django.conf import settings
+
+    if settings.configured:
+        settings.SANDBOX_BACKEND = name
+    else:
+        os.environ["OBSERVER_SANDBOX_BACKEND"] = name
+
+
+def p95(values: list[float]) -> str:
+    if len(values) < P95_MIN_SAMPLES:
+        return "—"
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return f"{ordered[-(-len(ordered) * 95 // 100) - 1]:.1f}"  # nearest rank
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 class Bare:
     """The language's own compile and run commands as plain host processes."""
 
-    def __init__(self, language: Language) -> None:
-        self.language = language
+    def __init__(self, name: str) -> None:
+        from coding.languages import LANGUAGES, RUNTIMES_MOUNT, expand_argv
+        from coding.sandbox.config import setting
+        from coding.sandbox.requests import default_limits
 
-    async def run(self) -> None:
-        lang = self.language
-        with tempfile.TemporaryDirectory() as work:
-            build = os.path.join(work, "build")
-            os.mkdir(build)
-            Path(work, lang.entry_name).write_text(lang.hello)
-            mapping = {"/build": build, RUNTIMES_MOUNT: str(setting("SANDBOX_RUNTIMES_DIR"))}
+        self.language = lang = LANGUAGES[name]
+        self.runtimes = str(setting("SANDBOX_RUNTIMES_DIR"))
+        self.mount = RUNTIMES_MOUNT
+        limits = default_limits(lang.name)
+        self.templates = [
+            expand_argv(t, language=lang, file_names=[lang.entry_name], entry=lang.entry_name, limits=limits)
+            for t in (lang.compile, lang.run) if t is not None
+        ]
+        self.prepared = self._directory()
 
-            def host(arg: str) -> str:
-                for inside, outside in mapping.items():
-                    if arg.startswith(inside):
-                        return outside + arg[len(inside):]
-                return arg
+    def _directory(self) -> tuple[str, list[list[str]], dict[str, str]]:
+        work = tempfile.mkdtemp(prefix="bench-bare-")
+        os.mkdir(os.path.join(work, "build"))
+        Path(work, self.language.entry_name).write_text(self.language.hello)
+        mapping = {"/build": os.path.join(work, "build"), self.mount: self.runtimes}
 
-            limits = runner.default_limits(lang.name)
-            for template in (lang.compile, lang.run):
-                if template is None:
-                    continue
-                argv = expand_argv(template, language=lang, file_names=[lang.entry_name],
-                                   entry=lang.entry_name, limits=limits)
-                # The sandbox's clean environment (the host's may make runtimes slower,
-                # e.g. NODE_EXTRA_CA_CERTS makes node load a CA bundle).
-                env = {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8", **lang.env}
+        def host(arg: str) -> str:
+            for inside, outside in mapping.items():
+                if arg.startswith(inside):
+                    return outside + arg[len(inside):]
+            return arg
+
+        # The sandbox's clean environment (the host's may make runtimes slower, e.g.
+        # NODE_EXTRA_CA_CERTS makes node load a CA bundle).
+        env = {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8", **self.language.env}
+        return work, [[host(a) for a in argv] for argv in self.templates], env
+
+    def run_sync(self) -> None:
+        work, steps, env = self.prepared
+        for argv in steps:
+            done = subprocess.run(argv, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                  capture_output=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"bare {self.language.name} failed: {done.stderr.decode()[-300:]}")
+
+    async def sync(self) -> None:
+        self.run_sync()  # blocking on purpose: the loop has nothing else to do meanwhile
+
+    async def sync_in_thread(self) -> None:  # for concurrent runners
+        await asyncio.to_thread(self.run_sync)
+
+    async def run_async(self) -> None:
+        work, steps, env = self._directory()
+        try:
+            for argv in steps:
                 process = await asyncio.create_subprocess_exec(
-                    *[host(a) for a in argv], cwd=work, stdin=subprocess.DEVNULL, env=env,
+                    *argv, cwd=work, stdin=subprocess.DEVNULL, env=env,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 )
-                out, err = await process.communicate()
+                _, err = await process.communicate()
                 if process.returncode != 0:
-                    raise RuntimeError(f"bare {lang.name} failed: {err.decode()[-300:]}")
+                    raise RuntimeError(f"bare {self.language.name} failed: {err.decode()[-300:]}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self.prepared[0], ignore_errors=True)
 
 
-async def sandboxed(language: Language) -> None:
-    result = await runner.run_batch(language=language.name,
-                                    files=[(language.entry_name, language.hello)])
-    if result.status != Status.OK:
-        raise RuntimeError(f"{language.name}: {result.status} {result.message[-300:]}")
+def sandboxed(backend: str, name: str) -> Call:
+    from coding import runner
+    from coding.languages import LANGUAGES
+    from coding.sandbox.base import Status
+
+    lang = LANGUAGES[name]
+
+    async def run() -> None:
+        use_backend(backend)
+        result = await runner.run_batch(language=name, files=[(lang.entry_name, lang.hello)])
+        if result.status != Status.OK or result.stdout != b"Hello, world!\n":
+            raise RuntimeError(f"{backend} {name}: {result.status} {result.message[-300:]}")
+
+    return run
 
 
-async def latency(fn: Callable[[], Awaitable[None]], runs: int) -> list[float]:
-    await fn()  # warm caches (and the backend's one-time check)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await fn()
-        times.append((time.perf_counter() - started) * 1000)
+async def interleaved(runners: dict[str, Call], runs: int) -> dict[str, list[float]]:
+    """Each iteration runs every runner once, starting one further each time."""
+    for call in runners.values():
+        await call()  # warm caches (and the backend's one-time check)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    names = list(runners)
+    for iteration in range(runs):
+        for offset in range(len(names)):
+            name = names[(iteration + offset) % len(names)]
+            started = time.perf_counter()
+            await runners[name]()
+            times[name].append((time.perf_counter() - started) * 1000)
     return times
 
 
-async def throughput(fn: Callable[[], Awaitable[None]], workers: int, seconds: float) -> float:
-    done = 0
-    deadline = time.perf_counter() + seconds
+async def throughput(runners: dict[str, Call], workers: int, seconds: float, rounds: int) -> dict[str, float]:
+    """Runs per second with ``workers`` concurrent runners, in alternating windows."""
+    done = dict.fromkeys(runners, 0)
+    spent = dict.fromkeys(runners, 0.0)
+    for _ in range(rounds):
+        for name, call in runners.items():
+            deadline = time.perf_counter() + seconds / rounds
 
-    async def worker() -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            await fn()
-            done += 1
+            async def worker(name: str = name, call: Call = call, deadline: float = deadline) -> None:
+                while time.perf_counter() < deadline:
+                    await call()
+                    done[name] += 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return done / (time.perf_counter() - started)
-
-
-def podman_rest_latency(runs: int) -> list[float] | str:
-    """python3 hello via podman-py over the REST API (create, start, wait, logs, remove)."""
-    try:
-        import podman  # noqa: F401
-        from podman import PodmanClient
-    except ImportError:
-        return "podman-py not installed"
-    from coding.sandbox.podman import podman_env
-
-    socket_path = Path(tempfile.mkdtemp()) / "podman.sock"
-    service = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{socket_path}"], env=podman_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            if socket_path.exists():
-                break
-            time.sleep(0.05)
-        client = PodmanClient(base_url=f"unix://{socket_path}")
-        rootfs = str(setting("SANDBOX_PODMAN_ROOTFS"))
-
-        def once() -> None:
-            container = client.containers.create(
-                image="", rootfs=rootfs, command=["/usr/bin/python3", "-c", "print(1)"],
-                network_mode="none", read_only=True, user="65534:65534", cap_drop=["all"],
-                mem_limit="256m", pids_limit=64,
-                mounts=[{"type": "bind", "source": "/usr", "target": "/usr", "read_only": True}],
-                ulimits=[{"Name": "nofile", "Soft": 256, "Hard": 256},
-                         {"Name": "nproc", "Soft": 4096, "Hard": 4096}],
-            )
-            try:
-                container.start()
-                container.wait()
-                output = b"".join(container.logs(stdout=True, stderr=False))
-                if output.strip() != b"1":
-                    raise RuntimeError(f"unexpected output {output!r}")
-            finally:
-                container.remove(force=True)
-
-        once()
-        times = []
-        for _ in range(runs):
             started = time.perf_counter()
-            once()
-            times.append((time.perf_counter() - started) * 1000)
-        return times
-    except Exception as exc:  # noqa: BLE001 - report, do not crash the benchmark
-        return f"failed: {exc}"
-    finally:
-        service.terminate()
-        service.wait()
-        shutil.rmtree(socket_path.parent, ignore_errors=True)
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            spent[name] += time.perf_counter() - started
+    return {name: done[name] / spent[name] for name in runners}
+
+
+def table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--backends", nargs="*", default=["bubblewrap", "podman"])
-    parser.add_argument("--languages", nargs="*", default=list(LANGUAGES))
-    parser.add_argument("--runs", type=int, default=0, help="runs per language (default: per language)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="throughput duration")
+    parser.add_argument("--languages", nargs="*", default=list(RUNS))
+    parser.add_argument("--runs", type=int, default=0, help="iterations per language (default: per language)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="throughput time per runner")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput windows per runner")
     parser.add_argument("--workers", type=int, default=2, help="concurrent runners for throughput")
-    parser.add_argument("--podman-rest", action="store_true", help="also time podman-py over REST")
+    parser.add_argument("--podman-rest", action="store_true", help="podman CLI vs REST, same options")
+    parser.add_argument("--no-django", action="store_true", help="ignore Django settings")
     args = parser.parse_args()
 
-    print(f"# sandbox benchmark on {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-    bare: dict[str, list[float]] = {}
-    for name in args.languages:
-        bare[name] = await latency(Bare(LANGUAGES[name]).run, args.runs or RUNS[name])
-    rows = [("backend", "language", "median ms", "p95 ms", "bare median", "bare p95", "ratio")]
-    throughputs: list[tuple[str, float]] = []
-    for backend in args.backends:
-        os.environ["OBSERVER_SANDBOX_BACKEND"] = backend
-        _, ok, message = check_backend(backend, fresh=True)
-        if not ok:
-            print(f"# {backend}: unavailable ({message})")
-            continue
-        for name in args.languages:
-            times = await latency(lambda n=name: sandboxed(LANGUAGES[n]), args.runs or RUNS[name])
-            base = bare[name]
-            rows.append((backend, name, f"{statistics.median(times):.1f}", f"{pct(times, 0.95):.1f}",
-                         f"{statistics.median(base):.1f}", f"{pct(base, 0.95):.1f}",
-                         f"{statistics.median(times) / statistics.median(base):.2f}x"))
-        if "python" in args.languages:
-            rate = await throughput(lambda: sandboxed(LANGUAGES["python"]), args.workers, args.seconds)
-            throughputs.append((backend, rate))
-    if args.podman_rest:
-        rest = podman_rest_latency(args.runs or 10)
-        if isinstance(rest, str):
-            print(f"# podman REST: {rest}")
-        else:
-            base = bare["python"]
-            rows.append(("podman-rest", "python", f"{statistics.median(rest):.1f}", f"{pct(rest, 0.95):.1f}",
-                         f"{statistics.median(base):.1f}", f"{pct(base, 0.95):.1f}",
-                         f"{statistics.median(rest) / statistics.median(base):.2f}x"))
+    where = configure(not args.no_django)
+    from coding.sandbox import check_backend
+    from coding.sandbox.config import setting
 
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    print("\n## hello world, start of run to exit\n")
-    for index, row in enumerate(rows):
-        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
-        if index == 0:
-            print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
-    if throughputs:
-        bare_rate = await throughput(Bare(LANGUAGES["python"]).run, args.workers, args.seconds)
-        print(f"\n## python hello world throughput, {args.workers} concurrent runners, {args.seconds:g} s\n")
-        print("| runner | runs/s | vs bare |\n|---|---|---|")
-        print(f"| bare | {bare_rate:.1f} | 100% |")
-        for backend, rate in throughputs:
-            print(f"| {backend} | {rate:.1f} | {100 * rate / bare_rate:.0f}% |")
+    print(f"# sandbox benchmark on {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; {where}")
+    backends = []
+    for backend in args.backends:
+        instance, ok, message = check_backend(backend, fresh=True)
+        print(f"# {backend}: {message if ok else 'unavailable: ' + message}")
+        if ok:
+            backends.append(backend)
+    print(f"# SANDBOX_CGROUP={setting('SANDBOX_CGROUP')!r} SANDBOX_CPU_QUOTA={setting('SANDBOX_CPU_QUOTA')} "
+          f"SANDBOX_WORK_ROOT={setting('SANDBOX_WORK_ROOT')!r} SANDBOX_LIMITS={setting('SANDBOX_LIMITS')}")
+
+    rows = [("language", "runner", "n", "median ms", "p95 ms", "vs bare-sync", "vs bare-async")]
+    for name in args.languages:
+        bare = Bare(name)
+        runners: dict[str, Call] = {"bare-sync": bare.sync, "bare-async": bare.run_async}
+        runners.update({backend: sandboxed(backend, name) for backend in backends})
+        times = await interleaved(runners, args.runs or RUNS[name])
+        bare.close()
+        base_sync, base_async = median(times["bare-sync"]), median(times["bare-async"])
+        for runner_name, values in times.items():
+            m = median(values)
+            rows.append((name, runner_name, str(len(values)), f"{m:.1f}", p95(values),
+                         f"{m / base_sync:.2f}x", f"{m / base_async:.2f}x"))
+    print("\n## hello world, start of run to exit (interleaved)\n")
+    table(rows)
+
+    if "python" in args.languages:
+        bare = Bare("python")
+        runners = {"bare-sync": bare.sync_in_thread, "bare-async": bare.run_async}
+        runners.update({backend: sandboxed(backend, "python") for backend in backends})
+        rates = await throughput(runners, args.workers, args.seconds, args.rounds)
+        bare.close()
+        print(f"\n## python hello world throughput, {args.workers} concurrent runners, "
+              f"{args.seconds:g} s each in {args.rounds} alternating windows\n")
+        rows = [("runner", "runs/s", "vs bare-sync", "vs bare-async")]
+        for runner_name, rate in rates.items():
+            rows.append((runner_name, f"{rate:.1f}", f"{100 * rate / rates['bare-sync']:.0f}%",
+                         f"{100 * rate / rates['bare-async']:.0f}%"))
+        table(rows)
+
+    if args.podman_rest:
+        from tests.bench.bench_podman_rest import compare
+
+        print("\n## podman, python hello world, the backend's options, CLI vs REST (interleaved)\n")
+        results = await compare(args.runs or RUNS["python"] // 2, interleaved)
+        rows = [("path", "n", "median ms", "p95 ms")]
+        for path, values in results.items():
+            rows.append((path, str(len(values)), f"{median(values):.1f}", p95(values)))
+        table(rows)
 
 
 if __name__ == "__main__":
