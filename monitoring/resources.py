@@ -29,26 +29,46 @@ def level(percent: float) -> str:
     return HEALTHY
 
 
-# psutil measures CPU use between two calls. Callers here (dashboard pushes, health
-# checks) come at random moments, so readings are taken at most once a second and
-# shared: a check right after a push must not report the use of the last few ms.
+# CPU use is measured between two samples of the machine's CPU times. psutil's own
+# cpu_percent(interval=None) keeps its last sample per thread, so the first call from
+# each new worker thread (health checks and dashboard pushes run in thread pools) says
+# 0%. The samples are kept here instead, shared by every thread, and a reading is taken
+# at most once a second: a check right after a push must not report the last few ms.
 _CPU_MIN_INTERVAL = 1.0
 _cpu_lock = threading.Lock()
+_cpu_sample: Any = None  # the machine's CPU times at the last reading
 _cpu_reading: tuple[float, float] | None = None  # (monotonic time, percent)
 
 
+def _busy_and_total(times: Any) -> tuple[float, float]:
+    # Linux counts guest time inside user time already; idle includes waiting for I/O.
+    total = sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return total - idle, total
+
+
 def prime() -> None:
-    """Start the first CPU measuring interval (at startup)."""
-    psutil.cpu_percent(interval=None)
+    """Take the first CPU sample (at startup), so the first reading covers real time."""
+    global _cpu_sample
+    with _cpu_lock:
+        _cpu_sample = psutil.cpu_times()
 
 
 def cpu_percent() -> float:
-    global _cpu_reading
+    global _cpu_reading, _cpu_sample
     with _cpu_lock:
         now = time.monotonic()
-        if _cpu_reading is None or now - _cpu_reading[0] >= _CPU_MIN_INTERVAL:
-            _cpu_reading = (now, float(psutil.cpu_percent(interval=None)))
-        return _cpu_reading[1]
+        if _cpu_reading is not None and now - _cpu_reading[0] < _CPU_MIN_INTERVAL:
+            return _cpu_reading[1]
+        sample = psutil.cpu_times()
+        percent = 0.0
+        if _cpu_sample is not None:
+            (busy0, total0), (busy1, total1) = _busy_and_total(_cpu_sample), _busy_and_total(sample)
+            if total1 > total0:
+                percent = round(min(100.0, max(0.0, 100.0 * (busy1 - busy0) / (total1 - total0))), 1)
+        _cpu_sample = sample
+        _cpu_reading = (now, percent)
+        return percent
 
 
 def _existing(path: str) -> str:
