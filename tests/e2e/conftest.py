@@ -65,12 +65,15 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture
 def open_page(browser: Browser, observer_server: LiveServer, output_dir: Path) -> Iterator[Callable[[str], Page]]:
     """Opens a page in a fresh browser context (its own cookies and storage) per person;
-    on failure each page's screen and console are saved for the report."""
+    each page's last screen and console are saved for the report. The test fails if any
+    page asked for anything but the test server (the app must work with no internet)."""
     pages: dict[str, Page] = {}
     consoles: dict[str, list[str]] = {}
+    foreign: dict[str, list[str]] = {}
 
     def make(who: str) -> Page:
-        page = new_page(browser, observer_server.base_url)
+        foreign[who] = []
+        page = new_page(browser, observer_server.base_url, foreign[who])
         consoles[who] = []
         page.on("console", lambda msg: consoles[who].append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda exc: consoles[who].append(f"pageerror: {exc}"))
@@ -85,6 +88,9 @@ def open_page(browser: Browser, observer_server: LiveServer, output_dir: Path) -
             consoles[who].append(f"(no screenshot: {exc})")
         (output_dir / f"console-{who}.log").write_text("\n".join(consoles[who]))
         page.context.close()
+    outside = {who: urls for who, urls in foreign.items() if urls}
+    if outside:
+        pytest.fail(f"pages asked for something other than the test server: {outside}")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -26,16 +26,37 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# What the built app is made from (tests are not: editing one needs no rebuild).
+FRONTEND_SOURCES = ("src", "index.html", "vite.config.ts", "tsconfig.json", "package.json", "package-lock.json")
+
+
+def build_is_stale(*, index: Path = FRONTEND_INDEX, frontend: Path = ROOT / "frontend") -> bool:
+    """No build, or a frontend source newer than the build's index.html."""
+    if not index.exists():
+        return True
+    built = index.stat().st_mtime
+    for name in FRONTEND_SOURCES:
+        path = frontend / name
+        files = (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            if ".test." in file.name or "/src/test/" in file.as_posix():
+                continue
+            if file.stat().st_mtime > built:
+                return True
+    return False
+
+
 def ensure_frontend_built() -> None:
-    """The suite tests the built app; build it when a checkout has not yet."""
-    if FRONTEND_INDEX.exists():
+    """The suite tests the built app: build it when there is none, or when any frontend
+    source is newer than the build (a stale build would test yesterday's screens)."""
+    if not build_is_stale():
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError("static/app/index.html is missing and npm is not installed: run scripts/install")
+        raise RuntimeError("the built frontend is missing or stale and npm is not installed: run scripts/install")
     if not (ROOT / "frontend" / "node_modules").exists():
         subprocess.run([npm, "ci", "--prefix", "frontend", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
-    subprocess.run([npm, "run", "--prefix", "frontend", "build"], cwd=ROOT, check=True)
+    subprocess.run([npm, "run", "--prefix", "frontend", "--silent", "build"], cwd=ROOT, check=True)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from tests.e2e.server import LiveServer
 from tests.e2e.ui import (
     editor_text,
     expect_editor_text,
+    expect_remote_cursor,
     expect_terminal_contains,
     join_class,
     replace_editor_text,
@@ -107,6 +108,9 @@ def test_it_holds_a_whole_class(
     wait_editor_ready(teacher)
     replace_editor_text(teacher, FIX)
     expect_editor_text(bob, FIX[0])
+    # Both cursors are visible, each labelled with the other person's name.
+    expect_remote_cursor(teacher, "Bob")
+    expect_remote_cursor(bob, "Demo Teacher")
     shot(teacher, output_dir, "07-teacher-editing-student")
     shot(bob, output_dir, "08-student-sees-fix")
 

@@ -6,15 +6,39 @@ import re
 import time
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 NBSP = "\u00a0"
 
 
-def new_page(browser: Browser, base_url: str) -> Page:
+def same_origin(url: str, base_url: str) -> bool:
+    """A request to the test server (HTTP or its WebSockets), or one that never leaves the page."""
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    origin = base_url.rstrip("/")
+    ws_origin = origin.replace("http", "ws", 1)
+    return any(url == o or url.startswith(o + "/") for o in (origin, ws_origin))
+
+
+def new_page(browser: Browser, base_url: str, foreign: list[str] | None = None) -> Page:
+    """A page in a fresh context. Every request is routed: one to anywhere but the test
+    server (a CDN, a font host, a telemetry endpoint: a classroom server may have no
+    internet) is refused and noted in `foreign`, for the test to fail on."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
-    return context.new_page()
+    noted = foreign if foreign is not None else []
+
+    def guard(route: Route) -> None:
+        if same_origin(route.request.url, base_url):
+            route.fallback()
+        else:
+            noted.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("websocket", lambda socket: None if same_origin(socket.url, base_url) else noted.append(socket.url))
+    return page
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
@@ -69,6 +93,21 @@ def expect_editor_text(page: Page, text: str, timeout: float = 5.0) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError(f"the editor never showed {text!r}; it shows {seen!r}")
+
+
+def expect_remote_cursor(page: Page, name: str, timeout: float = 10.0) -> None:
+    """Another person's cursor (y-monaco's head decoration) is on screen in the editor,
+    with the name label our cursor styles draw above it."""
+    head = page.locator("[data-testid=code-editor] .yRemoteSelectionHead").first
+    expect(head).to_be_visible(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    label = ""
+    while time.monotonic() < deadline:
+        label = str(head.evaluate("el => getComputedStyle(el, '::before').content"))
+        if label == f'"{name}"':
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the remote cursor is labelled {label!r}, not {name!r}")
 
 
 def terminal_text(page: Page) -> str:
