@@ -13,8 +13,9 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     # /metrics: a bearer token Prometheus sends ("" = no token accepted) ...
     "MONITORING_METRICS_TOKEN": "",
-    # ... or client addresses / networks (CIDR) allowed without one. REMOTE_ADDR only:
-    # X-Forwarded-For is written by the client and never trusted for this.
+    # ... or client addresses / networks (CIDR) allowed without one: the client's address as
+    # rate limits see it (the proxy's last X-Forwarded-For hop only with TRUST_X_FORWARDED_FOR;
+    # behind nginx the peer is nginx itself, which must not open the door to everyone).
     "MONITORING_METRICS_ALLOWED_IPS": ["127.0.0.1", "::1"],
     # Health: a figure (CPU, memory, disk %) above this is degraded, above the next unhealthy.
     "MONITORING_DEGRADED_PERCENT": 75.0,

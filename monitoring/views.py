@@ -22,6 +22,7 @@ from monitoring import health, metrics, resources, selectors, serializers
 from monitoring.conf import conf
 from monitoring.permissions import IsOperator
 from observer.errors import error_body
+from observer.ratelimits import client_ip
 
 
 @never_cache
@@ -57,7 +58,7 @@ def _token_ok(request: HttpRequest) -> bool:
 @require_safe
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition, for a scraper holding the token or calling from an allowed address."""
-    if not (_token_ok(request) or _ip_allowed(str(request.META.get("REMOTE_ADDR", "")))):
+    if not (_token_ok(request) or _ip_allowed(client_ip(request))):
         if request.headers.get("Authorization"):
             response = JsonResponse(error_body("not_authenticated", "Wrong metrics token."), status=401)
         else:

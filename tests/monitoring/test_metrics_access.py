@@ -29,6 +29,17 @@ def test_it_does_not_trust_a_forwarded_for_header() -> None:
     assert response.status_code == 403
 
 
+@override_settings(TRUST_X_FORWARDED_FOR=True)
+def test_it_judges_the_client_behind_the_proxy_not_the_proxy() -> None:
+    # nginx (the peer, on the loopback) writes the client's address as the last hop.
+    behind = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert behind.status_code == 403
+    spoofed = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1, 203.0.113.7")
+    assert spoofed.status_code == 403
+    local = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert local.status_code == 200
+
+
 @override_settings(MONITORING_METRICS_TOKEN="s3cret-scrape-token", MONITORING_METRICS_ALLOWED_IPS=[])
 def test_it_needs_the_token_when_no_address_is_allowed() -> None:
     client = Client()
