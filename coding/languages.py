@@ -58,7 +58,7 @@ class Language:
     # Regular expressions (matched per line, anchored at its start) for the line a
     # runtime prints when it ran out of its own memory budget (heap flags, RLIMIT_AS).
     # Only consulted when the program failed, in the tail of its stderr (batch) or of
-    # the terminal (interactive): see execution.memory_marker_found.
+    # the terminal (interactive): see sandbox.classify.memory_marker_found.
     memory_error_markers: tuple[str, ...] = ()
 
 

@@ -21,7 +21,8 @@ from collections.abc import AsyncIterator
 from coding.languages import get_language
 from coding.sandbox import check_backend, configured_backend_name, get_backend_async
 from coding.sandbox.base import InvalidRun, Limits, Phase, RunResult, SandboxError, Status
-from coding.sandbox.execution import Execution, OutputSink, classify
+from coding.sandbox.classify import classify
+from coding.sandbox.execution import Execution, OutputSink
 from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources
 
 __all__ = [

@@ -7,7 +7,7 @@ import signal
 
 from coding.languages import get_language
 from coding.sandbox.base import Limits, Status, StepOutcome
-from coding.sandbox.execution import MARKER_TAIL_BYTES, classify, compile_failure
+from coding.sandbox.classify import MARKER_TAIL_BYTES, classify, compile_failure
 
 PY_OOM = (b'Traceback (most recent call last):\n  File "/work/main.py", line 3, in <module>\n'
           b"    blocks.append(bytearray(8 * 1024 * 1024))\nMemoryError\n")

@@ -17,7 +17,7 @@ import pytest
 from coding.languages import get_language
 from coding.sandbox import cgroups
 from coding.sandbox.base import Limits, SourceFile, Status, StepOutcome, StepSpec
-from coding.sandbox.execution import classify
+from coding.sandbox.classify import classify
 from coding.sandbox.podman import _CONMON_SLACK, PodmanBackend, PodmanStep, account
 from coding.sandbox.spawn import SpawnPlan
 from tests.coding.sandbox_support import fake_v2_tree
