@@ -160,6 +160,9 @@ class ObserverConsumer(AsyncWebsocketConsumer):
                 layer_reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, StopConsumer):
                     await layer_reader
+            if self.accepted:  # killed by the server (shutdown, a timeout): clean up all the same
+                with contextlib.suppress(Exception):
+                    await self.disconnect(1006)
 
     async def _read_layer(self) -> None:
         assert self.channel_layer is not None

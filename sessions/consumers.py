@@ -44,6 +44,8 @@ class SessionMemberConsumer(ObserverConsumer):
                 await self.channel_layer.group_add(group, self.channel_name)
         if self.is_owner:
             assert self.grant.participant is not None
+            # The registry's loop keeps this process's count of the participant alive.
+            await registry_for(self.scope).ensure_started()
             await database_sync_to_async(presence.connection_opened)(participant_id=self.grant.participant.pk)
 
     async def leave_groups(self) -> None:

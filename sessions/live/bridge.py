@@ -13,6 +13,12 @@ A message without frames announces a new subscriber. A process skips publishing 
 topic it subscribes to while it knows nobody else listens (the answer to its last
 PUBLISH said so, and no announcement came since): a lone server pays nothing for
 the bridge.
+
+Redis pub/sub delivers at most once: a batch that cannot be published is retried once
+(in order: batches leave one after another), and whatever was lost anyway is made up
+by the registry's anti-entropy, which `on_resume(topics, or None for all)` asks for at
+once: after a reconnect of the subscription, and when publishing works again after a
+lost batch.
 """
 
 from __future__ import annotations
@@ -75,6 +81,10 @@ class Bridge(ABC):
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flushing: set[asyncio.Task[None]] = set()
+        self._send_lock = asyncio.Lock()
+        self._lost: set[str] = set()
+        # Called with the topics whose traffic may have been lost (None: all of them).
+        self.on_resume: Callable[[set[str] | None], None] | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -143,9 +153,36 @@ class Bridge(ABC):
     @abstractmethod
     async def _send(self, topic: str, payload: bytes) -> int: ...
 
+    async def _publish_batch(self, batch: dict[str, bytes]) -> dict[str, int]:
+        """Publish every topic's payload; returns how many others heard each."""
+        return {topic: await self._send(topic, payload) for topic, payload in batch.items()}
+
     async def _send_many(self, batch: dict[str, bytes]) -> None:
-        for topic, payload in batch.items():
-            self.heard(topic, await self._send(topic, payload))
+        async with self._send_lock:  # one batch at a time: a retry never overtakes
+            try:
+                counts = await self._publish_batch(batch)
+            except Exception:
+                logger.warning("live bridge could not publish %d topics; retrying once", len(batch), exc_info=True)
+                await asyncio.sleep(float(live_setting("LIVE_BRIDGE_RETRY_SECONDS")))
+                try:
+                    counts = await self._publish_batch(batch)
+                except Exception:
+                    logger.exception("live bridge lost a batch of %d topics; anti-entropy will make it up", len(batch))
+                    self._lost.update(batch)  # resynced once publishing works again
+                    return
+        for topic, receivers in counts.items():
+            self.heard(topic, receivers)
+        if self._lost:
+            lost, self._lost = self._lost, set()
+            self.resume(lost)
+
+    def resume(self, topics: set[str] | None) -> None:
+        """Traffic on `topics` (None: every topic) may have been lost: ask for a resync."""
+        if self.on_resume is not None:
+            try:
+                self.on_resume(topics)
+            except Exception:
+                logger.exception("live bridge resync request failed")
 
 
 # --- in-process broker ---------------------------------------------------------------
@@ -206,7 +243,16 @@ class RedisBridge(Bridge):
         self._pubsub = self._redis.pubsub()
         # Always subscribed to something, so the reader can wait on the connection.
         await self._pubsub.subscribe(channel_name(f"process:{self.origin.hex()}"))
+        # redis-py reconnects (and resubscribes) by itself, silently: what was published
+        # meanwhile never arrives, so every reconnect asks for a resync.
+        self._pubsub.connection.register_connect_callback(self._reconnected)
         self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _reconnected(self, connection: Any) -> None:
+        logger.warning("live bridge reconnected to Redis; resynchronising live documents")
+        loop = self._loop or asyncio.get_running_loop()
+        # After the resubscription (sent just before this) has reached Redis.
+        loop.call_later(float(live_setting("LIVE_BRIDGE_RETRY_SECONDS")), self.resume, None)
 
     async def close(self) -> None:
         await super().close()
@@ -245,7 +291,7 @@ class RedisBridge(Bridge):
             except Exception:
                 logger.exception("live bridge lost Redis; retrying")
                 await asyncio.sleep(0.5)
-                continue
+                continue  # the reconnect (in the next read) asks for a resync
             if not message:
                 continue
             topic = message["channel"].decode()[prefix:]
@@ -260,17 +306,12 @@ class RedisBridge(Bridge):
     async def _send(self, topic: str, payload: bytes) -> int:
         return self._others(topic, int(await self._redis.publish(channel_name(topic), payload)))
 
-    async def _send_many(self, batch: dict[str, bytes]) -> None:
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for topic, payload in batch.items():
-                    pipe.publish(channel_name(topic), payload)
-                counts = await pipe.execute()
-        except Exception:
-            logger.exception("live bridge could not publish %d topics", len(batch))
-            return
-        for topic, receivers in zip(batch, counts, strict=True):
-            self.heard(topic, self._others(topic, int(receivers)))
+    async def _publish_batch(self, batch: dict[str, bytes]) -> dict[str, int]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for topic, payload in batch.items():
+                pipe.publish(channel_name(topic), payload)
+            counts = await pipe.execute()
+        return {topic: self._others(topic, int(n)) for topic, n in zip(batch, counts, strict=True)}
 
 
 def make_bridge() -> Bridge:
@@ -304,6 +345,7 @@ def publish_external(topic: str, frame: bytes) -> None:
 
 
 def publish_document_update(document_id: Any, update: bytes) -> None:
-    from sessions.live.topics import UPDATE, document_topic
+    """A server edit, already in the database, for the editors connected right now."""
+    from sessions.live.topics import SERVER_EDIT, document_topic
 
-    publish_external(document_topic(document_id), UPDATE + update)
+    publish_external(document_topic(document_id), SERVER_EDIT + update)

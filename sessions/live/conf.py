@@ -13,6 +13,13 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_BRIDGE_TICK_SECONDS": 0.01,
     # How long a starting hub waits for the other processes' hubs to send what it lacks.
     "LIVE_PEER_SYNC_SECONDS": 0.5,
+    # A batch the bridge could not publish is retried once after this long.
+    "LIVE_BRIDGE_RETRY_SECONDS": 0.2,
+    # Anti-entropy: every hub that changed in the last ACTIVE seconds and has listeners
+    # in other processes compares its state with theirs this often (Redis pub/sub
+    # delivers at most once; this makes up for a lost batch).
+    "LIVE_ANTI_ENTROPY_SECONDS": 3.0,
+    "LIVE_ANTI_ENTROPY_ACTIVE_SECONDS": 60.0,
     # The update log is appended (all documents in one transaction) this often.
     "LIVE_FLUSH_SECONDS": 1.0,
     # A snapshot is written once a document has been quiet this long ...
@@ -23,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_SNAPSHOTS_PER_FLUSH": 20,
     # Presence and activity counters (chars typed, active seconds) are written this often.
     "LIVE_ACTIVITY_FLUSH_SECONDS": 5.0,
+    # A process refreshes its claim on its participants' connections this often; three
+    # missed beats and the others take them off (a crashed process's students go offline).
+    "LIVE_PRESENCE_HEARTBEAT_SECONDS": 10.0,
     # Gaps between edits up to this long count as active time.
     "LIVE_ACTIVE_GAP_SECONDS": 30.0,
     # A hub with no connection left stays loaded this long (reloads are not free).

@@ -11,6 +11,7 @@ relayed but logged by their origin. Snapshots are CRDT unions (see store.flush).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,14 +19,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.db import database_sync_to_async
-from pycrdt import Doc
+from pycrdt import Doc, write_var_uint
 
 from sessions.live import protocol, store, ydoc
 from sessions.live.conf import live_setting
-from sessions.live.topics import AWARENESS, HELLO, REPLY, SYNC, UPDATE, document_topic
+from sessions.live.topics import AWARENESS, HELLO, PROBE, REPLY, SERVER_EDIT, SYNC, UPDATE, document_topic
 
 if TYPE_CHECKING:
     from sessions.live.registry import LiveRegistry
+
+logger = logging.getLogger("observer.live")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,11 @@ class DocumentHub:
         for frame in early:
             self._on_bridge(frame)
         # Ask the other processes' hubs for what the database does not have yet.
-        self._expected_replies = await self.registry.bridge.publish_now(self.topic, HELLO + self.doc.get_state())
+        try:
+            self._expected_replies = await self.registry.bridge.publish_now(self.topic, HELLO + self.doc.get_state())
+        except Exception:  # Redis down: the database's copy now, the others' on resync
+            logger.warning("live hub could not greet the other processes", exc_info=True)
+            self.registry.bridge.resume({self.topic})
         if self._expected_replies:
             try:
                 await asyncio.wait_for(self._synced.wait(), live_setting("LIVE_PEER_SYNC_SECONDS"))
@@ -238,8 +245,11 @@ class DocumentHub:
             self._early.append(frame)
             return
         kind, body = frame[:1], frame[1:]
-        if kind in (UPDATE, REPLY):
-            self._apply_remote(body)
+        if kind in (UPDATE, REPLY, SERVER_EDIT):
+            # Another process's edits are snapshotted here too (snapshots are CRDT unions),
+            # so they survive that process dying before it wrote them; server edits are
+            # in the database already.
+            self._apply_remote(body, persist=kind != SERVER_EDIT, modified=kind == UPDATE)
             if kind == REPLY:
                 self._replies += 1
                 if self._replies >= self._expected_replies:
@@ -260,6 +270,33 @@ class DocumentHub:
             self.registry.bridge.publish(self.topic, REPLY + missing)
             if kind == HELLO:
                 self.registry.bridge.publish(self.topic, SYNC + self.doc.get_state())
+        elif kind == PROBE:
+            self._on_probe(body)
+
+    # --- anti-entropy -------------------------------------------------------------------
+
+    def probe(self) -> None:
+        """Compare this copy with the other processes' copies. Deletions do not show in a
+        state vector, so the probe carries this copy's delete set too (an update with no
+        new items: a few bytes)."""
+        state = self.doc.get_state()
+        deletions = self.doc.get_update(state)
+        self.registry.bridge.publish(self.topic, PROBE + write_var_uint(len(state)) + state + deletions)
+
+    def _on_probe(self, body: bytes) -> None:
+        try:
+            reader = protocol.Reader(body)
+            state = reader.var_bytes()
+            deletions = body[reader.pos:]
+            self._apply_remote(deletions, persist=True, modified=True)
+            missing = self.doc.get_update(state)
+            theirs_ahead = ydoc.is_ahead(state, self.doc.get_state())
+        except (protocol.ProtocolError, ydoc.InvalidUpdate, ValueError, RuntimeError):
+            return
+        if missing != ydoc.EMPTY_UPDATE:
+            self.registry.bridge.publish(self.topic, REPLY + missing)
+        if theirs_ahead:  # they hold items we lack: ask them
+            self.registry.bridge.publish(self.topic, SYNC + self.doc.get_state())
 
     def _apply(self, update: bytes) -> list[ydoc.Change]:
         if self.recorder is None:  # closing: still correct, only slower
@@ -273,7 +310,7 @@ class DocumentHub:
             changes = self.recorder.take()
         return changes
 
-    def _apply_remote(self, update: bytes) -> None:
+    def _apply_remote(self, update: bytes, *, persist: bool, modified: bool = False) -> None:
         try:
             changes = self._apply(update)
         except ydoc.InvalidUpdate:
@@ -282,6 +319,10 @@ class DocumentHub:
             self.text = ydoc.text_of(self.doc)
             for change in changes:
                 self._fanout(protocol.sync_update(change.update), exclude=None)
+            if persist:
+                self.last_change = time.monotonic()
+                self.dirty_since = self.dirty_since or self.last_change
+                self.modified = self.modified or modified
 
     # --- persistence (called by the registry's flusher) --------------------------------
 
@@ -299,6 +340,9 @@ class DocumentHub:
             self.dirty_since = None
             self.modified = False
         return entries, snapshot
+
+    def has_unsaved(self) -> bool:
+        return bool(self.pending) or self.dirty_since is not None
 
     def restore(self, entries: list[store.LogEntry], snapshot: store.SnapshotRequest | None) -> None:
         """A flush failed: keep everything for the next one."""

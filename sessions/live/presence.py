@@ -1,6 +1,6 @@
 """Presence (open connections per participant) and activity accounting (characters
 typed, active seconds, last activity), kept in memory on the hot path and written
-in batches."""
+in batches. Connections of a server process that died stop counting (see ledger)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sessions.events import broadcast_on_commit, session_group
+from sessions.live import ledger
 from sessions.live.conf import live_setting
 from sessions.models import ClassSession, Participant
 
@@ -124,6 +125,7 @@ def _status(participant: Participant) -> dict[str, Any]:
 
 def connection_opened(*, participant_id: uuid.UUID) -> None:
     """Count a participant's own live connection; the first one makes them online."""
+    ledger.before_first_count(_reset_left_behind)
     with transaction.atomic():
         Participant.objects.filter(pk=participant_id).update(
             connections=F("connections") + 1, last_seen_at=timezone.now()
@@ -131,14 +133,49 @@ def connection_opened(*, participant_id: uuid.UUID) -> None:
         participant = Participant.objects.filter(pk=participant_id).only("id", "session_id", "connections").first()
         if participant is not None and participant.connections == 1:
             _presence(participant, True)
+    ledger.change(participant_id, +1)
 
 
 def connection_closed(*, participant_id: uuid.UUID) -> None:
     """Uncount it; the last one closing makes them offline."""
+    if ledger.change(participant_id, -1):
+        _take_off({participant_id: 1})
+
+
+def _take_off(counts: dict[uuid.UUID, int]) -> None:
+    """Uncount connections; whoever that leaves with none goes offline."""
+    now = timezone.now()
     with transaction.atomic():
-        changed = Participant.objects.filter(pk=participant_id, connections__gt=0).update(
-            connections=Greatest(F("connections") - 1, 0), last_seen_at=timezone.now()
-        )
-        participant = Participant.objects.filter(pk=participant_id).only("id", "session_id", "connections").first()
-        if changed and participant is not None and participant.connections == 0:
-            _presence(participant, False)
+        for participant_id, n in counts.items():
+            changed = Participant.objects.filter(pk=participant_id, connections__gt=0).update(
+                connections=Greatest(F("connections") - n, 0), last_seen_at=now
+            )
+            participant = Participant.objects.filter(pk=participant_id).only("id", "session_id", "connections").first()
+            if changed and participant is not None and participant.connections == 0:
+                _presence(participant, False)
+
+
+def _put_back(counts: dict[uuid.UUID, int]) -> None:
+    with transaction.atomic():
+        for participant_id, n in counts.items():
+            Participant.objects.filter(pk=participant_id).update(connections=F("connections") + n)
+
+
+def _reset_left_behind() -> None:
+    # Without Redis this is the only server process: nobody is connected before it counts.
+    Participant.objects.filter(connections__gt=0).update(connections=0)
+
+
+def heartbeat() -> None:
+    """Every LIVE_PRESENCE_HEARTBEAT_SECONDS: keep this process's connections counted,
+    and take off those of processes that died."""
+    ledger.heartbeat(put_back=_put_back)
+    for counts in ledger.claim_dead():
+        _take_off(counts)
+
+
+def process_stopped() -> None:
+    """The server is shutting down: its connections no longer count."""
+    counts = ledger.stopped()
+    if counts:
+        _take_off(counts)

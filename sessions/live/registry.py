@@ -20,7 +20,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from sessions.live import store
+from sessions.live import presence, shutdown, store
 from sessions.live.bridge import Bridge, make_bridge
 from sessions.live.conf import live_setting
 from sessions.live.hub import Author, DocumentHub
@@ -41,9 +41,13 @@ class LiveRegistry:
         self._started = False
         self._closed = False
         self._flusher: asyncio.Task[None] | None = None
+        self._syncer: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         self._activity_at = 0.0
         self._background: set[asyncio.Task[Any]] = set()
+        # Hubs closed while their last write failed: flushed again until it works.
+        self._orphans: list[DocumentHub] = []
+        self.bridge.on_resume = self.resync
 
     async def ensure_started(self) -> None:
         if self._started:
@@ -51,18 +55,22 @@ class LiveRegistry:
         async with self._start_lock:
             if not self._started:
                 await self.bridge.start()
-                self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
+                loop = asyncio.get_running_loop()
+                self._flusher = loop.create_task(self._flush_loop())
+                self._syncer = loop.create_task(self._anti_entropy_loop())
                 self._started = True
+                shutdown.on_shutdown(self)
 
     async def close(self) -> None:
         """Write everything still pending and leave the bridge."""
         if self._closed:
             return
         self._closed = True
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        for task in (self._flusher, self._syncer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for hub in self.hubs.values():
             hub.stop_timers()
         await self.flush(force=True)
@@ -145,6 +153,8 @@ class LiveRegistry:
         hub.stop_timers()
         await self.unlisten(hub.topic, hub._on_bridge)
         await self._flush_hubs([hub], force=True)
+        if hub.has_unsaved():  # the write failed: kept (and retried by every flush)
+            self._orphans.append(hub)
 
     async def document_text(self, document_id: uuid.UUID) -> str:
         """The freshest text of a document, in step with every process."""
@@ -157,16 +167,28 @@ class LiveRegistry:
     # --- the database ----------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        heartbeat_at = 0.0
         while True:
             await asyncio.sleep(live_setting("LIVE_FLUSH_SECONDS"))
             try:
                 await self.flush()
             except Exception:
                 logger.exception("live flush failed")
+            now = time.monotonic()
+            if now - heartbeat_at >= live_setting("LIVE_PRESENCE_HEARTBEAT_SECONDS"):
+                heartbeat_at = now
+                try:
+                    await database_sync_to_async(presence.heartbeat)()
+                except Exception:
+                    logger.exception("live presence heartbeat failed")
 
     async def flush(self, *, force: bool = False) -> None:
         """Append pending log entries, write due snapshots and activity counters."""
         await self._flush_hubs(list(self.hubs.values()), force=force)
+        if self._orphans:
+            orphans = self._orphans
+            await self._flush_hubs(orphans, force=True)
+            self._orphans = [hub for hub in orphans if hub.has_unsaved()]
         now = time.monotonic()
         if force or now - self._activity_at >= live_setting("LIVE_ACTIVITY_FLUSH_SECONDS"):
             self._activity_at = now
@@ -208,6 +230,30 @@ class LiveRegistry:
                 for hub, items, snapshot in taken:
                     hub.restore(items, snapshot)
                 await _record_error(exc)
+
+    # --- anti-entropy with the other processes ---------------------------------------------
+
+    async def _anti_entropy_loop(self) -> None:
+        while True:
+            await asyncio.sleep(live_setting("LIVE_ANTI_ENTROPY_SECONDS"))
+            try:
+                self.anti_entropy()
+            except Exception:
+                logger.exception("live anti-entropy round failed")
+
+    def anti_entropy(self) -> None:
+        """Probe the other processes for every recently changed document they also hold."""
+        active = time.monotonic() - live_setting("LIVE_ANTI_ENTROPY_ACTIVE_SECONDS")
+        remote = self.bridge.remote
+        for hub in list(self.hubs.values()):
+            if hub.meta is not None and not hub.closed and hub.last_change >= active and remote.get(hub.topic):
+                hub.probe()
+
+    def resync(self, topics: set[str] | None) -> None:
+        """Traffic may have been lost (a failed batch, a Redis reconnect): probe now."""
+        for hub in list(self.hubs.values()):
+            if hub.meta is not None and not hub.closed and (topics is None or hub.topic in topics):
+                hub.probe()
 
     # --- side work ------------------------------------------------------------------------
 

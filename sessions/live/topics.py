@@ -10,7 +10,11 @@ UPDATE = b"U"  # a Yjs update integrated by the sender (or a server edit)
 AWARENESS = b"A"  # a y-protocols awareness update, relayed and never stored
 HELLO = b"H"  # a hub starting: its state vector; peers answer with SYNC + REPLY
 SYNC = b"S"  # a state vector; peers answer with REPLY (what the sender lacks)
-REPLY = b"R"  # a Yjs update answering HELLO or SYNC (possibly empty)
+REPLY = b"R"  # a Yjs update answering HELLO, SYNC or PROBE (possibly empty)
+# anti-entropy: a state vector and the sender's delete set (see DocumentHub.probe);
+# peers answer with REPLY, and with SYNC when the sender has something they lack
+PROBE = b"P"
+SERVER_EDIT = b"X"  # a Yjs update the server already stored (REST write, push)
 
 # feed:<session id>: JSON monitor events for the session's teachers (preview, typing)
 # term:<participant id>: see coding.consumers

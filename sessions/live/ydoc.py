@@ -46,6 +46,20 @@ def text_of(doc: Doc) -> str:
     return str(text_type(doc))
 
 
+def state_vector(state: bytes) -> dict[int, int]:
+    """A Yjs state vector (`varUint count`, then `client, clock` pairs) as a dict."""
+    from sessions.live.protocol import Reader
+
+    reader = Reader(state)
+    return {reader.var_uint(): reader.var_uint() for _ in range(reader.var_uint())}
+
+
+def is_ahead(theirs: bytes, ours: bytes) -> bool:
+    """Whether the state vector `theirs` holds items that `ours` does not."""
+    mine = state_vector(ours)
+    return any(clock > mine.get(client, 0) for client, clock in state_vector(theirs).items())
+
+
 def size(text: str) -> int:
     """A text's size as the content caps count it (UTF-8 bytes)."""
     return len(text.encode("utf-8"))

@@ -9,65 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
-from django.db import connections
 
 from coding import limits
 from sessions import services
-from sessions.live.bridge import RedisBridge
-from sessions.live.registry import LiveRegistry
 from sessions.models import Document
 from tests import live_support
-from tests.live_support import Classroom, build_app, editor, hub_has, next_json, open_socket, recv
+from tests.live_support import Classroom, editor, hub_has, next_json, open_socket, recv
 
 classroom = live_support.classroom  # fixture
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as exc:  # fail, never skip
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    return REDIS_URL
-
-
-@pytest.fixture
-async def servers(settings: Any, redis_url: str) -> AsyncIterator[tuple[Any, Any, LiveRegistry, LiveRegistry]]:
-    tag = uuid.uuid4().hex[:8]
-    settings.REDIS_URL = redis_url
-    settings.LIVE_REDIS_PREFIX = f"test-live-{tag}"
-    settings.CACHE_PREFIX = f"test-{tag}"
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                                           "CONFIG": {"hosts": [redis_url], "prefix": f"test-{tag}"}}}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": redis_url, "KEY_PREFIX": f"test-{tag}"}}
-    settings.SANDBOX_BACKEND = "fake"
-    settings.RUN_LIMITS = {"max_concurrent": 1, "runs_per_window": 50, "queue_poll_seconds": 0.05}
-    settings.LIVE_FLUSH_SECONDS = 0.05
-    channel_layers.backends = {}
-    limits._slots = None
-    a, b = LiveRegistry(), LiveRegistry()
-    assert isinstance(a.bridge, RedisBridge) and isinstance(b.bridge, RedisBridge)
-    yield build_app(a), build_app(b), a, b
-    await a.close()
-    await b.close()
-    for layer in channel_layers.backends.values():
-        await layer.flush()
-    channel_layers.backends = {}
-    limits._slots = None
-    await database_sync_to_async(connections.close_all)()
 
 
 async def test_it_converges_edits_made_on_two_processes(servers: Any, classroom: Classroom) -> None:

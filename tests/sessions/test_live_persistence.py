@@ -173,3 +173,28 @@ async def test_it_audits_a_teachers_edit_once_per_burst(app: object, classroom: 
     )()
     assert events == [(classroom.teacher.pk, str(classroom.document.pk))] * 2
     await teacher.comm.disconnect()
+
+
+async def test_it_keeps_a_closed_documents_writes_when_its_last_flush_fails(
+    app: object, classroom: Classroom, registry: LiveRegistry, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.LIVE_HUB_IDLE_SECONDS = 0.05
+    student = await editor(app, classroom.document, classroom.student)
+    failing = {"on": True}
+    original = store.flush
+
+    def down(**kwargs: Any) -> Any:
+        if failing["on"]:
+            raise RuntimeError("database went away")
+        return original(**kwargs)
+
+    monkeypatch.setattr(store, "flush", down)
+    await student.type(0, "# typed just before leaving\n")
+    await student.comm.disconnect()
+    await asyncio.sleep(0.3)  # the hub closed, and its final write failed
+    assert classroom.document.pk not in registry.hubs
+    failing["on"] = False
+    await asyncio.sleep(0.3)  # the next flushes write it
+    stored = await database_sync_to_async(_stored)(classroom.document.pk)
+    assert stored.content == "# typed just before leaving\nprint('hi')\n"
+    assert registry._orphans == []

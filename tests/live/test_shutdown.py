@@ -1,0 +1,127 @@
+"""A real Daphne server, stopped with SIGTERM (as systemd stops it) before the live
+layer's periodic flush came due, writes what its editors typed: the log, the
+snapshot and the plain text reach the database before the process exits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sessions.live import protocol, ydoc
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = """
+import json
+from accounts.models import Role, User
+from accounts.tokens import GuestToken
+from sessions.models import ClassSession, Document, Participant
+teacher = User.objects.create(username="t", role=Role.TEACHER)
+session = ClassSession.objects.create(teacher=teacher, title="s", language="python", state="live", join_code="SHUT01")
+participant = Participant.objects.create(session=session, display_name="g", is_guest=True)
+document = Document.objects.create(participant=participant, name="main.py", content="print('hi')\\n")
+token = GuestToken.for_participant(participant_id=str(participant.pk), session_id=str(session.pk), display_name="g")
+print(json.dumps({"document": document.pk.hex, "token": str(token)}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE":
+                "tests.live.daphne_settings", "DJANGO_ENV": "development", "SANDBOX_BACKEND": "fake",
+                "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"})
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    return env
+
+
+async def _wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        assert process.poll() is None, "daphne exited at start"
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("daphne never listened")
+
+
+async def _type(port: int, fixture: dict[str, str], text: str) -> None:
+    """An editor: sync, type `text` a keystroke at a time, and wait until the server
+    has applied it all (it answers a step 1 after every frame before it)."""
+    import websockets
+
+    url = f"ws://127.0.0.1:{port}/ws/documents/{uuid.UUID(fixture['document'])}/"
+    async with websockets.connect(url, subprotocols=["observer", f"bearer.{fixture['token']}"],  # type: ignore[list-item]
+                                  origin="http://127.0.0.1", max_size=None) as ws:  # type: ignore[arg-type]
+        doc = ydoc.new_doc()
+        await ws.send(protocol.sync_step1(doc.get_state()))
+        while ydoc.text_of(doc) != "print('hi')\n":
+            raw = await asyncio.wait_for(ws.recv(), 10)
+            if isinstance(raw, bytes) and (m := protocol.parse(raw)).kind == protocol.MESSAGE_SYNC:
+                if m.sync_type != protocol.SYNC_STEP1:
+                    ydoc.apply_update(doc, m.payload)
+        for ch in text:
+            before = doc.get_state()
+            ydoc.text_type(doc).insert(len(ydoc.text_of(doc).encode()), ch)
+            await ws.send(protocol.sync_update(doc.get_update(before)))
+        await ws.send(protocol.sync_step1(doc.get_state()))
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), 10)
+            if isinstance(raw, bytes) and protocol.parse(raw).sync_type == protocol.SYNC_STEP2:
+                return
+
+
+def _stored(env: dict[str, str], document: str) -> tuple[str, int]:
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        content = db.execute("SELECT content FROM classroom_document WHERE id = ?", (document,)).fetchone()[0]
+        logged = db.execute("SELECT COUNT(*) FROM classroom_documentupdate WHERE document_id = ?",
+                            (document,)).fetchone()[0]
+    return str(content), int(logged)
+
+
+async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dict[str, str], tmp_path: Path) -> None:
+    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", FIXTURE], cwd=ROOT, env=server_env,
+                          check=True, capture_output=True, text=True, timeout=120)
+    fixture: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
+    port = _free_port()
+    log = open(tmp_path / "daphne.log", "wb")
+    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                               "observer.asgi:application"], cwd=ROOT, env=server_env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        await _wait_port(port, daphne)
+        typed = "for i in range(3):\n    print(i)\n"
+        await _type(port, fixture, typed)
+        assert _stored(server_env, fixture["document"]) == ("print('hi')\n", 1)  # nothing written yet
+        started = time.monotonic()
+        daphne.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(daphne.wait, 30) == 0
+        assert time.monotonic() - started < 30
+    finally:
+        if daphne.poll() is None:
+            daphne.kill()
+        log.close()
+    content, logged = _stored(server_env, fixture["document"])
+    output = (tmp_path / "daphne.log").read_text(errors="replace")
+    assert content == "print('hi')\n" + typed, output
+    assert logged == 1 + len(typed), output
