@@ -77,6 +77,7 @@ class TerminalConsumer(SessionMemberConsumer):
         return terminal_topic(self.participant_id)
 
     async def on_accepted(self) -> None:
+        terminal.sweep_soon()
         self.token = uuid.uuid4().hex
         await self.registry.listen(self.topic, self._on_frame)
         await self.join_groups(

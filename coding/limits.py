@@ -15,6 +15,7 @@ per_principal_concurrent, lease_seconds, queue_max, queue_poll_seconds}.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import threading
@@ -59,6 +60,7 @@ class RateDecision:
     limit: int
     window_seconds: int
     resets_at: float  # epoch seconds
+    counter: str = ""  # the cache key the run was counted under (for rate_refund)
 
     @property
     def retry_after(self) -> int:
@@ -87,7 +89,17 @@ def rate_take(*, key: str) -> RateDecision:
     if used > limit:
         cache.decr(name)
         return RateDecision(False, limit, limit, window, resets_at)
-    return RateDecision(True, used, limit, window, resets_at)
+    return RateDecision(True, used, limit, window, resets_at, counter=name)
+
+
+def rate_refund(*, decision: RateDecision) -> None:
+    """Give back a run counted by rate_take that never started (refused by the
+    concurrency limits, withdrawn from the queue, failed to start)."""
+    if not decision.allowed or not decision.counter:
+        return
+    with contextlib.suppress(ValueError):  # the window is over (the key expired): nothing to give back
+        if int(cache.get(decision.counter) or 0) > 0:
+            cache.decr(decision.counter)
 
 
 def rate_peek(*, key: str) -> RateDecision:
@@ -174,6 +186,11 @@ class LocalSlots:
         with self.lock:
             return sum(1 for k, until in self.slots.values() if until > now and (key is None or k == key))
 
+    def queued(self, conf: dict[str, Any]) -> int:
+        fresh = time.time() - _stale_seconds(conf)
+        with self.lock:
+            return sum(1 for _key, seen in self.queue.values() if seen > fresh)
+
 
 _ACQUIRE = """
 local slots, owner, queue, qowner = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -250,6 +267,10 @@ class RedisSlots:
         pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
         pipe.execute()
 
+    def queued(self, conf: dict[str, Any]) -> int:
+        fresh = time.time() - _stale_seconds(conf)
+        return int(self.client.zcount(f"{self.keys[2]}:seen", f"({fresh}", "+inf"))
+
     def running(self, key: str | None = None) -> int:
         live = {t.decode() for t in self.client.zrangebyscore(self.keys[0], time.time(), "+inf")}
         if key is None:
@@ -270,6 +291,11 @@ def slots() -> LocalSlots | RedisSlots:
         _slots = RedisSlots(url, prefix) if url else LocalSlots()
         _slots_for = url
     return _slots
+
+
+def queue_length() -> int:
+    """Runs waiting for a slot right now (every process's, with REDIS_URL). Blocking."""
+    return slots().queued(config())
 
 
 async def slot_acquire(*, ticket: str, key: str, first: bool) -> SlotDecision:

@@ -7,9 +7,12 @@ database_sync_to_async from consumers); `start_program` is async.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +22,7 @@ from coding.models import Execution, ExecutionStatus
 from coding.sandbox import configured_backend_name
 from coding.sandbox.base import RunResult
 from sessions.events import broadcast_on_commit, session_group
+from sessions.live import ledger
 from sessions.models import Document, Participant, SessionState
 
 OUTPUT_TAIL_CHARS = 4000
@@ -87,11 +91,12 @@ async def start_program(*, plan: RunPlan, files: list[tuple[str, str]], rows: in
 
 def execution_started(*, plan: RunPlan, queue_wait_ms: int) -> Execution:
     now = timezone.now()
+    ledger.ensure_registered()  # alive before its first run is on record (see executions_sweep)
     with transaction.atomic():
         execution = Execution.objects.create(
             user_id=plan.user_id, participant_id=plan.participant_id, session_id=plan.session_id,
             language=plan.language, entry=plan.entry, interactive=True, backend=configured_backend_name(),
-            status=ExecutionStatus.RUNNING, queue_wait_ms=queue_wait_ms, started_at=now,
+            status=ExecutionStatus.RUNNING, queue_wait_ms=queue_wait_ms, started_at=now, owner=ledger.PROCESS,
         )
         broadcast_on_commit(
             groups=[session_group(plan.session_id, "teachers")],
@@ -117,13 +122,7 @@ def execution_finished(*, execution_id: uuid.UUID, result: RunResult) -> Executi
         execution.output_tail = transcript[-OUTPUT_TAIL_CHARS:]
         execution.finished_at = timezone.now()
         execution.save()
-        if execution.session_id is not None:
-            broadcast_on_commit(
-                groups=[session_group(execution.session_id, "teachers")],
-                event={"type": "run.ended", "participant_id": str(execution.participant_id),
-                       "run_id": str(execution.pk), "status": execution.status, "exit_code": execution.exit_code,
-                       "wall_ms": execution.wall_ms},
-            )
+        _announce_end(execution)
 
         def announce() -> None:
             signals.run_finished.send(sender=execution_finished, execution=execution)
@@ -135,8 +134,60 @@ def execution_finished(*, execution_id: uuid.UUID, result: RunResult) -> Executi
     return execution
 
 
-def run_rejected(*, language: str, reason: str) -> None:
-    signals.run_rejected.send(sender=run_rejected, language=language, reason=reason)
+def _announce_end(execution: Execution) -> None:
+    if execution.session_id is not None:
+        broadcast_on_commit(
+            groups=[session_group(execution.session_id, "teachers")],
+            event={"type": "run.ended", "participant_id": str(execution.participant_id),
+                   "run_id": str(execution.pk), "status": execution.status, "exit_code": execution.exit_code,
+                   "wall_ms": execution.wall_ms},
+        )
+
+
+ORPHANED_MESSAGE = "The server running this program stopped (a restart or a crash); the run ended there."
+# Runs on record from before runs had an owner: taken for orphaned once this old.
+UNOWNED_STALE = timedelta(hours=6)
+
+
+def executions_sweep(*, now: datetime | None = None) -> int:
+    """End the runs that a server process which no longer runs left `running` (killed,
+    with a message); a living process's runs, here or on another machine, are never
+    touched. Returns how many ended."""
+    now = now or timezone.now()
+    running = list(Execution.objects.filter(status=ExecutionStatus.RUNNING).values_list("pk", "owner", "started_at"))
+    alive: dict[str, bool | None] = {}
+    orphaned = []
+    for pk, owner, started_at in running:
+        if owner:
+            if owner not in alive:
+                alive[owner] = ledger.is_alive(owner)
+            if alive[owner] is False:
+                orphaned.append(pk)
+        elif (started_at or now) < now - UNOWNED_STALE:
+            orphaned.append(pk)
+    ended = 0
+    for pk in orphaned:
+        with transaction.atomic():
+            execution = Execution.objects.select_for_update().filter(pk=pk, status=ExecutionStatus.RUNNING).first()
+            if execution is None:
+                continue  # it ended meanwhile
+            execution.status = ExecutionStatus.KILLED
+            execution.message = ORPHANED_MESSAGE
+            execution.finished_at = now
+            execution.save(update_fields=["status", "message", "finished_at"])
+            _announce_end(execution)
+            transaction.on_commit(
+                functools.partial(signals.run_finished.send, sender=executions_sweep, execution=execution)
+            )
+            ended += 1
+    return ended
+
+
+def run_rejected(*, language: str, reason: str, principal: Any = None, participant_id: uuid.UUID | None = None) -> None:
+    """A run refused before it started; `principal` (and the participant) say whose."""
+    signals.run_rejected.send(
+        sender=run_rejected, language=language, reason=reason, principal=principal, participant_id=participant_id
+    )
 
 
 def run_queued(*, language: str, participant_id: uuid.UUID, position: int) -> None:

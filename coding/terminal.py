@@ -66,6 +66,7 @@ class ActiveRun:
                  request: dict[str, Any], on_error: ErrorSink) -> None:
         self.registry = registry
         self.participant_id = participant_id
+        self.principal = principal
         self.key = limits.principal_key(principal)
         self.topic = terminal_topic(participant_id)
         self.request = request
@@ -150,6 +151,7 @@ class ActiveRun:
         except Exception as exc:
             logger.exception("terminal run failed")
             self.on_error("server_error", f"The run failed: {type(exc).__name__}.")
+            await _record_error(exc, participant_id=self.participant_id, run_id=self.run_id)
         finally:
             self.state = "done"
             if self._orphan is not None:
@@ -164,22 +166,30 @@ class ActiveRun:
                 entry=self.request.get("entry"),
             )
         except services.RunRefused as refused:
-            services.run_rejected(language="", reason=refused.code)
+            self._rejected(language="", reason=refused.code)
             self.on_error(refused.code, refused.message)
             return
         rate = await sync_to_async(limits.rate_take)(key=self.key)
         if not rate.allowed:
-            await database_sync_to_async(services.run_rejected)(language=plan.language, reason="rate")
+            self._rejected(language=plan.language, reason="rate")
             self.on_error("rate_limited", f"You can start {rate.limit} runs per {rate.window_seconds} s; "
                           f"try again in {rate.retry_after} s.", retry_after=rate.retry_after)
             return
-        queued_at = time.monotonic()
-        if not await self._wait_for_slot(plan.language):
-            return
         try:
-            await self._execute(plan, queue_wait_ms=int((time.monotonic() - queued_at) * 1000))
+            queued_at = time.monotonic()
+            if not await self._wait_for_slot(plan.language):
+                return
+            try:
+                await self._execute(plan, queue_wait_ms=int((time.monotonic() - queued_at) * 1000))
+            finally:
+                await limits.slot_release(ticket=self.ticket)
         finally:
-            await limits.slot_release(ticket=self.ticket)
+            if self.run is None:  # refused, withdrawn or failed to start: it costs no run
+                await sync_to_async(limits.rate_refund)(decision=rate)
+
+    def _rejected(self, *, language: str, reason: str) -> None:
+        services.run_rejected(language=language, reason=reason, principal=self.principal,
+                              participant_id=self.participant_id)
 
     async def _wait_for_slot(self, language: str) -> bool:
         conf = limits.config()
@@ -195,7 +205,7 @@ class ActiveRun:
                 continue
             if decision.refused:
                 reason = {"principal": "concurrency", "queue_full": "busy"}.get(decision.refused, decision.refused)
-                services.run_rejected(language=language, reason=reason)
+                self._rejected(language=language, reason=reason)
                 if decision.refused == "principal":
                     self.on_error("concurrent_run", "You already have a run going; stop it first.", retry_after=1)
                 elif decision.refused == "queue_full":
@@ -309,6 +319,48 @@ async def _released(ticket: str) -> bool:
     return False
 
 
+async def _record_error(exc: BaseException, **details: Any) -> None:
+    """Into the operator's error list (next to the log line)."""
+    from monitoring.services import error_record
+
+    def write() -> None:
+        error_record(source="websocket", exc=exc,
+                     details={"where": "terminal run", **{k: str(v) for k, v in details.items() if v is not None}})
+
+    with contextlib.suppress(Exception):
+        await database_sync_to_async(write)()
+
+
+# --- runs that a dead server process left `running` --------------------------------------------
+
+SWEEP_EVERY_SECONDS = 60.0
+_swept_at = 0.0
+_sweeps: set[asyncio.Task[None]] = set()
+
+
+def sweep_soon() -> None:
+    """End the runs of dead server processes, at most once a minute per process (the
+    first terminal socket of a fresh process sweeps at once)."""
+    global _swept_at
+    now = time.monotonic()
+    if _swept_at and now - _swept_at < SWEEP_EVERY_SECONDS:
+        return
+    _swept_at = now
+    task = asyncio.get_running_loop().create_task(_sweep())
+    _sweeps.add(task)
+    task.add_done_callback(_sweeps.discard)
+
+
+async def _sweep() -> None:
+    try:
+        ended = await database_sync_to_async(services.executions_sweep)()
+    except Exception:
+        logger.exception("could not sweep the runs of dead server processes")
+        return
+    if ended:
+        logger.warning("ended %d runs left running by a server process that stopped", ended)
+
+
 # --- the runs this process owns ----------------------------------------------------------------
 
 _runs: weakref.WeakKeyDictionary[LiveRegistry, dict[uuid.UUID, ActiveRun]] = weakref.WeakKeyDictionary()
@@ -327,6 +379,7 @@ def _forget(run: ActiveRun) -> None:
 def request_run(registry: LiveRegistry, *, participant_id: uuid.UUID, principal: Any,
                 request: dict[str, Any], on_error: ErrorSink) -> ActiveRun:
     """Start a run; the participant's previous run (here or in another process) stops."""
+    sweep_soon()
     run = ActiveRun(registry, participant_id=participant_id, principal=principal, request=request, on_error=on_error)
     registry.emit(run.topic, command_frame(cmd="stop", spare=run.ticket))
     _runs.setdefault(registry, {})[participant_id] = run

@@ -8,7 +8,6 @@ process's memory.
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,15 +41,7 @@ def queued_runs() -> int:
     which are written only once a run starts."""
     from coding import limits
 
-    length = getattr(limits, "queue_length", None)
-    if length is not None:  # the limits module's own count, once it offers one
-        return int(length())
-    slots = limits.slots()
-    fresh = time.time() - limits._stale_seconds(limits.config())
-    if isinstance(slots, limits.RedisSlots):
-        return int(slots.client.zcount(f"{slots.keys[2]}:seen", fresh, "+inf"))
-    with slots.lock:
-        return sum(1 for _key, seen in slots.queue.values() if seen > fresh)
+    return limits.queue_length()
 
 
 def live_counts(*, now: datetime | None = None) -> dict[str, int]:

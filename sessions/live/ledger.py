@@ -1,6 +1,7 @@
 """Which server process holds which participants' live connections, so that the
 connections of a process that died (killed, crashed, its machine gone) stop counting
-(`Participant.connections` would otherwise keep them online forever).
+(`Participant.connections` would otherwise keep them online forever). The same
+liveness tells whether the process that owns a run still runs it (`is_alive`).
 
 With REDIS_URL every process keeps, in Redis, a ledger (participant -> connections it
 counted, written on every change) and an `alive` key it refreshes every
@@ -81,6 +82,44 @@ def before_first_count(reset: Callable[[], None]) -> None:
                 return
             _reset_done = True
         reset()
+
+
+def ensure_registered() -> None:
+    """Make this process known as alive (for whatever it owns: its connections, its runs)."""
+    if _url():
+        _register()
+
+
+def is_alive(process: str) -> bool | None:
+    """Whether the server process `process` (a PROCESS string) still runs; None when
+    that cannot be told (another machine, no Redis)."""
+    if process == PROCESS:
+        return True
+    try:
+        host, pid, _token = process.rsplit(":", 2)
+        number = int(pid)
+    except ValueError:
+        return None
+    here = host == socket.gethostname()
+    if here and not _pid_exists(number):
+        return False
+    if _url():
+        try:
+            return bool(_redis().exists(_keys(process)[1]))
+        except Exception:
+            logger.warning("could not tell whether %s is alive", process, exc_info=True)
+            return None
+    return True if here else None
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _register() -> None:

@@ -4,8 +4,12 @@ with a fair queue and positions; the same numbers for /api/me/limits."""
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
@@ -38,8 +42,26 @@ def test_it_counts_runs_per_window_and_says_when_to_retry(settings: Any) -> None
     assert limits.rate_peek(key=key).used == 2  # a refused run does not count
 
 
-def test_it_grants_one_slot_per_principal_and_queues_past_the_cap() -> None:
-    slots = limits.LocalSlots()
+@pytest.fixture(params=["local", "redis"])
+def slots(request: pytest.FixtureRequest) -> Iterator[limits.LocalSlots | limits.RedisSlots]:
+    """The in-process slots, and the Redis ones every process shares (same contract)."""
+    if request.param == "local":
+        yield limits.LocalSlots()
+        return
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except redis.RedisError as exc:  # fail, never skip
+        pytest.fail(f"Redis is not reachable at {url}: {exc}")
+    shared = limits.RedisSlots(url, f"test-slots-{uuid.uuid4().hex[:8]}")
+    yield shared
+    for key in [*shared.keys, f"{shared.keys[2]}:seen", f"{shared.keys[2]}:seq"]:
+        shared.client.delete(key)
+
+
+def test_it_grants_one_slot_per_principal_and_queues_past_the_cap(slots: Any) -> None:
     assert slots.acquire("a1", "u:a", CONF, first=True).granted
     assert slots.acquire("a2", "u:a", CONF, first=True).refused == "principal"
     assert slots.acquire("b1", "u:b", CONF, first=True).granted
@@ -54,8 +76,7 @@ def test_it_grants_one_slot_per_principal_and_queues_past_the_cap() -> None:
     assert slots.acquire("c1", "u:c", CONF, first=False).granted
 
 
-def test_it_keeps_the_queue_fair_when_one_student_keeps_asking() -> None:
-    slots = limits.LocalSlots()
+def test_it_keeps_the_queue_fair_when_one_student_keeps_asking(slots: Any) -> None:
     slots.acquire("x", "u:x", CONF, first=True)
     slots.acquire("y", "u:y", CONF, first=True)
     assert slots.acquire("b1", "u:b", CONF, first=True).position == 1
@@ -64,6 +85,34 @@ def test_it_keeps_the_queue_fair_when_one_student_keeps_asking() -> None:
         assert slots.acquire(f"b{n + 2}", "u:b", CONF, first=True).position == 2
     assert slots.acquire("c1", "u:c", CONF, first=False).position == 1
     assert slots.acquire("b1", "u:b", CONF, first=False).refused == "superseded"
+
+
+def test_it_counts_the_queue_and_forgets_waiters_that_stopped_asking(slots: Any) -> None:
+    conf = {**CONF, "queue_poll_seconds": 0.25}  # waiters unseen for 5 s are gone
+    slots.acquire("x", "u:x", conf, first=True)
+    slots.acquire("y", "u:y", conf, first=True)
+    assert slots.queued(conf) == 0
+    slots.acquire("b1", "u:b", conf, first=True)
+    slots.acquire("c1", "u:c", conf, first=True)
+    slots.acquire("b2", "u:b", conf, first=True)  # b's new request replaces its old place
+    assert slots.queued(conf) == 2
+    slots.release("c1")
+    assert slots.queued(conf) == 1
+    later = time.time() + 6
+    with mock.patch.object(time, "time", return_value=later):
+        assert slots.queued(conf) == 0
+
+
+def test_it_reports_the_queue_length_of_the_configured_slots(settings: Any) -> None:
+    settings.RUN_LIMITS = {"max_concurrent": 1}
+    settings.REDIS_URL = ""  # this process's slots (the Redis ones are counted above)
+    shared = limits.slots()
+    shared.acquire("x", "u:x", limits.config(), first=True)
+    shared.acquire("y", "u:y", limits.config(), first=True)
+    assert limits.queue_length() == 1
+    from monitoring.selectors import queued_runs
+
+    assert queued_runs() == 1
 
 
 def test_it_reports_usage_in_the_api_shape(settings: Any, student: Any) -> None:

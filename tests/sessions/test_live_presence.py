@@ -114,8 +114,9 @@ async def test_it_takes_its_own_connections_off_when_it_stops(app: object, class
 
 
 async def test_it_clears_counts_a_previous_process_left_without_redis(
-    app: object, classroom: Classroom, monkeypatch: pytest.MonkeyPatch
+    app: object, classroom: Classroom, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    settings.REDIS_URL = ""
     pid = classroom.participant.pk
     await database_sync_to_async(Participant.objects.filter(pk=pid).update)(connections=3)  # a crash left these
     monkeypatch.setattr(ledger, "_reset_done", False)  # a fresh process
