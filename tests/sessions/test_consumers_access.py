@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from sessions.models import Participant
@@ -103,7 +104,12 @@ async def test_it_refuses_a_removed_student(app: object) -> None:
         assert await close_code(comm) == FORBIDDEN
 
 
-async def test_it_refuses_a_connection_without_a_token(app: object) -> None:
+@pytest.mark.parametrize("where", ["doc_a", "term_a", "session"])
+async def test_it_refuses_a_connection_without_a_valid_token_before_accepting(app: object, where: str) -> None:
     world = await database_sync_to_async(_world)()
-    comm = await open_socket(app, world.paths["doc_a"], "not-a-token", expect=False)
-    assert comm.future.done() or await close_code(comm) == 1008
+    comm = WebsocketCommunicator(
+        app, world.paths[where], headers=[(b"origin", b"http://testserver")],
+        subprotocols=["observer", "bearer.not-a-token"],
+    )
+    assert await comm.connect(timeout=5) == (False, 1008)
+    await comm.wait()
