@@ -193,7 +193,10 @@ SIMPLE_JWT = {
 RATELIMITS = {
     "auth_ip": env.str("RATELIMIT_AUTH_IP", default="20/m"),
     "auth_username": env.str("RATELIMIT_AUTH_USERNAME", default="5/m"),
+    # Failed joins (unknown or ended code, full class, bad name) per IP: code guessing.
     "join_ip": env.str("RATELIMIT_JOIN_IP", default="10/m"),
+    # Every join per IP, successful ones included: a loose ceiling a whole school behind one NAT stays under.
+    "join_any_ip": env.str("RATELIMIT_JOIN_ANY_IP", default="600/m"),
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind nginx (which overwrites X-Forwarded-For with the peer's address), the header's

@@ -66,12 +66,7 @@ export interface Execution {
   user: { id: string; username: string } | null;
 }
 
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+export type { Page } from "../api/types";
 
 export type Period = "hour" | "day" | "week";
 
