@@ -91,7 +91,10 @@ async def get_backend_async(name: str | None = None) -> Backend:
 
 
 def reset_backends() -> None:
-    """Forget instances and checks (tests that switch settings call this)."""
+    """Close and forget instances and checks (tests that switch settings call this)."""
     with _lock:
+        backends = list(_backends.values())
         _backends.clear()
         _checked.clear()
+    for backend in backends:
+        backend.close()

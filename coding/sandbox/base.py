@@ -197,6 +197,9 @@ class Backend(abc.ABC):
     def cgroup_mode(self) -> str:
         return "none"
 
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the backend keeps between runs (bubblewrap's warm sandboxes)."""
+
     @abc.abstractmethod
     async def start(self, spec: StepSpec) -> StepProcess:
         """Start a step; raises :class:`SandboxError` when the sandbox cannot start."""

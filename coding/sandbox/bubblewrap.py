@@ -20,12 +20,15 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from coding.languages import RUNTIMES_MOUNT
-from coding.sandbox import cgroups, workdir
+from coding.sandbox import cgroup_detect, cgroups, workdir
 from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
+from coding.sandbox.cgroups import RunCgroup
 from coding.sandbox.config import setting
 from coding.sandbox.processes import ExitInfo, children_of, shell_exit_code_as_signal
 from coding.sandbox.spawn import GATE_FD, SpawnedStep, SpawnPlan, rlimits_for, wrapper_argv
@@ -34,6 +37,19 @@ SANDBOX_USER = "sandbox"
 PATH = "/usr/bin:/bin"
 _MERGED_USR = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _NPROC_BACKSTOP_FACTOR = 8
+
+
+def launcher_path() -> str:
+    """``observer-launcher`` (launcher.c, built by scripts/install) if it is there and
+    safe to run: a regular file owned by root or us that no one else can write."""
+    path = str(setting("SANDBOX_LAUNCHER"))
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or info.st_uid not in (0, os.geteuid()):
+        return ""
+    return path if os.access(path, os.X_OK) else ""
 
 
 def base_env(spec: StepSpec) -> dict[str, str]:
@@ -101,6 +117,8 @@ class BubblewrapStep(SpawnedStep):
         # A pidfd of the init: bwrap reaps it, not us, so its pid may be reused by an
         # unrelated process at any time after it died; the pidfd never is.
         self._init_pidfd: int | None = None
+        # Called once the step is over and swept (the warm pool counts running steps).
+        self.on_done: Callable[[], None] | None = None
         super().__init__(plan)
 
     def _read_status(self) -> None:
@@ -187,13 +205,22 @@ class BubblewrapStep(SpawnedStep):
         code, sig = shell_exit_code_as_signal(info.exit_code)
         return code, sig, ""
 
+    async def cleanup(self) -> None:
+        done, self.on_done = self.on_done, None
+        if done is not None:
+            done()
+
 
 class BubblewrapBackend(Backend):
     name = "bubblewrap"
 
     def __init__(self) -> None:
+        from coding.sandbox.warm import WarmPool
+
         self.bwrap = shutil.which(str(setting("SANDBOX_BWRAP"))) or ""
-        # util-linux; without them rlimits and the uid drop happen in a preexec hook.
+        # What sets the rlimits and drops the uid before bwrap (see spawn.wrapper_argv):
+        # our launcher, else util-linux, else a preexec hook.
+        self.helper = launcher_path()
         self.prlimit = shutil.which("prlimit", path="/usr/bin:/bin") or ""
         self.setpriv = shutil.which("setpriv", path="/usr/bin:/bin") or ""
         self.is_root = os.geteuid() == 0
@@ -201,11 +228,12 @@ class BubblewrapBackend(Backend):
         self.gid = int(setting("SANDBOX_GID"))
         self._cgroups: cgroups.CgroupManager | None = None
         self._layout = root_layout_args()
+        self.pool = WarmPool(self)
 
     @property
     def cgroups(self) -> cgroups.CgroupManager:
         if self._cgroups is None:
-            self._cgroups = cgroups.detect(
+            self._cgroups = cgroup_detect.detect(
                 preference=str(setting("SANDBOX_CGROUP")),
                 name=str(setting("SANDBOX_CGROUP_NAME")),
                 v2_parent=str(setting("SANDBOX_CGROUP_V2_PARENT")),
@@ -248,7 +276,10 @@ class BubblewrapBackend(Backend):
                 "namespaces must be enabled: sysctl kernel.unprivileged_userns_clone=1 "
                 "(Debian) or user.max_user_namespaces > 0"
             )
-        return True, f"bubblewrap ready; {self.cgroups.message}"
+        return True, f"bubblewrap ready; {self.cgroups.message}; {self.pool.describe()}"
+
+    def close(self) -> None:
+        self.pool.close()
 
     def _drop_privileges(self) -> None:
         os.setgroups([])
@@ -267,7 +298,10 @@ class BubblewrapBackend(Backend):
         """The whole bwrap command line (the gated start passes the options by pipe)."""
         return [self.bwrap, *self.build_options(spec, file_fds, status_fd), "--", *spec.argv]
 
-    def build_options(self, spec: StepSpec, file_fds: list[int], status_fd: int) -> list[str]:
+    def build_options(self, spec: StepSpec, file_fds: list[int], status_fd: int, *,
+                      env: bool = True) -> list[str]:
+        """bwrap's options; ``env=False`` for a warm sandbox, whose launcher gets the
+        environment with the run (bwrap then starts it with an empty one)."""
         size = str(spec.limits.file_size_bytes)
         argv = [*self._namespace_args(), *self._layout]
         for path in spec.binds:
@@ -287,15 +321,50 @@ class BubblewrapBackend(Backend):
         if spec.build_dir is not None:
             argv += ["--bind" if spec.build_writable else "--ro-bind", spec.build_dir, "/build"]
         argv += ["--remount-ro", "/", "--chdir", "/work", "--clearenv"]
-        for key, value in base_env(spec).items():
+        for key, value in base_env(spec).items() if env else ():
             argv += ["--setenv", key, value]
         argv += ["--json-status-fd", str(status_fd)]
         return argv
 
+    def create_cgroup(self, spec: StepSpec) -> RunCgroup | None:
+        try:
+            return self.cgroups.create(spec.limits, cpu_quota=self.cpu_quota(spec))
+        except OSError as exc:
+            raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
+
+    @staticmethod
+    def rlimits(spec: StepSpec, *, cgroups: bool) -> list[tuple[int, int, int]]:
+        """The step's rlimits; without cgroups they also stand in for memory and pids."""
+        nproc = None if cgroups else spec.limits.max_processes * _NPROC_BACKSTOP_FACTOR
+        return rlimits_for(spec.limits, address_space=not cgroups and spec.use_address_space_limit,
+                           nproc=nproc)
+
+    def plan(self, spec: StepSpec, *, options: list[str], program: Sequence[str],
+             pass_fds: tuple[int, ...], group: RunCgroup | None) -> SpawnPlan:
+        """How to spawn bwrap for ``spec`` with ``options`` running ``program``."""
+        drop_to = (self.uid, self.gid) if self.is_root else None
+        plan = SpawnPlan(
+            argv=[self.bwrap, *options, "--", *program], limits=spec.limits, pass_fds=pass_fds,
+            cgroup=group, rlimits=self.rlimits(spec, cgroups=group is not None), drop_to=drop_to,
+            tty=spec.tty, rows=spec.rows, cols=spec.cols,
+        )
+        wrapper = wrapper_argv(plan.rlimits, drop_to, helper=self.helper, prlimit=self.prlimit,
+                               setpriv=self.setpriv)
+        if wrapper is not None:
+            # Gated start: no Python between fork and exec (see spawn.wrapper_argv).
+            plan = dataclasses.replace(
+                plan, argv=[*wrapper, self.bwrap, "--args", GATE_FD, "--", *program],
+                gate_args=options, rlimits=(), drop_to=None,
+            )
+        return plan
+
     async def start(self, spec: StepSpec) -> StepProcess:
         if not self.bwrap:
             raise SandboxUnavailable(self.check()[1])
-        manager = self.cgroups
+        self.cgroups  # noqa: B018 - detects the layout and sweeps stale leftovers once
+        warm = await self.pool.claim(spec)
+        if warm is not None:
+            return warm
         file_fds: list[int] = []
         status_r = status_w = -1
         group = None
@@ -304,32 +373,13 @@ class BubblewrapBackend(Backend):
             status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
             os.set_blocking(status_w, True)
             options = self.build_options(spec, file_fds, status_w)
-            try:
-                group = manager.create(spec.limits, cpu_quota=self.cpu_quota(spec))
-            except OSError as exc:
-                raise SandboxError(f"cannot create the run's cgroup: {exc}") from exc
-            nproc = None if group is not None else spec.limits.max_processes * _NPROC_BACKSTOP_FACTOR
-            rlimits = rlimits_for(
-                spec.limits,
-                address_space=group is None and spec.use_address_space_limit,
-                nproc=nproc,
-            )
-            drop_to = (self.uid, self.gid) if self.is_root else None
-            plan = SpawnPlan(
-                argv=[self.bwrap, *options, "--", *spec.argv], limits=spec.limits,
-                pass_fds=(*file_fds, status_w), cgroup=group, rlimits=rlimits, drop_to=drop_to,
-                tty=spec.tty, rows=spec.rows, cols=spec.cols,
-            )
-            if self.prlimit and (drop_to is None or self.setpriv):
-                # Gated start: no Python between fork and exec (see spawn.wrapper_argv).
-                wrapper = wrapper_argv(rlimits, drop_to, prlimit=self.prlimit, setpriv=self.setpriv)
-                plan = dataclasses.replace(
-                    plan, argv=[*wrapper, self.bwrap, "--args", GATE_FD, "--", *spec.argv],
-                    gate_args=options, rlimits=(), drop_to=None,
-                )
+            group = self.create_cgroup(spec)
+            plan = self.plan(spec, options=options, program=spec.argv,
+                             pass_fds=(*file_fds, status_w), group=group)
             step = BubblewrapStep(plan, status_r)
             status_r = -1
             await step.launch()
+            self.pool.count(step)
             return step
         except BaseException:
             if group is not None:

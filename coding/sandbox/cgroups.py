@@ -2,12 +2,12 @@
 
 These machines have cgroup v1 (one hierarchy per controller, plus an empty cgroup2
 mount); current VPS distributions have v2 only, delegated to the service by systemd
-(``Delegate=yes``). :func:`detect` picks what is writable; with neither the sandbox
+(``Delegate=yes``). ``cgroup_detect.detect`` picks what is writable; with neither the sandbox
 falls back to rlimits and says so in the health report.
 
-A run's process joins its cgroups itself, between fork and exec (``join_fds`` are
-opened before the fork and the child writes ``0``, meaning "me", into each), so
-every process the run ever starts is accounted for. Cleanup kills whatever is left
+A run's first process is placed in its cgroups before it can fork (the gated start in
+``spawn.py``, or the child itself between fork and exec through ``join_fds``), so every
+process the run ever starts is accounted for. Cleanup kills whatever is left
 in ``cgroup.procs`` and retries ``rmdir`` until the kernel lets go.
 """
 
@@ -19,6 +19,7 @@ import dataclasses
 import itertools
 import os
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,35 +82,6 @@ def _keyed(text: str) -> dict[str, int]:
     return values
 
 
-def parse_mountinfo(text: str) -> tuple[dict[str, Path], Path | None]:
-    """``({v1 controller: mount point}, cgroup2 mount point)`` from mountinfo."""
-    v1: dict[str, Path] = {}
-    v2: Path | None = None
-    for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        if not sep:
-            continue
-        fields, rfields = left.split(), right.split()
-        if len(fields) < 5 or len(rfields) < 3:
-            continue
-        mount_point = Path(fields[4].replace("\\040", " "))
-        fstype, super_options = rfields[0], rfields[2].split(",")
-        if fstype == "cgroup2" and v2 is None:
-            v2 = mount_point
-        elif fstype == "cgroup":
-            for option in super_options:
-                if option in V1_CONTROLLERS and option not in v1:
-                    v1[option] = mount_point
-    return v1, v2
-
-
-def own_v2_path(proc_self_cgroup: str) -> str:
-    for line in proc_self_cgroup.splitlines():
-        if line.startswith("0::"):
-            return line[3:].strip() or "/"
-    return "/"
-
-
 class RunCgroup:
     """The cgroup directories of one run (one per v1 hierarchy, or one v2 dir)."""
 
@@ -120,6 +92,10 @@ class RunCgroup:
         # Whether sub-cgroups may appear below (podman's); bwrap runs have none, and
         # walking the directories costs more than the rest of the bookkeeping.
         self.nested = nested
+        # (memory bytes, processes, CPU cores) as last written by write_limits.
+        self.limits: tuple[int, int, float] | None = None
+        self._baseline = (0, 0, 0)  # CPU ns, OOM kills, limit hits at restart_accounting
+        self._peak_fd: int | None = None
 
     @property
     def unique_dirs(self) -> list[Path]:
@@ -163,48 +139,127 @@ class RunCgroup:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
 
-    def stats(self) -> CgroupStats:
+    def write_limits(self, limits: Limits, quota: float) -> None:
+        """Write the memory, process and CPU limits (``quota`` in cores, 0 = none); a
+        warm sandbox's cgroup is rewritten this way when a run needs other limits."""
+        wanted = (limits.memory_bytes, limits.max_processes, quota)
+        if wanted == self.limits:
+            return
+        memory, processes = str(limits.memory_bytes), str(limits.max_processes)
+        if self.mode == "v1":
+            directory = self.dirs["memory"]
+            # memsw (memory + swap) may never be below the memory limit: raise it first.
+            files = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            if self.limits is not None and limits.memory_bytes > self.limits[0]:
+                files.reverse()
+            for name in files:
+                with contextlib.suppress(FileNotFoundError):  # memsw: no swap accounting
+                    _write(directory / name, memory)
+            _write(self.dirs["pids"] / "pids.max", processes)
+            if "cpu" in self.dirs and (quota > 0 or self.limits is not None):
+                # The period is the kernel's default, 100 ms; -1 is no quota.
+                value = str(int(CPU_PERIOD_US * quota)) if quota > 0 else "-1"
+                _write(self.dirs["cpu"] / "cpu.cfs_quota_us", value)
+        else:
+            directory = self.dirs["unified"]
+            _write(directory / "memory.max", memory)
+            with contextlib.suppress(FileNotFoundError):  # no swap accounting
+                _write(directory / "memory.swap.max", "0")
+            _write(directory / "pids.max", processes)
+            if quota > 0 or self.limits is not None:
+                value = f"{int(CPU_PERIOD_US * quota)} {CPU_PERIOD_US}" if quota > 0 else "max"
+                with contextlib.suppress(FileNotFoundError):  # cpu controller not delegated
+                    _write(directory / "cpu.max", value)
+        self.limits = wanted
+
+    def _counters(self) -> tuple[int | None, int | None, int, int]:
+        """``(peak bytes, CPU ns, OOM kills, limit hits)`` as the kernel counts them."""
         if self.mode == "v2":
             directory = self.dirs["unified"]
-            peak = _read_int(directory / "memory.peak")
+            if self._peak_fd is not None:
+                text = os.pread(self._peak_fd, 64, 0).decode().strip()
+                peak = int(text) if text.isdigit() else None
+            else:
+                peak = _read_int(directory / "memory.peak")
             events = _keyed(_read(directory / "memory.events"))
             usage = _keyed(_read(directory / "cpu.stat")).get("usage_usec")
-            return CgroupStats(
-                peak_memory_kb=peak // 1024 if peak is not None else None,
-                cpu_ms=usage // 1000 if usage is not None else None,
-                oom_killed=events.get("oom_kill", 0) > 0,
-                limit_hits=events.get("max", 0),
-            )
-        peak = _read_int(self.dirs["memory"] / "memory.max_usage_in_bytes")
-        oom = _keyed(_read(self.dirs["memory"] / "memory.oom_control")).get("oom_kill", 0)
-        cpu_ns = None
-        if "cpuacct" in self.dirs:
-            cpu_ns = _read_int(self.dirs["cpuacct"] / "cpuacct.usage")
+            cpu_ns = usage * 1000 if usage is not None else None
+            return peak, cpu_ns, events.get("oom_kill", 0), events.get("max", 0)
+        memory = self.dirs["memory"]
+        peak = _read_int(memory / "memory.max_usage_in_bytes")
+        oom = _keyed(_read(memory / "memory.oom_control")).get("oom_kill", 0)
+        cpu_ns = _read_int(self.dirs["cpuacct"] / "cpuacct.usage") if "cpuacct" in self.dirs else None
+        return peak, cpu_ns, oom, _read_int(memory / "memory.failcnt") or 0
+
+    def restart_accounting(self) -> None:
+        """From now on, report only what happens from now on: a warm sandbox's cgroup
+        already holds the sandbox's own start-up. CPU time, OOM kills and limit hits are
+        counted from here; the peak restarts at the current usage (v1: writing 0 to
+        ``memory.max_usage_in_bytes``; v2: a reset through our own fd of ``memory.peak``,
+        kernel 6.12+, else the peak keeps the sandbox's start-up, as a cold run's does)."""
+        if self.mode == "v2":
+            with contextlib.suppress(OSError):
+                fd = os.open(self.dirs["unified"] / "memory.peak", os.O_RDWR | os.O_CLOEXEC)
+                try:
+                    os.write(fd, b"reset")
+                except OSError:
+                    os.close(fd)
+                else:
+                    self._close_peak_fd()
+                    self._peak_fd = fd
+        else:
+            with contextlib.suppress(OSError):
+                _write(self.dirs["memory"] / "memory.max_usage_in_bytes", "0")
+        _, cpu_ns, oom, hits = self._counters()
+        self._baseline = (cpu_ns or 0, oom, hits)
+
+    def stats(self) -> CgroupStats:
+        peak, cpu_ns, oom, hits = self._counters()
+        base_cpu, base_oom, base_hits = self._baseline
         return CgroupStats(
             peak_memory_kb=peak // 1024 if peak is not None else None,
-            cpu_ms=cpu_ns // 1_000_000 if cpu_ns is not None else None,
-            oom_killed=oom > 0,
-            limit_hits=_read_int(self.dirs["memory"] / "memory.failcnt") or 0,
+            cpu_ms=max(0, cpu_ns - base_cpu) // 1_000_000 if cpu_ns is not None else None,
+            oom_killed=oom > base_oom,
+            limit_hits=max(0, hits - base_hits),
         )
+
+    def _close_peak_fd(self) -> None:
+        fd, self._peak_fd = self._peak_fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _rmdir_all(self) -> bool:
+        """One pass of rmdir over every directory; True once all are gone."""
+        self._close_peak_fd()
+        remaining = False
+        for top in self.unique_dirs:
+            for directory in self._tree(top):
+                try:
+                    os.rmdir(directory)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    remaining = True
+        self.removed = not remaining
+        return self.removed
 
     async def remove(self, *, attempts: int = 400) -> bool:
         """rmdir every directory; while the kernel says busy, kill what is left and retry."""
         for attempt in range(attempts):
-            remaining = []
-            for top in self.unique_dirs:
-                for directory in self._tree(top):
-                    try:
-                        os.rmdir(directory)
-                    except FileNotFoundError:
-                        pass
-                    except OSError:
-                        remaining.append(directory)
-            if not remaining:
-                self.removed = True
+            if self._rmdir_all():
                 return True
             # Usually only bwrap's init is left, a zombie until the host's init reaps it.
             self.kill_all(rounds=1)
             await asyncio.sleep(0.001 if attempt < 50 else 0.02)
+        return False
+
+    def remove_blocking(self, *, attempts: int = 400) -> bool:
+        """:meth:`remove` for worker threads (the warm pool's)."""
+        for attempt in range(attempts):
+            if self._rmdir_all():
+                return True
+            self.kill_all(rounds=1)
+            time.sleep(0.001 if attempt < 50 else 0.02)
         return False
 
 
@@ -240,37 +295,15 @@ class CgroupManager:
         try:
             for directory in group.unique_dirs:
                 directory.mkdir()
-            quota = self.cpu_quota if cpu_quota is None else cpu_quota
-            if self.mode == "v1":
-                self._limit_v1(dirs, limits, quota)
-            else:
-                self._limit_v2(dirs["unified"], limits, quota)
-                if delegate:
-                    _enable_controllers(dirs["unified"], self.controllers)
+            group.write_limits(limits, self.cpu_quota if cpu_quota is None else cpu_quota)
+            if delegate and self.mode == "v2":
+                enable_controllers(dirs["unified"], self.controllers)
         except OSError:
             for directory in group.unique_dirs:
                 with contextlib.suppress(OSError):
                     directory.rmdir()
             raise
         return group
-
-    def _limit_v1(self, dirs: dict[str, Path], limits: Limits, quota: float) -> None:
-        memory = dirs["memory"]
-        _write(memory / "memory.limit_in_bytes", str(limits.memory_bytes))
-        with contextlib.suppress(FileNotFoundError):  # absent without swap accounting
-            _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
-        _write(dirs["pids"] / "pids.max", str(limits.max_processes))
-        if "cpu" in dirs and quota > 0:  # the period is the kernel's default, 100 ms
-            _write(dirs["cpu"] / "cpu.cfs_quota_us", str(int(CPU_PERIOD_US * quota)))
-
-    def _limit_v2(self, directory: Path, limits: Limits, quota: float) -> None:
-        _write(directory / "memory.max", str(limits.memory_bytes))
-        with contextlib.suppress(FileNotFoundError):  # no swap accounting
-            _write(directory / "memory.swap.max", "0")
-        _write(directory / "pids.max", str(limits.max_processes))
-        if quota > 0:
-            with contextlib.suppress(FileNotFoundError):  # cpu controller not delegated
-                _write(directory / "cpu.max", f"{int(CPU_PERIOD_US * quota)} {CPU_PERIOD_US}")
 
     def relative_path(self, group: RunCgroup) -> str:
         """The run's cgroup path as podman's --cgroup-parent expects it (``/a/b``)."""
@@ -301,95 +334,7 @@ class CgroupManager:
         return removed
 
 
-def _setup_v1(v1: dict[str, Path], name: str, cpu_quota: float) -> CgroupManager:
-    missing = [c for c in V1_REQUIRED if c not in v1]
-    if missing:
-        raise OSError(f"cgroup v1 controllers not mounted: {', '.join(missing)}")
-    parents: dict[str, Path] = {}
-    for controller, mount in v1.items():
-        parent = mount / name
-        try:
-            parent.mkdir(exist_ok=True)
-            if not os.access(parent, os.W_OK):
-                raise PermissionError(f"{parent} is not writable")
-        except OSError:
-            if controller in V1_REQUIRED:
-                raise
-            continue
-        parents[controller] = parent
-    mounts = ", ".join(sorted(parents))
-    return CgroupManager("v1", f"cgroup v1 ({mounts})", parents, cpu_quota, dict(v1))
-
-
-def _enable_controllers(directory: Path, wanted: Sequence[str]) -> None:
+def enable_controllers(directory: Path, wanted: Sequence[str]) -> None:
     _write(directory / "cgroup.subtree_control", " ".join(f"+{c}" for c in wanted))
 
 
-def setup_v2(mount: Path, own_path: str, name: str, configured_parent: str,
-             cpu_quota: float) -> CgroupManager:
-    """Prepare ``<delegated cgroup>/<name>`` with memory, pids (and cpu) enabled.
-
-    Without SANDBOX_CGROUP_V2_PARENT the server's own cgroup is used; because of the
-    "no internal processes" rule the server first moves itself into a ``server``
-    leaf so the controllers can be enabled below its cgroup.
-    """
-    if configured_parent:
-        base = Path(configured_parent)
-    else:
-        base = mount / own_path.lstrip("/")
-    available = _read(base / "cgroup.controllers").split()
-    missing = [c for c in V2_REQUIRED if c not in available]
-    if missing:
-        raise OSError(
-            f"cgroup v2 controllers {', '.join(missing)} are not delegated to {base} "
-            "(systemd: Delegate=yes in the service unit)"
-        )
-    wanted = [c for c in ("memory", "pids", "cpu") if c in available]
-    enabled = _read(base / "cgroup.subtree_control").split()
-    if any(c not in enabled for c in wanted):
-        try:
-            _enable_controllers(base, wanted)
-        except OSError:
-            if configured_parent:
-                raise
-            leaf = base / "server"
-            leaf.mkdir(exist_ok=True)
-            for pid in _read(base / "cgroup.procs").split():
-                with contextlib.suppress(OSError):
-                    _write(leaf / "cgroup.procs", pid)
-            _enable_controllers(base, wanted)
-    parent = base / name
-    parent.mkdir(exist_ok=True)
-    _enable_controllers(parent, wanted)
-    return CgroupManager("v2", f"cgroup v2 ({parent})", {"unified": parent}, cpu_quota,
-                         {"unified": mount}, tuple(wanted))
-
-
-def detect(*, preference: str, name: str, v2_parent: str, cpu_quota: float,
-           mountinfo: str | None = None, proc_self_cgroup: str | None = None) -> CgroupManager:
-    """The best writable cgroup layout, or mode ``none`` with the reason."""
-    if preference == "none":
-        return CgroupManager("none", "cgroups disabled by SANDBOX_CGROUP='none'; rlimits only")
-    if mountinfo is None:
-        mountinfo = _read(Path("/proc/self/mountinfo"))
-    if proc_self_cgroup is None:
-        proc_self_cgroup = _read(Path("/proc/self/cgroup"))
-    v1, v2 = parse_mountinfo(mountinfo)
-    errors: list[str] = []
-    if preference in ("auto", "v1") and v1:
-        try:
-            return _setup_v1(v1, name, cpu_quota)
-        except OSError as exc:
-            errors.append(f"v1: {exc}")
-    if preference in ("auto", "v2") and v2 is not None:
-        try:
-            return setup_v2(v2, own_v2_path(proc_self_cgroup), name, v2_parent, cpu_quota)
-        except OSError as exc:
-            errors.append(f"v2: {exc}")
-    reason = "; ".join(errors) or "no cgroup filesystem found"
-    return CgroupManager(
-        "none",
-        f"cgroups unavailable ({reason}): memory and process limits fall back to "
-        "rlimits, which are weaker; run the server as root or give it a delegated "
-        "cgroup v2 subtree",
-    )

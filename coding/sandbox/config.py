@@ -42,6 +42,15 @@ DEFAULTS: dict[str, Any] = {
     # made TypeScript compiles 40% slower here); CPU time stays capped by the limits.
     "SANDBOX_COMPILE_CPU_QUOTA": 2.0,
     "SANDBOX_BWRAP": "bwrap",
+    # Warm pool (bubblewrap): sandboxes kept fully started per kind of step (layout,
+    # pipes or terminal), so a run only hands over its files; 0 disables it.
+    "SANDBOX_WARM_POOL": 2,
+    # An idle warm sandbox older than this is destroyed (and replaced only on demand).
+    "SANDBOX_WARM_POOL_IDLE_SECONDS": 300.0,
+    # No refill while this many steps run in this process (the machine is busy).
+    "SANDBOX_WARM_POOL_BUSY": max(2, 2 * (os.cpu_count() or 1)),
+    # The warm sandboxes' launcher, built by scripts/install (no launcher: no pool).
+    "SANDBOX_LAUNCHER": str(Path(__file__).resolve().parents[2] / "var" / "sandbox" / "observer-launcher"),
     "SANDBOX_PODMAN": "podman",
     # Image or skeleton rootfs directory for the podman backend (deploy/podman/).
     "SANDBOX_PODMAN_IMAGE": "",

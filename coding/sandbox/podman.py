@@ -28,7 +28,7 @@ import subprocess
 from pathlib import Path
 
 from coding.languages import RUNTIMES_MOUNT
-from coding.sandbox import cgroups, workdir
+from coding.sandbox import cgroup_detect, cgroups, workdir
 from coding.sandbox.base import (
     Backend,
     SandboxError,
@@ -190,7 +190,7 @@ class PodmanBackend(Backend):
     @property
     def cgroups(self) -> cgroups.CgroupManager:
         if self._cgroups is None:
-            self._cgroups = cgroups.detect(
+            self._cgroups = cgroup_detect.detect(
                 preference=str(setting("SANDBOX_CGROUP")),
                 name=str(setting("SANDBOX_CGROUP_NAME")),
                 v2_parent=str(setting("SANDBOX_CGROUP_V2_PARENT")),

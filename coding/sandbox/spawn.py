@@ -17,6 +17,7 @@ import os
 import resource
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,14 +36,20 @@ from coding.sandbox.processes import (
 )
 
 _CPU_POLL_SECONDS = 0.25
+_RLIM_MASK = (1 << 64) - 1  # resource.RLIM_INFINITY is -1 here, ~0 for the kernel
 _SPAWNER: concurrent.futures.ThreadPoolExecutor | None = None
+_SPAWNER_LOCK = threading.Lock()
 
 
-def _spawner() -> concurrent.futures.ThreadPoolExecutor:
+def spawner() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads every sandbox is forked from. They live as long as the server, which
+    matters: bwrap's --die-with-parent (PR_SET_PDEATHSIG) fires when the *thread* that
+    forked it exits, so a sandbox must never be forked from a short-lived thread."""
     global _SPAWNER
-    if _SPAWNER is None:
-        _SPAWNER = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="sandbox-spawn")
-    return _SPAWNER
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None:
+            _SPAWNER = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="sandbox-spawn")
+        return _SPAWNER
 
 
 @dataclass
@@ -59,8 +66,8 @@ class SpawnPlan:
     raw_tty: bool = False
     rows: int = 24
     cols: int = 80
-    # The gated start (see spawn_gated): the child blocks reading these NUL-separated
-    # options from a pipe whose fd replaces GATE_FD in argv, until it is in its cgroups.
+    # The gated start: the child blocks reading these NUL-separated options from a pipe
+    # whose fd replaces GATE_FD in argv, until it is in its cgroups.
     gate_args: Sequence[str] | None = None
 
 
@@ -84,11 +91,24 @@ def rlimits_for(limits: Limits, *, address_space: bool, nproc: int | None) -> li
     return values
 
 
-def wrapper_argv(rlimits: Sequence[tuple[int, int, int]], drop_to: tuple[int, int] | None,
-                 *, prlimit: str, setpriv: str) -> list[str]:
-    """``prlimit ... -- [setpriv ... --]``: rlimits and the uid drop done by small exec'd
-    programs instead of Python code between fork and exec (which forces a full fork
-    and copy-on-write faults: ~5 ms per run here, against ~0.4 ms for vfork + exec)."""
+def wrapper_argv(rlimits: Sequence[tuple[int, int, int]], drop_to: tuple[int, int] | None, *,
+                 helper: str, prlimit: str, setpriv: str) -> list[str] | None:
+    """The argv prefix that sets the rlimits and drops to the sandbox uid, then execs
+    the rest: small exec'd programs instead of Python code between fork and exec (which
+    forces a full fork and copy-on-write faults: ~5 ms per run here). Our static
+    ``observer-launcher --exec`` does both in one exec; util-linux's ``prlimit`` and
+    ``setpriv`` take two (~2 ms more). None: neither is there, use a preexec hook.
+
+    (The server cannot prlimit(2) its gated child instead: once the child dropped to
+    the sandbox uid, that needs CAP_SYS_RESOURCE, which root lacks on these VMs.)"""
+    if helper:
+        ids = [str(drop_to[0]), str(drop_to[1])] if drop_to is not None else ["-", "-"]
+        argv = [helper, "--exec", *ids, str(len(rlimits))]
+        for which, soft, hard in rlimits:
+            argv += [str(which), str(soft & _RLIM_MASK), str(hard & _RLIM_MASK)]
+        return argv
+    if not prlimit or (drop_to is not None and not setpriv):
+        return None
     names = {
         resource.RLIMIT_CPU: "cpu", resource.RLIMIT_FSIZE: "fsize", resource.RLIMIT_NOFILE: "nofile",
         resource.RLIMIT_CORE: "core", resource.RLIMIT_AS: "as", resource.RLIMIT_NPROC: "nproc",
@@ -161,26 +181,30 @@ class SpawnedStep(StepProcess):
         """Fork and exec in a worker thread: until the child has exec'd, Popen blocks
         (joining cgroups, dropping privileges), and the event loop must not."""
         loop = asyncio.get_running_loop()
-        spawning = loop.run_in_executor(_spawner(), self._spawn)
+        spawning = loop.run_in_executor(spawner(), self.spawn_blocking)
         try:
             self.pid = await asyncio.shield(spawning)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 self.pid = await spawning
-                self._watch()
+                self.watch()
                 self.kill()
                 await self.wait()
             raise
-        self._watch()
+        self.watch()
         return self
 
-    def _watch(self) -> None:
+    def watch(self) -> None:
+        """Start waiting for the exit (and the CPU watchdog) on the running loop: the
+        loop that drives the step, which for a warm sandbox is not where it was made."""
         loop = asyncio.get_running_loop()
         self._exit_task = loop.create_task(wait_pid(self.pid, self._sweep))
         if self.watch_cgroup is not None:
             self._watchdog = loop.create_task(self._watch_cpu())
 
-    def _spawn(self) -> int:
+    def spawn_blocking(self) -> int:
+        """Fork and exec now (in a worker thread that lives as long as the server:
+        bwrap's --die-with-parent follows the forking thread); the pid."""
         plan = self.plan
         close_after: list[int] = []
         join_fds: list[int] = []

@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings as django_settings
 
 from coding.sandbox import get_backend
-from coding.sandbox.base import Backend
+from coding.sandbox.bubblewrap import BubblewrapBackend
 from coding.sandbox.podman import PodmanBackend, podman_env
-from tests.coding.sandbox_support import Canary, RunTracker
+from tests.coding.sandbox_support import Canary, RunTracker, assert_drained_and_clean, template
 
 FAST_COMPILE = {
     "wall_seconds": 20.0,
@@ -25,13 +25,19 @@ FAST_COMPILE = {
 
 @pytest.fixture
 def bwrap(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTracker]:
-    """Runs go to the real bubblewrap backend; yields a tracker of what they started."""
+    """Runs go to the real bubblewrap backend, whose warm pool already holds Python
+    sandboxes (pipes and terminal: the default path of a Python run); yields a tracker of
+    what they started. Afterwards the pool is drained and nothing may be left."""
     settings.SANDBOX_BACKEND = "bubblewrap"  # type: ignore[attr-defined]
     settings.SANDBOX_COMPILE_LIMITS = FAST_COMPILE  # type: ignore[attr-defined]
-    backend: Backend = get_backend("bubblewrap")
+    backend = get_backend("bubblewrap")
+    assert isinstance(backend, BubblewrapBackend)
+    for tty in (False, True):
+        assert backend.pool.fill(template(tty=tty)) == backend.pool.size() > 0, backend.pool.describe()
     tracker = RunTracker()
     tracker.install(backend, monkeypatch)
     yield tracker
+    assert_drained_and_clean(backend)
 
 
 def podman_containers() -> list[str]:

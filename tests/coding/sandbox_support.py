@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding import runner
+from coding.languages import get_language
 from coding.sandbox import workdir
 from coding.sandbox.base import Backend, Limits, RunResult, Status, StepProcess, StepSpec
+from coding.sandbox.bubblewrap import BubblewrapBackend
 from coding.sandbox.podman import v1_mounts
+from coding.sandbox.processes import children_of
+from coding.sandbox.warm_step import WarmStep
 
 HELLO = {"python": ("main.py", 'print("Hello, world!")\n')}
 
@@ -44,6 +48,67 @@ def processes_mentioning(token: str) -> list[int]:
     return found
 
 
+# What a sandbox looks like on the host before and after the exec chain (comm is cut
+# at 15 characters).
+SANDBOX_COMMANDS = {"bwrap", "setpriv", "prlimit", "observer-launch"}
+
+
+def sandbox_children() -> set[int]:
+    """Host pids of this server's children (from any thread) that are sandboxes."""
+    found: set[int] = set()
+    for tid in os.listdir("/proc/self/task"):
+        for pid in children_of_thread(int(tid)):
+            try:
+                with open(f"/proc/{pid}/comm") as handle:
+                    if handle.read().strip() in SANDBOX_COMMANDS:
+                        found.add(pid)
+            except OSError:
+                continue
+    return found
+
+
+def children_of_thread(tid: int) -> list[int]:
+    try:
+        with open(f"/proc/self/task/{tid}/children") as handle:
+            return [int(pid) for pid in handle.read().split()]
+    except (OSError, ValueError):
+        return children_of(tid)
+
+
+def run_cgroups_of_this_server(backend: BubblewrapBackend) -> set[Path]:
+    found: set[Path] = set()
+    for parent in backend.cgroups.parents.values():
+        found |= {entry for entry in parent.glob(f"run-{os.getpid()}-*") if entry.is_dir()}
+    return found
+
+
+def assert_only_idle_warm_sandboxes(backend: BubblewrapBackend) -> None:
+    """Every bwrap process and run cgroup of this server still there is an idle warm
+    sandbox's (never used, still waiting); anything else is a run's leftover."""
+    with backend.pool.quiesced() as idle:
+        idle_pids = {step.pid for step in idle}
+        idle_dirs = {d for step in idle if step.cgroup is not None for d in step.cgroup.unique_dirs}
+        assert all(step.idle_alive() and not step.claimed for step in idle), "a used or dead sandbox idles"
+        stray = sandbox_children() - idle_pids
+        assert stray == set(), f"sandbox processes survived their run: {sorted(stray)}"
+        left = run_cgroups_of_this_server(backend) - idle_dirs
+        assert left == set(), f"run cgroups left behind: {sorted(map(str, left))}"
+
+
+def assert_drained_and_clean(backend: BubblewrapBackend) -> None:
+    """Once the pool is drained, nothing of any sandbox of this server is left."""
+    backend.pool.drain()
+    with backend.pool.quiesced() as idle:
+        assert idle == []
+    assert_only_idle_warm_sandboxes(backend)
+
+
+def template(language: str = "python", *, tty: bool = False) -> StepSpec:
+    """A run step of ``language`` with its default limits, as the pool keys it."""
+    return StepSpec(argv=("/usr/bin/true",), files=(), tty=tty, binds=get_language(language).binds,
+                    limits=runner.default_limits(language, interactive=tty))
+
+
 @dataclass
 class RunTracker:
     """Wraps a backend's ``start`` and build-dir methods to remember what each run used."""
@@ -51,15 +116,32 @@ class RunTracker:
     steps: list[StepProcess] = field(default_factory=list)
     specs: list[StepSpec] = field(default_factory=list)
     build_dirs: list[str] = field(default_factory=list)
+    # Whether an idle warm sandbox could take the step when it started: then it must have.
+    could_be_warm: list[bool] = field(default_factory=list)
+    backend: Backend | None = None
+    _starting: int = 0
+
+    @property
+    def pooled(self) -> list[bool]:
+        return [isinstance(step, WarmStep) for step in self.steps]
 
     def install(self, backend: Backend, monkeypatch: object) -> None:
+        self.backend = backend
         original_start = backend.start
         original_make = backend.make_build_dir
 
         async def start(spec: StepSpec) -> StepProcess:
-            step = await original_start(spec)
+            # (Only meaningful when no other start races this one for the same sandbox.)
+            fitting = (isinstance(backend, BubblewrapBackend) and not self._starting
+                       and backend.pool.has_fitting(spec))
+            self._starting += 1
+            try:
+                step = await original_start(spec)
+            finally:
+                self._starting -= 1
             self.specs.append(spec)
             self.steps.append(step)
+            self.could_be_warm.append(fitting)
             return step
 
         async def make_build_dir() -> str:
@@ -72,6 +154,8 @@ class RunTracker:
 
     def assert_nothing_left(self) -> None:
         assert self.steps, "no step was started"
+        for could, pooled in zip(self.could_be_warm, self.pooled, strict=True):
+            assert pooled or not could, "a step started cold while a warm sandbox fitted it"
         for step in self.steps:
             pid = getattr(step, "pid", None)
             assert not alive(pid), f"sandbox process {pid} survived"
@@ -96,6 +180,8 @@ class RunTracker:
         ours = [entry.name for entry in os.scandir(workdir.work_root())
                 if entry.name.split("-")[1:2] == [str(os.getpid())]]
         assert ours == [], f"left in SANDBOX_WORK_ROOT: {ours}"
+        if isinstance(self.backend, BubblewrapBackend):
+            assert_only_idle_warm_sandboxes(self.backend)
 
 
 @dataclass
@@ -138,9 +224,15 @@ async def assert_unharmed(tracker: RunTracker, canary: Canary, *, token: str | N
     if token is not None:
         assert processes_mentioning(token) == [], f"processes tagged {token} survived"
     canary.assert_untouched()
+    backend = tracker.backend
+    pooled = isinstance(backend, BubblewrapBackend) and backend.pool.problem() is None
+    if pooled:  # the normal run goes through the pool
+        await asyncio.to_thread(backend.pool.fill, template())  # type: ignore[union-attr]
     result = await runner.run_batch(language="python", files=[HELLO["python"]])
     assert result.status == Status.OK, result
     assert result.stdout == b"Hello, world!\n"
+    if pooled:
+        assert tracker.pooled[-1], "the normal run after did not get a warm sandbox"
     tracker.assert_nothing_left()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coding.sandbox import cgroups
+from coding.sandbox import cgroup_detect, cgroups
 from coding.sandbox.base import Limits
 from tests.coding.sandbox_support import fake_v2_tree
 
@@ -28,7 +28,7 @@ LIMITS = Limits(memory_bytes=64 * 1024 * 1024, max_processes=32)
 
 
 def test_it_parses_v1_controllers_including_comounted_ones() -> None:
-    v1, v2 = cgroups.parse_mountinfo(MOUNTINFO_HYBRID)
+    v1, v2 = cgroup_detect.parse_mountinfo(MOUNTINFO_HYBRID)
     assert v1 == {
         "memory": Path("/sys/fs/cgroup/memory"),
         "pids": Path("/sys/fs/cgroup/pids"),
@@ -36,8 +36,8 @@ def test_it_parses_v1_controllers_including_comounted_ones() -> None:
         "cpuacct": Path("/sys/fs/cgroup/cpu,cpuacct"),
     }
     assert v2 == Path("/sys/fs/cgroup/unified")
-    assert cgroups.parse_mountinfo(MOUNTINFO_V2) == ({}, Path("/sys/fs/cgroup"))
-    assert cgroups.own_v2_path("1:name=systemd:/x\n0::/system.slice/observer.service\n") == (
+    assert cgroup_detect.parse_mountinfo(MOUNTINFO_V2) == ({}, Path("/sys/fs/cgroup"))
+    assert cgroup_detect.own_v2_path("1:name=systemd:/x\n0::/system.slice/observer.service\n") == (
         "/system.slice/observer.service"
     )
 
@@ -45,7 +45,7 @@ def test_it_parses_v1_controllers_including_comounted_ones() -> None:
 def test_it_prepares_a_delegated_v2_subtree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     service = fake_v2_tree(tmp_path)
     monkeypatch.setattr(cgroups, "_write", lambda path, value: path.write_text(value))
-    manager = cgroups.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 1.0)
+    manager = cgroup_detect.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 1.0)
     assert manager.mode == "v2"
     assert (service / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
     parent = service / "observer-sandbox"
@@ -59,7 +59,7 @@ def test_it_writes_v2_limits_for_a_run_and_reads_its_stats(
     fake_v2_tree(tmp_path)
     # A plain directory has none of cgroupfs's files: writing creates them.
     monkeypatch.setattr(cgroups, "_write", lambda path, value: path.write_text(value))
-    manager = cgroups.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 0.5)
+    manager = cgroup_detect.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 0.5)
     group = manager.create(LIMITS)
     assert group is not None
     directory = group.dirs["unified"]
@@ -97,7 +97,7 @@ def test_it_moves_the_server_into_a_leaf_when_its_cgroup_has_processes(
         real_write(path, value) if path.exists() else path.write_text(value)
 
     monkeypatch.setattr(cgroups, "_write", write)
-    manager = cgroups.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 1.0)
+    manager = cgroup_detect.setup_v2(tmp_path, "/system.slice/observer.service", "observer-sandbox", "", 1.0)
     assert manager.mode == "v2"
     assert ("system.slice/observer.service/server/cgroup.procs", "4242") in calls
     assert calls[-1] == ("system.slice/observer.service/observer-sandbox/cgroup.subtree_control",
@@ -107,7 +107,7 @@ def test_it_moves_the_server_into_a_leaf_when_its_cgroup_has_processes(
 def test_it_says_what_is_missing_when_v2_is_not_delegated(tmp_path: Path) -> None:
     service = fake_v2_tree(tmp_path)
     (service / "cgroup.controllers").write_text("cpu io\n")
-    manager = cgroups.detect(preference="v2", name="observer-sandbox", v2_parent="", cpu_quota=1.0,
+    manager = cgroup_detect.detect(preference="v2", name="observer-sandbox", v2_parent="", cpu_quota=1.0,
                              mountinfo=f"30 25 0:27 / {tmp_path} rw - cgroup2 cgroup2 rw\n",
                              proc_self_cgroup="0::/system.slice/observer.service\n")
     assert manager.mode == "none"
@@ -117,7 +117,7 @@ def test_it_says_what_is_missing_when_v2_is_not_delegated(tmp_path: Path) -> Non
 
 
 def test_it_can_be_switched_off(tmp_path: Path) -> None:
-    manager = cgroups.detect(preference="none", name="x", v2_parent="", cpu_quota=1.0)
+    manager = cgroup_detect.detect(preference="none", name="x", v2_parent="", cpu_quota=1.0)
     assert manager.mode == "none"
     assert manager.create(LIMITS) is None
 
@@ -125,7 +125,7 @@ def test_it_can_be_switched_off(tmp_path: Path) -> None:
 @pytest.mark.sandbox
 @pytest.mark.skipif(os.geteuid() != 0, reason="cgroup v1 directories need root")
 async def test_it_creates_limits_and_removes_a_real_v1_run_cgroup() -> None:
-    manager = cgroups.detect(preference="v1", name="observer-sandbox-test", v2_parent="", cpu_quota=1.0)
+    manager = cgroup_detect.detect(preference="v1", name="observer-sandbox-test", v2_parent="", cpu_quota=1.0)
     assert manager.mode == "v1", manager.message
     group = manager.create(LIMITS)
     assert group is not None

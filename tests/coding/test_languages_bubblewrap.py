@@ -125,17 +125,22 @@ async def test_it_reports_a_node_heap_overflow_as_a_memory_limit(bwrap: RunTrack
     assert result.status == Status.MEMORY_LIMIT, result
 
 
-async def test_it_applies_the_same_limits_without_the_util_linux_helpers(
-    bwrap: RunTracker, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("missing", [("helper",), ("helper", "prlimit")])
+async def test_it_applies_the_same_limits_without_its_launcher_or_util_linux(
+    bwrap: RunTracker, monkeypatch: pytest.MonkeyPatch, settings: object, missing: tuple[str, ...]
 ) -> None:
     from coding.sandbox import get_backend
 
-    # Without prlimit/setpriv the child sets rlimits and drops to uid 65534 itself.
-    monkeypatch.setattr(get_backend("bubblewrap"), "prlimit", "")
+    # Without observer-launcher, util-linux's prlimit and setpriv set the rlimits and drop
+    # to uid 65534; without them either, the child does it itself (a preexec hook).
+    settings.SANDBOX_WARM_POOL = 0  # type: ignore[attr-defined]  # cold: the path under test
+    for name in missing:
+        monkeypatch.setattr(get_backend("bubblewrap"), name, "")
     source = ("import os, resource as r\nprint(os.getuid(), r.getrlimit(r.RLIMIT_NOFILE),"
-              " r.getrlimit(r.RLIMIT_CORE))\n")
+              " r.getrlimit(r.RLIMIT_CORE), r.getrlimit(r.RLIMIT_CPU))\n")
     result = await runner.run_batch(language="python", files=[("main.py", source)])
     assert result.status == Status.OK, result
-    assert result.stdout.splitlines()[0] == b"65534 (256, 256) (0, 0)"
+    assert result.stdout.splitlines()[0] == b"65534 (256, 256) (0, 0) (5, 6)"
     assert result.cpu_ms > 0
+    assert bwrap.pooled == [False]
     bwrap.assert_nothing_left()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from coding.languages import get_language
-from coding.sandbox import cgroups
+from coding.sandbox import cgroup_detect, cgroups
 from coding.sandbox.base import Limits, SourceFile, Status, StepOutcome, StepSpec
 from coding.sandbox.classify import classify
 from coding.sandbox.podman import _CONMON_SLACK, PodmanBackend, PodmanStep, account
@@ -33,7 +33,7 @@ def v2_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PodmanBackend
     # A plain directory has none of cgroupfs's files: writing creates them.
     monkeypatch.setattr(cgroups, "_write", lambda path, value: path.write_text(value))
     backend = PodmanBackend()
-    backend._cgroups = cgroups.setup_v2(tmp_path, SERVICE, "observer-sandbox", "", 0.0)
+    backend._cgroups = cgroup_detect.setup_v2(tmp_path, SERVICE, "observer-sandbox", "", 0.0)
     return backend
 
 
