@@ -134,9 +134,9 @@ class InputWriter:
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().remove_writer(self.fd)
             self._writer_added = False
-        if not self.tty:  # a PTY master is closed by its reader
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
+        # On a PTY this is the writer's own dup of the master (its reader closes the other).
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
         self.fd = None
         self.pending.clear()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
 from coding import runner
+from coding.sandbox import get_backend
 from coding.sandbox.base import Status
 from tests.coding.sandbox_support import ASK_NAME, RunTracker, Screen
 
@@ -155,4 +157,15 @@ async def test_it_does_not_mistake_typed_marker_text_for_running_out_of_memory(
         result = await screen.result()
         assert result.status == expected, (source, result)
         assert screen.text.startswith(b"MemoryError\r\n")
+    bwrap.assert_nothing_left()
+
+
+async def test_it_closes_every_descriptor_of_a_finished_run(bwrap: RunTracker, settings: object) -> None:
+    settings.SANDBOX_WARM_POOL = 0  # type: ignore[attr-defined]  # idle sandboxes hold fds too
+    await asyncio.to_thread(get_backend("bubblewrap").pool.drain)  # type: ignore[attr-defined]
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        screen = await start("python", [("main.py", "print('x')\n")])
+        assert (await screen.result()).status == Status.OK
+    assert len(os.listdir("/proc/self/fd")) == before
     bwrap.assert_nothing_left()
