@@ -160,9 +160,14 @@ class ObserverConsumer(AsyncWebsocketConsumer):
                 layer_reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, StopConsumer):
                     await layer_reader
-            if self.accepted:  # killed by the server (shutdown, a timeout): clean up all the same
-                with contextlib.suppress(Exception):
-                    await self.disconnect(1006)
+            if self.accepted:  # killed (server shutdown, close timeout): no disconnect comes
+                self.accepted = False
+                if self._writer is not None:
+                    self._writer.cancel()
+                try:
+                    self.on_killed()
+                except Exception:
+                    logger.exception("%s consumer failed to clean up after being killed", self.kind)
 
     async def _read_layer(self) -> None:
         assert self.channel_layer is not None
@@ -193,6 +198,10 @@ class ObserverConsumer(AsyncWebsocketConsumer):
     async def on_accepted(self) -> None: ...
 
     async def on_disconnect(self, code: int) -> None: ...
+
+    def on_killed(self) -> None:
+        """The connection's task was cancelled: drop in-memory references (no awaiting;
+        presence is settled by the process's shutdown or its ledger's expiry)."""
 
     async def on_text(self, message: dict[str, Any]) -> None:
         raise FrameError("unsupported", "This socket takes no text frames.")

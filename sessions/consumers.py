@@ -110,6 +110,12 @@ class DocumentConsumer(SessionMemberConsumer):
         self.registry.release_document(self.hub)
         await self.leave_groups()
 
+    def on_killed(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+        self.hub.detach(self)
+        self.registry.release_document(self.hub)
+
     # --- flood control: cursors give way, edits are never lost ------------------------
 
     _recovery: asyncio.TimerHandle | None = None

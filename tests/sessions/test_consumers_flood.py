@@ -96,3 +96,4 @@ async def test_it_closes_a_client_that_keeps_flooding_and_audits_who(
         await asyncio.sleep(0.02)
     assert found == [(classroom.student.pk, {"scope": "websocket", "limit": "session",
                                              "who": classroom.student.username})]
+    await comm.disconnect()
