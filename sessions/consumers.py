@@ -170,7 +170,7 @@ class DocumentConsumer(SessionMemberConsumer):
             raise FrameError("invalid", f"Not a y-protocols message: {exc}.") from None
         try:
             if message.kind == protocol.MESSAGE_AWARENESS:
-                self.hub.relay_awareness(self, message.payload)
+                self.hub.relay_awareness(self, message.payload, entries=message.awareness, message=data)
             elif message.sync_type == protocol.SYNC_STEP1:
                 self.push(self.hub.step2_for(message.payload))
             elif self.readonly:

@@ -117,6 +117,8 @@ class Bridge(ABC):
 
     def publish(self, topic: str, frame: bytes) -> None:
         """Queue a frame for the other processes; sent with the others of this tick."""
+        if self.remote.get(topic) is False:  # nobody else listens (a lone server)
+            return
         self._pending.setdefault(topic, []).append(frame)
         if self._timer is None:
             loop = self._loop or asyncio.get_running_loop()
@@ -127,7 +129,7 @@ class Bridge(ABC):
         pending, self._pending = self._pending, {}
         batch = {
             topic: encode(self.origin, frames) for topic, frames in pending.items() if self.remote.get(topic, True)
-        }
+        }  # (a topic may have lost its other listeners during the tick)
         if not batch:
             return
         task = asyncio.get_running_loop().create_task(self._send_many(batch))

@@ -217,14 +217,19 @@ class DocumentHub:
         self.last_change = time.monotonic()
         self.dirty_since = self.dirty_since or self.last_change
 
-    def relay_awareness(self, peer: Peer, update: bytes) -> None:
-        for client, clock, state in protocol.parse_awareness(update):
+    def relay_awareness(
+        self, peer: Peer, update: bytes, *, entries: list[protocol.AwarenessEntry] | None = None,
+        message: bytes | None = None,
+    ) -> None:
+        """An editor's awareness update (`entries` and `message`: the update parsed, and
+        the whole frame it came in, when the caller has them already)."""
+        for client, clock, state in entries if entries is not None else protocol.parse_awareness(update):
             self._remember_awareness(client, clock, state)
             if state == "null":
                 self.awareness_owner.pop(client, None)
             else:
                 self.awareness_owner[client] = peer
-        self._fanout(protocol.awareness_message(update), exclude=peer)
+        self._fanout(message or protocol.awareness_message(update), exclude=peer)
         self.registry.bridge.publish(self.topic, AWARENESS + update)
 
     def _remember_awareness(self, client: int, clock: int, state: str) -> None:

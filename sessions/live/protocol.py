@@ -56,6 +56,7 @@ class Message:
     kind: int  # MESSAGE_SYNC | MESSAGE_AWARENESS
     sync_type: int | None
     payload: bytes  # state vector (step 1), update (step 2 / update) or awareness update
+    awareness: list[AwarenessEntry] | None = None  # the awareness update, parsed
 
 
 def parse(data: bytes) -> Message:
@@ -66,15 +67,16 @@ def parse(data: bytes) -> Message:
         if sync_type not in (SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE):
             raise ProtocolError(f"unknown sync message {sync_type}")
         payload = reader.var_bytes()
+        entries = None
     elif kind == MESSAGE_AWARENESS:
         sync_type = None
         payload = reader.var_bytes()
-        parse_awareness(payload)
+        entries = parse_awareness(payload)
     else:
         raise ProtocolError(f"unknown message type {kind}")
     if not reader.done():
         raise ProtocolError("trailing bytes")
-    return Message(kind, sync_type, payload)
+    return Message(kind, sync_type, payload, entries)
 
 
 def sync_step1(state_vector: bytes) -> bytes:

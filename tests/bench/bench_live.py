@@ -1,17 +1,19 @@
 """Benchmark of the live layer: a simulated class over real WebSockets.
 
 1 teacher + N students (default N = 30, 100, 200). Every student types 5 keystrokes
-a second into their document (a Yjs update per keystroke, as y-monaco sends them)
-from one connection; a second connection to the same document (a second tab) and
-the teacher's monitor (/ws/sessions/{id}/, coalesced previews) receive. The server
+a second into their document from one connection, as y-monaco sends them: a Yjs
+update and an awareness update (the cursor) per keystroke; a second connection to
+the same document (a second tab) and the teacher's monitor (/ws/sessions/{id}/,
+coalesced previews) receive. The server
 is Daphne with Redis (started here, loopback only, one fresh server per N), beside a
 bare `websockets` relay measured in the same run with the same client load.
 
 Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teacher
 preview (the first preview that contains the keystroke, so the coalescing interval is
 included), messages per second through the server, server CPU, memory per connected
-student, and whether it kept up (everything sent arrived, and the median latency of
-the last quarter of the run is not a multiple of the first quarter's: no backlog).
+student, and whether it kept up, on both paths: everything sent arrived (at the
+second tab; in some teacher preview), and on neither path is the median latency of
+the last quarter of the run a multiple of the first quarter's (no backlog).
 The load average is printed too: on a shared machine, other work skews the numbers
 (--priority -10 runs the servers and the client ahead of it).
 
@@ -177,6 +179,7 @@ class Stats:
     sent: int = 0
     received: int = 0
     expected_second: int = 0
+    typed_in_window: int = 0  # keystrokes (not frames) sent in the window
 
 
 def clock_of(update: bytes, client: int) -> int:
@@ -259,9 +262,15 @@ class Student:
             now = time.monotonic()
             self.sent_at[self.typed] = now
             await self.typer.send(protocol.sync_update(update))
+            # y-monaco moves the cursor with every keystroke: an awareness update follows.
+            cursor = json.dumps({"user": {"name": "student", "color": "#30bced"},
+                                 "cursor": {"anchor": self.typed, "head": self.typed}})
+            await self.typer.send(protocol.awareness_message(
+                protocol.encode_awareness([(self.client, self.typed, cursor)])))
             if self.window[0] <= now < self.window[1]:
-                self.stats.sent += 1
+                self.stats.sent += 2
                 self.stats.expected_second += 1
+                self.stats.typed_in_window += 1
             next_at += period
             await asyncio.sleep(max(0, next_at - time.monotonic()))
 
@@ -315,7 +324,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, pids: list[int],
-                    observer: bool, spread: str = "document") -> dict[str, Any]:
+                    observer: bool, spread: str = "document", first: int = 0) -> dict[str, Any]:
+    """One class of `n` students, from fixture.students[first:]: every run of the hub
+    gets documents nobody typed into yet (the preview accounting counts characters)."""
     import websockets
 
     stats = Stats()
@@ -323,7 +334,7 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     # spread="document": a student's two tabs reach the same process (a load balancer
     # hashing on the document); "tab": the second tab always lands on another process.
     students = []
-    for i, (d, t) in enumerate(fixture.students[:n]):
+    for i, (d, t) in enumerate(fixture.students[first : first + n]):
         first = bases[i % len(bases)]
         student = Student(first, d, t, observer, stats, window)
         second = first if spread == "document" else bases[(i + 1) % len(bases)]
@@ -368,12 +379,19 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     await teacher.close()
     second = [lat for _, lat in stats.second]
     quarter = seconds / 4
-    early = [lat for sent, lat in stats.second if sent < window[0] + quarter]
-    late = [lat for sent, lat in stats.second if sent >= window[1] - quarter]
+
+    def drifted(samples: list[tuple[float, float]]) -> bool:
+        """A backlog built: the last quarter's median latency is a multiple of the first's."""
+        early = [lat for sent, lat in samples if sent < window[0] + quarter]
+        late = [lat for sent, lat in samples if sent >= window[1] - quarter]
+        return not pct(late, 0.5) <= max(3 * pct(early, 0.5), 20)
     if os.environ.get("BENCH_DUMP"):  # raw (sent at, latency) pairs, to look for stalls
         dump = Path(os.environ["BENCH_DUMP"] + ("-hub" if observer else "-relay"))
         dump.write_text(json.dumps({"second": stats.second, "window": window}))
     delivered = len(stats.second) / max(1, stats.expected_second)
+    previewed = len(stats.preview) / max(1, stats.typed_in_window) if observer else 1.0
+    kept_second = delivered > 0.99 and not drifted(stats.second)
+    kept_preview = not observer or (previewed > 0.99 and not drifted(stats.preview))
     return {
         "n": n, "second_p50": pct(second, 0.5), "second_p99": pct(second, 0.99),
         "preview_p50": pct([lat for _, lat in stats.preview], 0.5),
@@ -383,15 +401,16 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         "client_cpu_pct": 100 * (client1 - client0) / seconds,
         "load": os.getloadavg()[0],
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
-        "delivered": delivered,
-        # Keeping up: everything arrived and no backlog built (the typical latency of the
-        # last quarter of the run is not a multiple of the first quarter's).
-        "kept_up": delivered > 0.99 and pct(late, 0.5) <= max(3 * pct(early, 0.5), 20),
+        "delivered": delivered, "previewed": previewed,
+        # Keeping up, on both paths: everything arrived and no backlog built.
+        "kept_up": kept_second and kept_preview,
+        "kept_second": kept_second, "kept_preview": kept_preview,
     }
 
 
 async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture) -> list[dict[str, Any]]:
     rows = []
+    used = 0  # students (documents) already typed into by an earlier run
     if True:
         for n in args.students:
             ports = [free_port() for _ in range(args.processes)]
@@ -401,7 +420,9 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
                     await wait_port(port)
                 await asyncio.sleep(1)
                 bases = [f"ws://127.0.0.1:{port}" for port in ports]
-                row = await run_class(bases, fixture, n, args.seconds, [p.pid for p in servers], True, args.spread)
+                row = await run_class(bases, fixture, n, args.seconds, [p.pid for p in servers], True, args.spread,
+                                      first=used)
+                used += n
                 label = f"{args.processes} proc, tabs spread by {args.spread}" if args.processes > 1 else "1 proc"
                 rows.append({"server": f"Daphne + Channels, live hub ({label})", **row})
             finally:
@@ -432,11 +453,16 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             "| mem/student | kept up | client CPU, load |")
     print("\n" + head + "\n|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        preview = "n/a (relays every keystroke)" if r["server"].startswith("bare") else (
+        bare = r["server"].startswith("bare")
+        preview = "n/a (relays every keystroke)" if bare else (
             f"{r['preview_p50']:.1f} / {r['preview_p99']:.1f} ms")
+        verdict = f"{100 * r['delivered']:.1f}% to 2nd client" + ("" if bare else (
+            f", {100 * r['previewed']:.1f}% previewed"
+            + ("" if r["kept_up"] else f"; lagging: {'2nd client ' if not r['kept_second'] else ''}"
+               f"{'preview' if not r['kept_preview'] else ''}")))
         print(f"| {r['server']} | {r['n']} | {r['second_p50']:.1f} / {r['second_p99']:.1f} ms | {preview} "
               f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% | {r['mem_per_student_kb']:.0f} KB "
-              f"| {'yes' if r['kept_up'] else 'NO'} ({100 * r['delivered']:.1f}% delivered) "
+              f"| {'yes' if r['kept_up'] else 'NO'} ({verdict}) "
               f"| {r['client_cpu_pct']:.0f}%, {r['load']:.1f} |")
     sys.stdout.flush()
 
@@ -469,7 +495,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="observer-bench-"))
     try:
         env = server_env(workdir, args.redis)
-        fixture = make_fixture(env, max(args.students))
+        fixture = make_fixture(env, sum(args.students))
         run(bench(args, env, fixture))
     finally:
         if args.keep_logs:
