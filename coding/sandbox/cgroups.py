@@ -96,6 +96,7 @@ class RunCgroup:
         self.limits: tuple[int, int, float] | None = None
         self._baseline = (0, 0, 0)  # CPU ns, OOM kills, limit hits at restart_accounting
         self._peak_fd: int | None = None
+        self._fds: dict[str, int] = {}  # counter file name -> fd kept open (see _value)
 
     @property
     def unique_dirs(self) -> list[Path]:
@@ -172,24 +173,45 @@ class RunCgroup:
                     _write(directory / "cpu.max", value)
         self.limits = wanted
 
+    def _value(self, key: str, name: str) -> str:
+        """A counter file's content through an fd kept open from the first read on:
+        opening a cgroup file costs more than reading it, and a read at offset 0 gives
+        fresh values (a warm sandbox opens them all before its run, see :meth:`prime`)."""
+        fd = self._fds.get(name)
+        if fd is None:
+            try:
+                fd = self._fds[name] = os.open(self.dirs[key] / name, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                return ""
+        try:
+            return os.pread(fd, 4096, 0).decode()
+        except OSError:
+            return ""
+
+    def _int(self, key: str, name: str) -> int | None:
+        text = self._value(key, name).strip()
+        return int(text) if text.lstrip("-").isdigit() else None
+
     def _counters(self) -> tuple[int | None, int | None, int, int]:
         """``(peak bytes, CPU ns, OOM kills, limit hits)`` as the kernel counts them."""
         if self.mode == "v2":
-            directory = self.dirs["unified"]
             if self._peak_fd is not None:
                 text = os.pread(self._peak_fd, 64, 0).decode().strip()
                 peak = int(text) if text.isdigit() else None
             else:
-                peak = _read_int(directory / "memory.peak")
-            events = _keyed(_read(directory / "memory.events"))
-            usage = _keyed(_read(directory / "cpu.stat")).get("usage_usec")
+                peak = self._int("unified", "memory.peak")
+            events = _keyed(self._value("unified", "memory.events"))
+            usage = _keyed(self._value("unified", "cpu.stat")).get("usage_usec")
             cpu_ns = usage * 1000 if usage is not None else None
             return peak, cpu_ns, events.get("oom_kill", 0), events.get("max", 0)
-        memory = self.dirs["memory"]
-        peak = _read_int(memory / "memory.max_usage_in_bytes")
-        oom = _keyed(_read(memory / "memory.oom_control")).get("oom_kill", 0)
-        cpu_ns = _read_int(self.dirs["cpuacct"] / "cpuacct.usage") if "cpuacct" in self.dirs else None
-        return peak, cpu_ns, oom, _read_int(memory / "memory.failcnt") or 0
+        peak = self._int("memory", "memory.max_usage_in_bytes")
+        oom = _keyed(self._value("memory", "memory.oom_control")).get("oom_kill", 0)
+        cpu_ns = self._int("cpuacct", "cpuacct.usage") if "cpuacct" in self.dirs else None
+        return peak, cpu_ns, oom, self._int("memory", "memory.failcnt") or 0
+
+    def prime(self) -> None:
+        """Open the counter files now (off a run's critical path)."""
+        self._counters()
 
     def restart_accounting(self) -> None:
         """From now on, report only what happens from now on: a warm sandbox's cgroup
@@ -231,6 +253,9 @@ class RunCgroup:
     def _rmdir_all(self) -> bool:
         """One pass of rmdir over every directory; True once all are gone."""
         self._close_peak_fd()
+        fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            os.close(fd)
         remaining = False
         for top in self.unique_dirs:
             for directory in self._tree(top):

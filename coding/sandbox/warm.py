@@ -25,7 +25,6 @@ import asyncio
 import atexit
 import contextlib
 import dataclasses
-import fcntl
 import logging
 import os
 import socket
@@ -39,35 +38,13 @@ from coding.sandbox.base import SandboxError, StepSpec
 from coding.sandbox.bubblewrap import base_env
 from coding.sandbox.config import setting
 from coding.sandbox.spawn import spawner
-from coding.sandbox.warm_step import PoolKey, WarmStep, encode_request, fits, pool_key
+from coding.sandbox.warm_step import PoolKey, WarmStep, encode_request, fits, load_launcher, pool_key
 
 if TYPE_CHECKING:
     from coding.sandbox.bubblewrap import BubblewrapBackend, BubblewrapStep
 
 log = logging.getLogger(__name__)
-_MFD_EXEC = 0x0010  # kernel 6.3+: an executable memfd even under vm.memfd_noexec=1
 _READY_SECONDS = 10.0
-
-
-def load_launcher(path: Path) -> int:
-    """A sealed, executable memfd holding the launcher (OSError if unusable)."""
-    data = path.read_bytes()
-    flags = os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING
-    try:
-        fd = os.memfd_create("observer-launcher", flags | _MFD_EXEC)
-    except OSError:
-        fd = os.memfd_create("observer-launcher", flags)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fchmod(fd, 0o555)
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS,
-                    fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
 
 
 class WarmPool:
@@ -182,11 +159,13 @@ class WarmPool:
             idle = self._idle.get(key, [])
             taken = next((i for i, step in enumerate(idle) if fits(rlimits, step.made_rlimits)), None)
             step = idle.pop(taken) if taken is not None else None
-            self._want(key, spec)
+            self._want(key, spec, wake=False)
             return step  # the oldest that fits: none idles until it expires
 
-    def _want(self, key: PoolKey, spec: StepSpec) -> StepSpec:
-        """(Locked.) ``key`` was asked for now: keep it filled for a while. The template
+    def _want(self, key: PoolKey, spec: StepSpec, *, wake: bool) -> StepSpec:
+        """(Locked.) ``key`` was asked for now: keep it filled for a while (the worker
+        refills once a step ends, unless ``wake``: not while the claimed run starts,
+        whose CPU it would take). The template
         new sandboxes are made from has the latest run's layout and cgroup limits, and
         the highest CPU-seconds and open-files limits asked for: a launcher can lower its
         rlimits to any run's, never raise them. Idle sandboxes made below that go."""
@@ -202,10 +181,11 @@ class WarmPool:
         idle = self._idle.get(key, [])
         self._doomed += [step for step in idle if not fits(rlimits, step.made_rlimits)]
         self._idle[key] = [step for step in idle if fits(rlimits, step.made_rlimits)]
-        if self._thread is None and not self._closed:
+        if (self._thread is None or not self._thread.is_alive()) and not self._closed:
             self._thread = threading.Thread(target=self._work_loop, name="sandbox-warm-pool", daemon=True)
             self._thread.start()
-        self._cond.notify_all()
+        if wake:
+            self._cond.notify_all()
         return template
 
     def _discard(self, step: WarmStep) -> None:
@@ -216,25 +196,40 @@ class WarmPool:
     # -- the worker ----------------------------------------------------------------------
 
     def _work_loop(self) -> None:
-        while True:
+        while not self._work_once():
+            pass
+
+    def _work_once(self) -> bool:
+        """One round of the worker: destroy what is doomed or make one sandbox; True
+        once closed. An unexpected error is logged and the worker goes on."""
+        try:
             with self._cond:
                 while True:
                     if self._closed and not self._doomed:
-                        return
+                        return True
                     now = time.monotonic()
                     self._expire(now)
                     job = None if self._doomed else self._next_job(now)
                     if self._doomed or job is not None:
                         break
                     self._cond.wait(self._next_deadline(now))
-                doomed, self._doomed = self._doomed, []
             with self._work:
-                for step in doomed:
-                    self._destroy(step)
+                while True:
+                    with self._cond:
+                        if not self._doomed:
+                            break
+                        step = self._doomed[0]
+                    self._destroy(step)  # never raises; only then is it off the list
+                    with self._cond:
+                        self._doomed.remove(step)
                 with self._cond:  # a drain may have come first
                     wanted = job is not None and job[0] in self._wanted and not self._closed
                 if job is not None and wanted:
                     self._fill_one(*job)
+        except Exception:
+            log.exception("warm pool worker")
+            time.sleep(1.0)
+        return False
 
     def _next_job(self, now: float) -> tuple[PoolKey, StepSpec] | None:
         size = self.size()
@@ -278,7 +273,10 @@ class WarmPool:
                 self._retry_at = time.monotonic() + min(60.0, 0.5 * 2 ** self._failures)
             else:
                 self._failures = 0
-                if self._closed or key not in self._wanted:
+                wanted = self._wanted.get(key)
+                if self._closed or wanted is None or not fits(
+                    self.backend.rlimits(wanted[0], cgroups=True), step.made_rlimits
+                ):  # not wanted any more, or the template moved up while it was made
                     self._doomed.append(step)
                 else:
                     self._idle.setdefault(key, []).append(step)
@@ -319,6 +317,8 @@ class WarmPool:
         if problem:
             step.destroy_blocking()
             raise SandboxError(problem)
+        if step.cgroup is not None:
+            step.cgroup.prime()
         return step
 
     @staticmethod
@@ -340,7 +340,7 @@ class WarmPool:
         with self._cond:
             failures = self._failures
             self._retry_at = 0.0
-            rlimits = self.backend.rlimits(self._want(key, template), cgroups=True)
+            rlimits = self.backend.rlimits(self._want(key, template, wake=True), cgroups=True)
             while sum(fits(rlimits, step.made_rlimits) for step in self._idle.get(key, ())) < self.size():
                 if self._failures > failures:
                     raise SandboxError(f"cannot make a warm sandbox: {self.last_error}")
@@ -358,21 +358,24 @@ class WarmPool:
             return any(fits(rlimits, step.made_rlimits) for step in self._idle.get(key, ()))
 
     @contextlib.contextmanager
-    def quiesced(self) -> Iterator[list[WarmStep]]:
-        """While held, no sandbox is being made or destroyed; yields the idle ones."""
+    def quiesced(self) -> Iterator[tuple[list[WarmStep], list[WarmStep]]]:
+        """While held, no sandbox is being made or destroyed; yields the idle ones and
+        those doomed but not destroyed yet (expired, outdated, found broken: never used)."""
         with self._work, self._cond:
-            yield [step for idle in self._idle.values() for step in idle]
+            yield [step for idle in self._idle.values() for step in idle], list(self._doomed)
 
     def drain(self) -> None:
         """Blocking: destroy every idle sandbox now and forget what was asked for."""
         with self._work:
             with self._cond:
                 self._wanted.clear()
-                doomed = [step for idle in self._idle.values() for step in idle] + self._doomed
+                self._doomed += [step for idle in self._idle.values() for step in idle]
                 self._idle.clear()
-                self._doomed = []
+                doomed = list(self._doomed)
             for step in doomed:
                 self._destroy(step)
+            with self._cond:
+                self._doomed = [step for step in self._doomed if step not in doomed]
 
     def close(self) -> None:
         """Stop for good (the backend is dropped, or the server exits)."""

@@ -75,6 +75,19 @@ def children_of_thread(tid: int) -> list[int]:
         return children_of(tid)
 
 
+def describe(pids: set[int]) -> list[str]:
+    described = []
+    for pid in sorted(pids):
+        try:
+            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+                command = cmdline.read().replace(b"\0", b" ")[:200]
+                described.append(f"{pid} ({state}) {command!r}")
+        except OSError:
+            described.append(f"{pid} (gone)")
+    return described
+
+
 def run_cgroups_of_this_server(backend: BubblewrapBackend) -> set[Path]:
     found: set[Path] = set()
     for parent in backend.cgroups.parents.values():
@@ -85,12 +98,13 @@ def run_cgroups_of_this_server(backend: BubblewrapBackend) -> set[Path]:
 def assert_only_idle_warm_sandboxes(backend: BubblewrapBackend) -> None:
     """Every bwrap process and run cgroup of this server still there is an idle warm
     sandbox's (never used, still waiting); anything else is a run's leftover."""
-    with backend.pool.quiesced() as idle:
-        idle_pids = {step.pid for step in idle}
-        idle_dirs = {d for step in idle if step.cgroup is not None for d in step.cgroup.unique_dirs}
+    with backend.pool.quiesced() as (idle, doomed):
         assert all(step.idle_alive() and not step.claimed for step in idle), "a used or dead sandbox idles"
+        assert not any(step.claimed for step in doomed), "a used sandbox is the pool's"
+        idle_pids = {step.pid for step in idle + doomed}
+        idle_dirs = {d for step in idle + doomed if step.cgroup is not None for d in step.cgroup.unique_dirs}
         stray = sandbox_children() - idle_pids
-        assert stray == set(), f"sandbox processes survived their run: {sorted(stray)}"
+        assert stray == set(), f"sandbox processes survived their run: {describe(stray)}"
         left = run_cgroups_of_this_server(backend) - idle_dirs
         assert left == set(), f"run cgroups left behind: {sorted(map(str, left))}"
 
@@ -98,8 +112,8 @@ def assert_only_idle_warm_sandboxes(backend: BubblewrapBackend) -> None:
 def assert_drained_and_clean(backend: BubblewrapBackend) -> None:
     """Once the pool is drained, nothing of any sandbox of this server is left."""
     backend.pool.drain()
-    with backend.pool.quiesced() as idle:
-        assert idle == []
+    with backend.pool.quiesced() as (idle, doomed):
+        assert idle == doomed == []
     assert_only_idle_warm_sandboxes(backend)
 
 

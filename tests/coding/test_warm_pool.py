@@ -158,14 +158,14 @@ async def test_it_destroys_idle_sandboxes_that_expire_and_refills_only_on_demand
     pool.drain()
     settings.SANDBOX_WARM_POOL_IDLE_SECONDS = 0.5  # type: ignore[attr-defined]
     await asyncio.to_thread(pool.fill, template())
-    with pool.quiesced() as idle:
+    with pool.quiesced() as (idle, _doomed):
         made = [(step.pid, step.init_pid, step.cgroup.unique_dirs if step.cgroup else []) for step in idle]
     assert len(made) == pool.size()
     deadline = time.monotonic() + 10
     while any(alive(pid) or alive(init) or any(d.exists() for d in dirs) for pid, init, dirs in made):
         assert time.monotonic() < deadline, "expired sandboxes were not destroyed"
         await asyncio.sleep(0.05)
-    with pool.quiesced() as idle:
+    with pool.quiesced() as (idle, _doomed):
         assert idle == []  # nobody asked: not replaced
     assert_only_idle_warm_sandboxes(backend())  # so nothing at all is left
     result = await run_python("print('hi')\n")  # asked again: cold now, warm again after
