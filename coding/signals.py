@@ -5,7 +5,8 @@ Every signal is sent with sender=<the emitting module or class> and keyword argu
 - run_queued(language, participant_id, position)
 - run_started(execution)          an Execution row in status running
 - run_finished(execution)         the final Execution row (status, times, queue_wait_ms)
-- run_rejected(language, reason)  reason: "rate" | "concurrency" | "session_ended" | ...
+- run_rejected(language, reason, principal=None, participant_id=None)
+                                  reason: "rate" | "concurrency" | "session_ended" | ...
 - sandbox_failed(language, message)
 """
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -327,20 +326,11 @@ def documents_in_live_editors(*, document_ids: Iterable[uuid.UUID]) -> set[uuid.
     topics = {document_topic(pk): pk for pk in document_ids}
     if not topics:
         return set()
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:  # one process: its in-memory broker knows every hub
-        with bridge._local_lock:
-            return {pk for topic, pk in topics.items() if bridge._local_topics.get(topic)}
-    channels = {bridge.channel_name(topic): pk for topic, pk in topics.items()}
     try:
-        import redis
-
-        with redis.Redis.from_url(url, socket_timeout=5) as client:
-            counts = client.pubsub_numsub(*channels)
+        return {topics[topic] for topic in bridge.listened(topics)}
     except Exception:
         logger.exception("could not ask Redis which documents are open; treating all as open")
-        return set(channels.values())
-    return {channels[name.decode() if isinstance(name, bytes) else name] for name, n in counts if n}
+        return set(topics.values())
 
 
 def last_run_output(*, participant: Participant) -> str:

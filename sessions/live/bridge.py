@@ -29,7 +29,7 @@ import logging
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -324,26 +324,44 @@ def make_bridge() -> Bridge:
 
 # --- from synchronous code (REST views, services) ------------------------------------
 
-_sync_redis: Any = None
+_sync_redis: dict[str, Any] = {}
+
+
+def _sync_client(url: str) -> Any:
+    """One client per Redis URL for the synchronous callers (redis-py clients are thread-safe)."""
+    client = _sync_redis.get(url)
+    if client is None:
+        import redis
+
+        client = _sync_redis[url] = redis.Redis.from_url(url, socket_timeout=5)
+    return client
 
 
 def publish_external(topic: str, frame: bytes) -> None:
     """Publish one frame to every process from synchronous code (no running hub)."""
-    global _sync_redis
     payload = encode(_EXTERNAL_ORIGIN, [frame])
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         _local_publish(topic, payload)
         return
     try:
-        if _sync_redis is None:
-            import redis
-
-            _sync_redis = redis.Redis.from_url(url)
-        _sync_redis.publish(channel_name(topic), payload)
+        _sync_client(url).publish(channel_name(topic), payload)
     except Exception:
         # The update is in the database; editors pick it up when they reconnect.
         logger.exception("could not forward a server edit to live editors")
+
+
+def listened(topics: Iterable[str]) -> set[str]:
+    """Which of `topics` some server process subscribes to, from synchronous code.
+    Raises when Redis cannot answer (the caller picks the cautious reading)."""
+    wanted = list(topics)
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:  # one process: its in-memory broker knows every subscriber
+        with _local_lock:
+            return {topic for topic in wanted if _local_topics.get(topic)}
+    names = {channel_name(topic): topic for topic in wanted}
+    counts = _sync_client(url).pubsub_numsub(*names) if names else []
+    return {names[name.decode() if isinstance(name, bytes) else name] for name, n in counts if n}
 
 
 def publish_document_update(document_id: Any, update: bytes) -> None:
