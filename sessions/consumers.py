@@ -177,7 +177,7 @@ class DocumentConsumer(SessionMemberConsumer):
                 if self.hub.would_change(message.payload):
                     raise FrameError("readonly", "This document is read-only for you; the change was not kept.")
             else:
-                self.hub.apply_local(self, message.payload)
+                self.hub.apply_local(self, message.payload, resynced=message.sync_type == protocol.SYNC_STEP2)
         except ydoc.InvalidUpdate:
             raise FrameError("invalid_update", "Not a valid Yjs update.") from None
         except TooLarge as exc:

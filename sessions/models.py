@@ -130,6 +130,9 @@ class DocumentUpdate(models.Model):
     author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     chars_inserted = models.IntegerField(default=0)
     chars_deleted = models.IntegerField(default=0)
+    # Typed earlier, delivered at once when the editor (re)synchronised (offline typing,
+    # frames lost with a dropped connection): a big insertion that is not a paste.
+    resynced = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -160,9 +160,10 @@ class DocumentHub:
             ydoc.apply_update(scratch, update)
         return bool(changes)
 
-    def apply_local(self, peer: Peer, update: bytes) -> None:
+    def apply_local(self, peer: Peer, update: bytes, *, resynced: bool = False) -> None:
         """An editor's update: raises ydoc.InvalidUpdate for bytes that are not one, and
-        TooLarge (after taking it back) for one that grows the file past its cap."""
+        TooLarge (after taking it back) for one that grows the file past its cap.
+        `resynced`: it came as a sync step 2 (what the editor had that the server lacked)."""
         assert self.meta is not None
         # A code point is at most 4 bytes, and an update carries the text it inserts:
         # only a document near its cap (or a huge update) needs the exact check.
@@ -186,7 +187,7 @@ class DocumentHub:
         self.pending.append(
             store.LogEntry(
                 update=update_bytes, at=at, author_participant_id=author.participant_id,
-                author_user_id=author.user_id, inserted=inserted, deleted=deleted,
+                author_user_id=author.user_id, inserted=inserted, deleted=deleted, resynced=resynced,
             )
         )
         self.last_change = now

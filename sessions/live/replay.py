@@ -96,7 +96,8 @@ def document_history(
         event: dict[str, Any] = {
             "seq": row.seq, "at": _iso(row.created_at), "author": _author(row),
             "inserted": row.chars_inserted, "deleted": row.chars_deleted,
-            "paste": row.chars_inserted >= paste_min and authored, "edit": edit,
+            "paste": row.chars_inserted >= paste_min and authored and not row.resynced,
+            "resynced": row.resynced, "edit": edit,
         }
         if texts == "all" or event["paste"] or len(events) % KEYFRAME_EVERY == 0:
             event["text_after"] = text

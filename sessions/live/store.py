@@ -35,6 +35,7 @@ class LogEntry:
     author_user_id: uuid.UUID | None = None
     inserted: int = 0
     deleted: int = 0
+    resynced: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def _write_snapshot_locked(document: Document, doc: Doc, last: int, *, modified:
 
 
 _LOG_FIELDS = (
-    "document", "seq", "update", "author_participant", "author_user", "chars_inserted", "chars_deleted", "created_at",
+    "document", "seq", "update", "author_participant", "author_user", "chars_inserted", "chars_deleted", "resynced",
+    "created_at",
 )
 
 
@@ -210,8 +212,8 @@ def _insert_log(rows: list[tuple[Any, ...]]) -> None:
 
     adapt_time = connection.ops.adapt_datetimefield_value
     values = [
-        (uuid_value(doc), seq, update, uuid_value(participant), uuid_value(user), ins, dels, adapt_time(at))
-        for doc, seq, update, participant, user, ins, dels, at in rows
+        (uuid_value(doc), seq, update, uuid_value(participant), uuid_value(user), ins, dels, resynced, adapt_time(at))
+        for doc, seq, update, participant, user, ins, dels, resynced, at in rows
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
@@ -241,7 +243,7 @@ def flush(
             for item in items:
                 seq += 1
                 rows.append((document_id, seq, item.update, item.author_participant_id, item.author_user_id,
-                             item.inserted, item.deleted, item.at))
+                             item.inserted, item.deleted, item.resynced, item.at))
             last[document_id] = seq
         _insert_log(rows)
         documents = {d.pk: d for d in Document.objects.filter(pk__in=snapshot_ids & present)} if snapshots else {}

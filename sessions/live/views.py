@@ -43,7 +43,8 @@ class _EventSerializer(serializers.Serializer):
     author = _AuthorSerializer()
     inserted = serializers.IntegerField()
     deleted = serializers.IntegerField()
-    paste = serializers.BooleanField()
+    paste = serializers.BooleanField(help_text="A large insertion made at once (not a resync).")
+    resynced = serializers.BooleanField(help_text="Typed earlier, delivered when the editor reconnected.")
     edit = _EditSerializer()
     text_after = serializers.CharField(required=False)
 

@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessions.live import crdt
+from sessions.live import crdt, ydoc
 from sessions.live.registry import LiveRegistry
 from sessions.models import DocumentUpdate
 from tests import live_support
-from tests.live_support import Classroom, editor, hub_has, make_classroom
+from tests.live_support import Classroom, YClient, editor, hub_has, make_classroom, open_socket
 
 registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
 
@@ -57,6 +57,31 @@ async def test_it_replays_live_typing_with_the_paste_marked(
         if "text_after" in event:
             assert text == event["text_after"]
     assert text == body["final_text"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_it_does_not_call_offline_typing_delivered_on_reconnect_a_paste(
+    app: object, classroom: Classroom, registry: LiveRegistry, client_for: Any
+) -> None:
+    student = await editor(app, classroom.document, classroom.student)
+    await student.comm.disconnect()
+    offline = "\nfor i in range(3):\n    print(i)\n"  # typed key by key while the connection was down
+    for ch in offline:
+        ydoc.text_type(student.doc).insert(len(student.text.encode()), ch)
+    back = YClient(await open_socket(app, f"/ws/documents/{classroom.document.pk}/", classroom.student),
+                   doc=student.doc)
+    await back.handshake()
+    await hub_has(registry, classroom.document, student.text)
+    await back.type(len(back.text), "# and now a real paste of many characters\n")
+    await hub_has(registry, classroom.document, back.text)
+    await registry.flush(force=True)
+    await back.comm.disconnect()
+
+    body = (await database_sync_to_async(lambda: _history(client_for(classroom.teacher), classroom.document))()).json()
+    resync, pasted = body["events"]
+    assert resync["inserted"] == len(offline) and resync["resynced"] and not resync["paste"]
+    assert pasted["paste"] and not pasted["resynced"]
+    assert body["final_text"] == back.text
 
 
 @pytest.mark.django_db

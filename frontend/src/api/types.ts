@@ -173,7 +173,10 @@ export interface HistoryEvent {
   text_after?: string;
   inserted: number;
   deleted: number;
+  /** A large insertion made at once. */
   paste: boolean;
+  /** Typed earlier and delivered when the editor reconnected: never a paste. */
+  resynced: boolean;
 }
 
 export interface DocumentHistory {

@@ -9,7 +9,7 @@ import { ReplayPanel } from "./ReplayPanel";
 const at = (s: number) => new Date(Date.UTC(2030, 0, 1, 9, 0, s)).toISOString();
 const edit = (seq: number, pos: number, insert: string, extra: Partial<HistoryEvent> = {}): HistoryEvent => ({
   seq, at: at(seq), author: { kind: "participant", id: "p1", name: "Ada" }, edit: { pos, delete: 0, insert },
-  inserted: insert.length, deleted: 0, paste: false, ...extra,
+  inserted: insert.length, deleted: 0, paste: false, resynced: false, ...extra,
 });  // prettier-ignore
 
 const history: DocumentHistory = {
@@ -45,9 +45,20 @@ describe("ReplayPanel", () => {
 
     fireEvent.change(slider(), { target: { value: "2" } });
     expect(text()).toBe("print(1)");
+    expect(screen.queryByText("typed offline, arrived on reconnect")).toBeNull();
     fireEvent.change(slider(), { target: { value: "0" } });
     expect(text()).toBe("");
     expect(screen.getByTestId("replay")).toHaveTextContent("Step 0 of 3 · start");
+  });
+
+  it("tells offline typing delivered on reconnect apart from a paste", async () => {
+    const offline = { ...history, events: [edit(1, 0, "print('typed while the network was down')", { resynced: true })],
+                      final_text: "print('typed while the network was down')" };  // prettier-ignore
+    mockApi({ "GET /api/documents/f1/history": offline });
+    render(<ReplayPanel documentId="f1" />);
+    expect(await screen.findByText("typed offline, arrived on reconnect")).toBeInTheDocument();
+    expect(screen.queryByText(/^pasted/)).toBeNull();
+    expect(screen.getByText("no pastes")).toBeInTheDocument();
   });
 
   it("plays from the start when Play is pressed at the end", async () => {

@@ -54,8 +54,9 @@ export function ReplayPanel({ documentId }: { documentId: string }) {
         <span className="muted" style={{ fontSize: "0.85rem" }}>
           Step {step} of {events.length}
           {current ? ` · ${new Date(current.at).toLocaleTimeString()}${authorName(current) ? ` · ${authorName(current)}` : ""}` : " · start"}
-          {current?.paste ? " · " : ""}
+          {current?.paste || current?.resynced ? " · " : ""}
           {current?.paste ? <span className="badge error">pasted {current.inserted} chars</span> : null}
+          {current?.resynced ? <span className="badge">typed offline, arrived on reconnect</span> : null}
         </span>
         <span className="grow" />
         <span className="muted" style={{ fontSize: "0.8rem" }}>

@@ -9,9 +9,9 @@ const history: DocumentHistory = {
   name: "main.py",
   base_text: "",
   events: [
-    { seq: 1, at: "2026-01-01T10:00:00.000Z", author: ada, edit: { pos: 0, delete: 0, insert: "p" }, text_after: "p", inserted: 1, deleted: 0, paste: false },
-    { seq: 2, at: "2026-01-01T10:00:00.200Z", author: ada, edit: { pos: 1, delete: 0, insert: "r" }, inserted: 1, deleted: 0, paste: false },
-    { seq: 3, at: "2026-01-01T10:00:00.300Z", author: ada, edit: { pos: 2, delete: 0, insert: "int(1)" }, inserted: 6, deleted: 0, paste: false },
+    { seq: 1, at: "2026-01-01T10:00:00.000Z", author: ada, edit: { pos: 0, delete: 0, insert: "p" }, text_after: "p", inserted: 1, deleted: 0, paste: false, resynced: false },
+    { seq: 2, at: "2026-01-01T10:00:00.200Z", author: ada, edit: { pos: 1, delete: 0, insert: "r" }, inserted: 1, deleted: 0, paste: false, resynced: false },
+    { seq: 3, at: "2026-01-01T10:00:00.300Z", author: ada, edit: { pos: 2, delete: 0, insert: "int(1)" }, inserted: 6, deleted: 0, paste: false, resynced: false },
     {
       seq: 4,
       at: "2026-01-01T10:00:05.000Z",
@@ -21,6 +21,7 @@ const history: DocumentHistory = {
       inserted: 4,
       deleted: 1,
       paste: true,
+      resynced: false,
     },
   ],
   final_text: "print('é😀')",
