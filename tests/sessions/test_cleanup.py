@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -145,6 +146,21 @@ def test_it_prunes_history_and_reports_each_step(settings, tmp_path) -> None:
         "Ended 0 session(s) idle for over 12 hours",
         "Deleted 0 guest participant(s) of sessions ended over 30 days ago (0 files, 0 runs; "
         "0 audit entries no longer name them)",
+        "Ended 0 run(s) left running by a server process that stopped",
         f"Removed 0 leftover sandbox work dir(s) from {tmp_path / 'work'}",
         "Pruned history: 4 executions, 0 audit events, 2 errors",
     ]
+
+
+def test_it_ends_runs_a_dead_server_process_left_running(settings, tmp_path) -> None:
+    settings.REDIS_URL = ""  # only what this machine can tell
+    dead = f"{socket.gethostname()}:4194305:deadbeef"  # above the largest possible pid
+    alive = f"{socket.gethostname()}:{os.getppid()}:cafef00d"
+    orphan = ExecutionFactory(status="running", owner=dead, started_at=timezone.now())
+    living = ExecutionFactory(status="running", owner=alive, started_at=timezone.now())
+    (tmp_path / "work").mkdir()
+    assert "Ended 1 run(s) left running by a server process that stopped" in cleanup(settings, tmp_path)
+    orphan.refresh_from_db()
+    living.refresh_from_db()
+    assert (orphan.status, living.status) == ("killed", "running")
+    assert "stopped" in orphan.message and orphan.finished_at is not None

@@ -1,5 +1,6 @@
 """`manage.py cleanup` (run by observer-cleanup.timer): end idle sessions, delete guests'
-data past retention, purge leftover sandbox work directories, prune old history."""
+data past retention, end runs a dead server process left running, purge leftover sandbox
+work directories, prune old history."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from coding.services import executions_sweep
 from monitoring.services import history_prune
 from sessions import services
 
@@ -42,7 +44,7 @@ def purge_work_dirs(*, root: Path, max_age_seconds: int = WORKDIR_MAX_AGE_SECOND
 
 
 class Command(BaseCommand):
-    help = "End idle sessions, delete expired guest data, purge sandbox leftovers, prune old history."
+    help = "End idle sessions, delete expired guest data, end orphaned runs, purge sandbox leftovers, prune history."
 
     def handle(self, *args: Any, **options: Any) -> None:
         classroom = settings.CLASSROOM
@@ -57,6 +59,8 @@ class Command(BaseCommand):
             f"{classroom['GUEST_RETENTION_DAYS']} days ago ({guests['files']} files, {guests['runs']} runs; "
             f"{guests['audit_labels']} audit entries no longer name them)"
         )
+        swept = executions_sweep()
+        self.stdout.write(f"Ended {swept} run(s) left running by a server process that stopped")
         work_root = Path(settings.SANDBOX_WORK_ROOT)
         purged = purge_work_dirs(root=work_root)
         self.stdout.write(f"Removed {purged} leftover sandbox work dir(s) from {work_root}")
