@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from django.conf import settings
 
 from monitoring import connections
 from observer import signals as observer_signals
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs the real Redis at REDIS_URL"),
-]
+# The real Redis in both passes (the SQLite pass has no REDIS_URL of its own): fail, never skip.
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
+pytestmark = [pytest.mark.redis]
+
+
+@pytest.fixture(autouse=True)
+def _real_redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    settings.REDIS_URL = REDIS_URL
+    key = f"test-{uuid.uuid4().hex[:8]}:monitoring:connections"  # no other run's processes in it
+    monkeypatch.setattr(connections, "hash_key", lambda: key)
+    counted = dict(connections._counts)
+    yield
+    connections._client().delete(key)
+    with connections._lock:  # the connections these tests opened by hand are not left counted
+        connections._counts.clear()
+        connections._counts.update(counted)
 
 
 def publish_as(process: str, counts: dict[str, int], *, age: float = 0.0) -> None:
