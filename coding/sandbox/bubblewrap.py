@@ -14,6 +14,7 @@ of the run with it, daemons and double forks included.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -30,13 +31,14 @@ from coding.sandbox import cgroup_detect, cgroups, workdir
 from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
 from coding.sandbox.cgroups import RunCgroup
 from coding.sandbox.config import setting
-from coding.sandbox.processes import ExitInfo, children_of, shell_exit_code_as_signal
+from coding.sandbox.processes import ExitInfo, children_of, readable, shell_exit_code_as_signal
 from coding.sandbox.spawn import GATE_FD, SpawnedStep, SpawnPlan, rlimits_for, wrapper_argv
 
 SANDBOX_USER = "sandbox"
 PATH = "/usr/bin:/bin"
 _MERGED_USR = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _NPROC_BACKSTOP_FACTOR = 8
+_INIT_EXIT_SECONDS = 2.0  # at most this long for the sandbox's init to finish exiting
 
 
 def launcher_path() -> str:
@@ -119,7 +121,31 @@ class BubblewrapStep(SpawnedStep):
         self._init_pidfd: int | None = None
         # Called once the step is over and swept (the warm pool counts running steps).
         self.on_done: Callable[[], None] | None = None
+        self._status_loop: asyncio.AbstractEventLoop | None = None
         super().__init__(plan)
+
+    def watch(self) -> None:
+        super().watch()
+        if self.init_pid is None and self._status_fd >= 0:
+            # Learn the init's pid (and take a pidfd of it) as soon as bwrap says it.
+            self._status_loop = asyncio.get_running_loop()
+            self._status_loop.add_reader(self._status_fd, self._status_ready)
+
+    def _status_ready(self) -> None:
+        self._read_status()
+        if self.init_pid is not None:
+            self._stop_status_reader()
+
+    def _stop_status_reader(self) -> None:
+        loop, self._status_loop = self._status_loop, None
+        if loop is not None and self._status_fd >= 0:
+            loop.remove_reader(self._status_fd)
+
+    def close_status(self) -> None:
+        self._stop_status_reader()  # before the close: the fd number may be reused at once
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1
 
     def _read_status(self) -> None:
         """bwrap writes ``{"child-pid": N}`` once the sandbox exists (the pid of its
@@ -135,8 +161,7 @@ class BubblewrapStep(SpawnedStep):
             except OSError:
                 data = b""
             if not data:
-                os.close(fd)
-                self._status_fd = -1
+                self.close_status()
                 break
             self._status += data
         if self.init_pid is None:
@@ -192,10 +217,9 @@ class BubblewrapStep(SpawnedStep):
     async def finish(self, info: ExitInfo) -> tuple[int | None, int | None, str]:
         self._read_status()
         started = b"child-pid" in self._status
-        if self._status_fd >= 0:
-            os.close(self._status_fd)
-            self._status_fd = -1
-        self._close_init_pidfd()  # bwrap has exited: its init is gone too
+        self.close_status()
+        await self._init_gone()
+        self._close_init_pidfd()
         if info.signal is not None:
             return None, info.signal, ""
         if not started and not self.killed:
@@ -204,6 +228,14 @@ class BubblewrapStep(SpawnedStep):
             )
         code, sig = shell_exit_code_as_signal(info.exit_code)
         return code, sig, ""
+
+    async def _init_gone(self) -> None:
+        """bwrap exits as soon as its init reports the program's exit; the init then
+        tears the namespaces down (a millisecond or two). Waiting for that (its pidfd
+        turns readable) lets the cgroup go at the first rmdir instead of a retry."""
+        if self._init_pidfd is not None:
+            with contextlib.suppress(TimeoutError, OSError):
+                await asyncio.wait_for(readable(self._init_pidfd), _INIT_EXIT_SECONDS)
 
     async def cleanup(self) -> None:
         done, self.on_done = self.on_done, None

@@ -25,7 +25,8 @@ READ_CHUNK = 65536
 _MAX_SIGNAL = 64
 
 
-async def _readable(fd: int) -> None:
+async def readable(fd: int) -> None:
+    """Until ``fd`` is readable (or, for a pidfd, its process has exited)."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()
 
@@ -58,7 +59,7 @@ class ChunkReader:
             try:
                 data = os.read(self.fd, READ_CHUNK)
             except BlockingIOError:
-                await _readable(self.fd)
+                await readable(self.fd)
                 continue
             except OSError as exc:
                 if exc.errno != errno.EIO:  # EIO on a PTY: every slave end is closed
@@ -206,7 +207,7 @@ async def wait_pid(pid: int, before_reap: Callable[[], None] | None = None) -> E
                 code, sig = decode_status(status)
                 return ExitInfo(code, sig, usage)
             if pidfd is not None:
-                await _readable(pidfd)
+                await readable(pidfd)
             else:  # pragma: no cover - kernels before 5.3
                 await asyncio.sleep(0.01)
     finally:

@@ -205,9 +205,7 @@ class WarmStep(BubblewrapStep):
                     signal_quietly(self.pid, signal.SIGKILL)
                 time.sleep(0.002)
         self._close_init_pidfd()
-        if self._status_fd >= 0:
-            os.close(self._status_fd)
-            self._status_fd = -1
+        self.close_status()
         self.release()
         self.control.close()
         if self.cgroup is not None:

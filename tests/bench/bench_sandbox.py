@@ -10,6 +10,9 @@ backends. Two bare baselines run the same compile and run commands on the host w
 the sandbox's clean environment: ``bare-sync`` is a plain blocking ``subprocess.run``
 in a prepared directory (the cheapest way to run a program from Python), and
 ``bare-async`` is what a server would do (a fresh temp dir, asyncio subprocesses).
+``bubblewrap`` is the backend as configured (its warm pool on by default: the count
+of steps that got a warm sandbox is printed); ``bubblewrap-cold`` the same with the
+pool bypassed, every step in a sandbox started for it.
 Every iteration runs every runner once, in a rotating order, so load drift from
 other work on the machine hits them alike; throughput alternates short windows the
 same way. p95 is printed only with at least 20 samples (n is printed).
@@ -42,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 RUNS = {"python": 60, "javascript": 30, "typescript": 10, "c": 20, "cpp": 10, "java": 10}
+COLD_TOO = {"python", "javascript"}  # the languages whose run step a warm sandbox can take
 P95_MIN_SAMPLES = 20
 Call = Callable[[], Awaitable[None]]
 
@@ -146,20 +150,53 @@ class Bare:
         shutil.rmtree(self.prepared[0], ignore_errors=True)
 
 
-def sandboxed(backend: str, name: str) -> Call:
+WARM = {"claims": 0, "warm": 0}
+
+
+def count_warm_claims() -> None:
+    """Count how many bubblewrap steps a warm sandbox took (printed with the tables)."""
+    from coding.sandbox import backend_instance
+
+    pool = backend_instance("bubblewrap").pool  # type: ignore[attr-defined]
+    claim = pool.claim
+
+    async def counted(spec: object) -> object:
+        step = await claim(spec)
+        WARM["claims"] += 1
+        WARM["warm"] += step is not None
+        return step
+
+    pool.claim = counted
+
+
+def sandboxed(backend: str, name: str, *, cold: bool = False) -> Call:
+    """``backend``'s run_batch; ``cold``: bubblewrap with its warm pool bypassed, so
+    every step starts a new sandbox (the path without observer-launcher)."""
     from coding import runner
     from coding.languages import LANGUAGES
+    from coding.sandbox import backend_instance
     from coding.sandbox.base import Status
 
     lang = LANGUAGES[name]
 
     async def run() -> None:
         use_backend(backend)
-        result = await runner.run_batch(language=name, files=[(lang.entry_name, lang.hello)])
+        pool = backend_instance(backend).pool if cold else None  # type: ignore[attr-defined]
+        if pool is not None:
+            pool.claim, claim = no_claim, pool.claim
+        try:
+            result = await runner.run_batch(language=name, files=[(lang.entry_name, lang.hello)])
+        finally:
+            if pool is not None:
+                pool.claim = claim
         if result.status != Status.OK or result.stdout != b"Hello, world!\n":
             raise RuntimeError(f"{backend} {name}: {result.status} {result.message[-300:]}")
 
     return run
+
+
+async def no_claim(spec: object) -> None:
+    return None
 
 
 async def interleaved(runners: dict[str, Call], runs: int) -> dict[str, list[float]]:
@@ -228,13 +265,18 @@ async def main() -> None:
         if ok:
             backends.append(backend)
     print(f"# SANDBOX_CGROUP={setting('SANDBOX_CGROUP')!r} SANDBOX_CPU_QUOTA={setting('SANDBOX_CPU_QUOTA')} "
-          f"SANDBOX_WORK_ROOT={setting('SANDBOX_WORK_ROOT')!r} SANDBOX_LIMITS={setting('SANDBOX_LIMITS')}")
+          f"SANDBOX_WORK_ROOT={setting('SANDBOX_WORK_ROOT')!r} SANDBOX_LIMITS={setting('SANDBOX_LIMITS')} "
+          f"SANDBOX_WARM_POOL={setting('SANDBOX_WARM_POOL')}")
+    if "bubblewrap" in backends:
+        count_warm_claims()
 
     rows = [("language", "runner", "n", "median ms", "p95 ms", "vs bare-sync", "vs bare-async")]
     for name in args.languages:
         bare = Bare(name)
         runners: dict[str, Call] = {"bare-sync": bare.sync, "bare-async": bare.run_async}
         runners.update({backend: sandboxed(backend, name) for backend in backends})
+        if "bubblewrap" in backends and name in COLD_TOO:
+            runners["bubblewrap-cold"] = sandboxed("bubblewrap", name, cold=True)
         times = await interleaved(runners, args.runs or RUNS[name])
         bare.close()
         base_sync, base_async = median(times["bare-sync"]), median(times["bare-async"])
@@ -244,13 +286,20 @@ async def main() -> None:
                          f"{m / base_sync:.2f}x", f"{m / base_async:.2f}x"))
     print("\n## hello world, start of run to exit (interleaved)\n")
     table(rows)
+    print(f"\n{WARM['warm']} of {WARM['claims']} bubblewrap steps (not counting bubblewrap-cold) "
+          "ran in a warm sandbox")
+    WARM.update(claims=0, warm=0)
 
     if "python" in args.languages:
         bare = Bare("python")
         runners = {"bare-sync": bare.sync_in_thread, "bare-async": bare.run_async}
         runners.update({backend: sandboxed(backend, "python") for backend in backends})
+        if "bubblewrap" in backends:
+            runners["bubblewrap-cold"] = sandboxed("bubblewrap", "python", cold=True)
         rates = await throughput(runners, args.workers, args.seconds, args.rounds)
         bare.close()
+        if "bubblewrap" in backends:
+            print(f"\n{WARM['warm']} of {WARM['claims']} bubblewrap steps ran in a warm sandbox")
         print(f"\n## python hello world throughput, {args.workers} concurrent runners, "
               f"{args.seconds:g} s each in {args.rounds} alternating windows\n")
         rows = [("runner", "runs/s", "vs bare-sync", "vs bare-async")]
