@@ -163,12 +163,12 @@ class WarmPool:
             return step  # the oldest that fits: none idles until it expires
 
     def _want(self, key: PoolKey, spec: StepSpec, *, wake: bool) -> StepSpec:
-        """(Locked.) ``key`` was asked for now: keep it filled for a while (the worker
-        refills once a step ends, unless ``wake``: not while the claimed run starts,
-        whose CPU it would take). The template
-        new sandboxes are made from has the latest run's layout and cgroup limits, and
-        the highest CPU-seconds and open-files limits asked for: a launcher can lower its
-        rlimits to any run's, never raise them. Idle sandboxes made below that go."""
+        """(Locked.) ``key`` was asked for now: keep it filled for a while. The worker
+        refills once a step ends (``wake``: now), not while the claimed run starts,
+        whose CPU it would take. New sandboxes are made from a template with the latest
+        run's layout and cgroup limits and the highest CPU-seconds and open-files limits
+        asked for: a launcher can lower its rlimits to any run's, never raise them.
+        Idle sandboxes made below that are doomed."""
         previous = self._wanted.get(key)
         limits = spec.limits
         if previous is not None:
