@@ -321,6 +321,22 @@ SANDBOX_GID = _sandbox_number("SANDBOX_GID", 65534, int)
 SANDBOX_PODMAN_IMAGE = env.str("SANDBOX_PODMAN_IMAGE", default="")
 SANDBOX_PODMAN_ROOTFS = env.str("SANDBOX_PODMAN_ROOTFS", default="/var/lib/observer/podman-rootfs")
 
+# Runs (coding/limits.py): per principal per window, and at once on this machine (or,
+# with Redis, across every process sharing it), with a fair queue in front of the cap.
+_CORES = os.cpu_count() or 1
+RUN_LIMITS = {
+    "window_seconds": _sandbox_number("RUN_WINDOW_SECONDS", 60, int),
+    "runs_per_window": _sandbox_number("RUNS_PER_WINDOW", 10, int),
+    "max_concurrent": _sandbox_number("RUNS_MAX_CONCURRENT", max(2, 2 * _CORES), int),
+    "queue_max": _sandbox_number("RUN_QUEUE_MAX", 500, int),
+}
+# Warm pool (bubblewrap): pre-started sandboxes per kind of step; 0 turns it off.
+SANDBOX_WARM_POOL = _sandbox_number("SANDBOX_WARM_POOL", 2, int)
+SANDBOX_WARM_POOL_IDLE_SECONDS = _sandbox_number("SANDBOX_WARM_POOL_IDLE_SECONDS", 300.0)
+# No refill while this many steps run: by default the machine's run cap.
+SANDBOX_WARM_POOL_BUSY = _sandbox_number("SANDBOX_WARM_POOL_BUSY", RUN_LIMITS["max_concurrent"], int)
+SANDBOX_LAUNCHER = env.str("SANDBOX_LAUNCHER", default=str(BASE_DIR / "var" / "sandbox" / "observer-launcher"))
+
 # --- Classroom ------------------------------------------------------------------
 CLASSROOM = {
     "IDLE_SESSION_HOURS": env.int("IDLE_SESSION_HOURS", default=12),

@@ -34,16 +34,20 @@ SANDBOX_NAMES = [
     "SANDBOX_WORK_ROOT", "SANDBOX_LIMITS", "SANDBOX_LANGUAGE_LIMITS", "SANDBOX_COMPILE_LIMITS",
     "SANDBOX_INTERACTIVE_LIMITS", "SANDBOX_CGROUP", "SANDBOX_CPU_QUOTA", "SANDBOX_COMPILE_CPU_QUOTA",
     "SANDBOX_UID", "SANDBOX_GID", "SANDBOX_PODMAN_IMAGE", "SANDBOX_PODMAN_ROOTFS",
+    "SANDBOX_WARM_POOL", "SANDBOX_WARM_POOL_IDLE_SECONDS",
 ]  # fmt: skip
+# Defaults that depend on the machine (its cores, the checkout's path): not in the env example.
+MACHINE_NAMES = ["SANDBOX_WARM_POOL_BUSY", "SANDBOX_LAUNCHER"]
 
 
 def _load(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SANDBOX_", "DJANGO_")) and k not in {"DATABASE_URL", "REDIS_URL", "TRUST_X_FORWARDED_FOR"}
+        if not k.startswith(("SANDBOX_", "DJANGO_", "RUN_", "RUNS_"))
+        and k not in {"DATABASE_URL", "REDIS_URL", "TRUST_X_FORWARDED_FOR"}
     }
-    code = _PRINT.format(names=[*SANDBOX_NAMES, "TRUST_X_FORWARDED_FOR"])
+    code = _PRINT.format(names=[*SANDBOX_NAMES, *MACHINE_NAMES, "TRUST_X_FORWARDED_FOR", "RUN_LIMITS"])
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -90,7 +94,7 @@ def test_it_trusts_x_forwarded_for_only_when_told_to() -> None:
 
 def test_it_defaults_every_sandbox_setting_as_the_sandbox_and_its_docs_do() -> None:
     chosen = _chosen()
-    for name in SANDBOX_NAMES:
+    for name in [*SANDBOX_NAMES, *MACHINE_NAMES]:
         assert chosen[name] == SANDBOX_DEFAULTS[name], name
     assert chosen["SANDBOX_WORK_ROOT"] == "/var/tmp/observer-sandbox"
     docs = (ROOT / "docs" / "sandbox.md").read_text()
@@ -156,3 +160,18 @@ def test_it_loads_the_sandbox_values_of_the_env_example_as_the_defaults() -> Non
     chosen = _chosen(**example)
     for name in SANDBOX_NAMES:
         assert chosen[name] == SANDBOX_DEFAULTS[name], name
+
+
+def test_it_reads_the_run_limits_and_the_warm_pool_from_the_environment() -> None:
+    from coding.limits import DEFAULTS as RUN_DEFAULTS
+
+    defaults = _chosen()["RUN_LIMITS"]
+    names = ("window_seconds", "runs_per_window", "max_concurrent", "queue_max")
+    assert defaults == {name: RUN_DEFAULTS[name] for name in names}
+    chosen = _chosen(RUN_WINDOW_SECONDS="120", RUNS_PER_WINDOW="30", RUNS_MAX_CONCURRENT="12", RUN_QUEUE_MAX="90",
+                     SANDBOX_WARM_POOL="0", SANDBOX_WARM_POOL_IDLE_SECONDS="60", SANDBOX_LAUNCHER="/opt/launcher")
+    assert chosen["RUN_LIMITS"] == {"window_seconds": 120, "runs_per_window": 30, "max_concurrent": 12, "queue_max": 90}
+    assert (chosen["SANDBOX_WARM_POOL"], chosen["SANDBOX_WARM_POOL_IDLE_SECONDS"]) == (0, 60.0)
+    assert chosen["SANDBOX_WARM_POOL_BUSY"] == 12  # follows the run cap unless set
+    assert chosen["SANDBOX_LAUNCHER"] == "/opt/launcher"
+    assert "RUNS_PER_WINDOW must be a whole number" in _refused(RUNS_PER_WINDOW="ten")
