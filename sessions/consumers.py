@@ -88,6 +88,7 @@ class DocumentConsumer(SessionMemberConsumer):
             user_id=None if guest else principal.pk,
             is_teacher=grant.role == "teacher",
             principal=principal,
+            name=grant.participant.display_name if grant.role == "owner" and grant.participant else principal.name,
         )
         self.registry = registry_for(self.scope)
         assert grant.document is not None

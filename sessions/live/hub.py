@@ -11,6 +11,7 @@ relayed but logged by their origin. Snapshots are CRDT unions (see store.flush).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -39,6 +40,8 @@ class Author:
     user_id: uuid.UUID | None = None
     is_teacher: bool = False
     principal: Any = None
+    # The name others see on this editor's cursor (whatever name its awareness claims).
+    name: str = ""
 
 
 class TooLarge(Exception):
@@ -53,6 +56,20 @@ class Peer(Protocol):
     author: Author
 
     def push(self, data: bytes | str) -> None: ...
+
+
+def _with_name(state: str, name: str) -> str:
+    """`state` with its `user.name` set to `name` (the same object when it says so already)."""
+    if state == "null" or not name:
+        return state
+    data = json.loads(state)  # valid JSON: the protocol parser checked it
+    if not isinstance(data, dict):
+        return state
+    user = data.get("user")
+    if isinstance(user, dict) and user.get("name") == name:
+        return state
+    data["user"] = {**(user if isinstance(user, dict) else {}), "name": name}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 class DocumentHub:
@@ -223,13 +240,23 @@ class DocumentHub:
         message: bytes | None = None,
     ) -> None:
         """An editor's awareness update (`entries` and `message`: the update parsed, and
-        the whole frame it came in, when the caller has them already)."""
+        the whole frame it came in, when the caller has them already).
+
+        The name on an editor's cursor is the one the server knows, not one it claims:
+        a student cannot show a cursor labelled as the teacher."""
+        kept: list[protocol.AwarenessEntry] = []
+        changed = False
         for client, clock, state in entries if entries is not None else protocol.parse_awareness(update):
-            self._remember_awareness(client, clock, state)
-            if state == "null":
+            named = _with_name(state, peer.author.name)
+            changed = changed or named is not state
+            kept.append((client, clock, named))
+            self._remember_awareness(client, clock, named)
+            if named == "null":
                 self.awareness_owner.pop(client, None)
             else:
                 self.awareness_owner[client] = peer
+        if changed:
+            update, message = protocol.encode_awareness(kept), None
         self._fanout(message or protocol.awareness_message(update), exclude=peer)
         self.registry.bridge.publish(self.topic, AWARENESS + update)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from channels.db import database_sync_to_async
@@ -78,7 +79,8 @@ async def test_it_sends_a_reconnecting_client_exactly_what_it_lacks(app: object,
 async def test_it_relays_awareness_without_storing_it(app: object, classroom: Classroom) -> None:
     student = await editor(app, classroom.document, classroom.student)
     teacher = await editor(app, classroom.document, classroom.teacher)
-    state = '{"user":{"name":"Ann","color":"#f00"},"cursor":{"anchor":3}}'
+    user = {"name": classroom.participant.display_name, "color": "#f00"}
+    state = json.dumps({"user": user, "cursor": {"anchor": 3}}, separators=(",", ":"))
     update = protocol.encode_awareness([(4242, 1, state)])
     await student.comm.send_to(bytes_data=protocol.awareness_message(update))
     await teacher.pump(until=lambda: bool(teacher.awareness))
@@ -91,9 +93,23 @@ async def test_it_relays_awareness_without_storing_it(app: object, classroom: Cl
     await teacher.pump(until=lambda: len(teacher.awareness) > 1)
     assert protocol.parse_awareness(teacher.awareness[-1]) == [(4242, 2, "null")]
     rows = await database_sync_to_async(list)(DocumentUpdate.objects.values_list("update", flat=True))
-    assert all(b"Ann" not in bytes(row) for row in rows)
+    assert all(b'"cursor"' not in bytes(row) for row in rows)
     await teacher.comm.disconnect()
     await late.comm.disconnect()
+
+
+async def test_it_labels_a_cursor_with_the_name_the_server_knows(app: object, classroom: Classroom) -> None:
+    student = await editor(app, classroom.document, classroom.student)
+    teacher = await editor(app, classroom.document, classroom.teacher)
+    spoof = '{"user":{"name":"Your Teacher","color":"#00f"},"cursor":{"anchor":1}}'
+    await student.comm.send_to(bytes_data=protocol.awareness_message(protocol.encode_awareness([(77, 1, spoof)])))
+    await teacher.pump(until=lambda: bool(teacher.awareness))
+    [(client, clock, state)] = protocol.parse_awareness(teacher.awareness[0])
+    assert (client, clock) == (77, 1)
+    assert json.loads(state) == {"user": {"name": classroom.participant.display_name, "color": "#00f"},
+                                 "cursor": {"anchor": 1}}
+    await student.comm.disconnect()
+    await teacher.comm.disconnect()
 
 
 async def test_it_ignores_a_duplicate_update(app: object, classroom: Classroom, registry: LiveRegistry) -> None:
