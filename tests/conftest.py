@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,6 +53,24 @@ def teacher(db: None) -> Any:
 @pytest.fixture
 def admin_user(db: None) -> Any:
     return AdminFactory()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis, which the cross-process tests use in both passes (two server
+    "processes" need a broker to share): fails, never skips, when it does not answer."""
+    return real_redis_url()
+
+
+def real_redis_url() -> str:
+    import redis
+
+    url = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {url}: {exc}")
+    return url
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

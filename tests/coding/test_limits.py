@@ -4,7 +4,6 @@ with a fair queue and positions; the same numbers for /api/me/limits."""
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from coding import limits
 from coding.models import Execution
 from sessions.models import Document
 from tests import live_support
+from tests.conftest import real_redis_url
 from tests.factories import UserFactory
 from tests.live_factories import make_document, make_participant
 from tests.live_support import Classroom, next_json, open_socket
@@ -48,14 +48,7 @@ def slots(request: pytest.FixtureRequest) -> Iterator[limits.LocalSlots | limits
     if request.param == "local":
         yield limits.LocalSlots()
         return
-    import redis
-
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
-    try:
-        redis.Redis.from_url(url, socket_timeout=3).ping()
-    except redis.RedisError as exc:  # fail, never skip
-        pytest.fail(f"Redis is not reachable at {url}: {exc}")
-    shared = limits.RedisSlots(url, f"test-slots-{uuid.uuid4().hex[:8]}")
+    shared = limits.RedisSlots(real_redis_url(), f"test-slots-{uuid.uuid4().hex[:8]}")
     yield shared
     for key in [*shared.keys, f"{shared.keys[2]}:seen", f"{shared.keys[2]}:seq"]:
         shared.client.delete(key)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,19 +16,6 @@ from coding import limits
 from sessions.live.bridge import RedisBridge
 from sessions.live.registry import LiveRegistry
 from tests.live_support import build_app
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as exc:  # fail, never skip
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,20 +14,12 @@ import pytest
 from monitoring import connections
 from observer import signals as observer_signals
 
-# The real Redis in both passes (the SQLite pass has no REDIS_URL of its own): fail, never skip.
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
 pytestmark = [pytest.mark.redis]
 
 
 @pytest.fixture(autouse=True)
-def _real_redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    settings.REDIS_URL = REDIS_URL
+def _real_redis(settings: Any, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[None]:
+    settings.REDIS_URL = redis_url  # in both passes: the SQLite one has no REDIS_URL of its own
     key = f"test-{uuid.uuid4().hex[:8]}:monitoring:connections"  # no other run's processes in it
     monkeypatch.setattr(connections, "hash_key", lambda: key)
     counted = dict(connections._counts)

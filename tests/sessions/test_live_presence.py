@@ -7,7 +7,6 @@ previous one left."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +23,6 @@ from tests.live_support import Classroom, editor, open_socket
 
 registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
 pytestmark = [pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
 
 
 def _connections(participant_id: Any) -> int:
@@ -32,15 +30,11 @@ def _connections(participant_id: Any) -> int:
 
 
 @pytest.fixture
-def on_redis(settings: Any) -> Iterator[Any]:
+def on_redis(settings: Any, redis_url: str) -> Iterator[Any]:
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:  # fail, never skip
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    settings.REDIS_URL = REDIS_URL
+    client = redis.Redis.from_url(redis_url, socket_timeout=3)
+    settings.REDIS_URL = redis_url
     settings.LIVE_REDIS_PREFIX = f"test-presence-{uuid.uuid4().hex[:8]}"
     yield client
     for key in client.scan_iter(f"{settings.LIVE_REDIS_PREFIX}:*"):
