@@ -71,6 +71,9 @@ def test_it_shows_a_student_s_run_on_the_open_dashboard(
     expect(operator.get_by_test_id("figure-runs-value")).to_be_visible()
     expect(operator.get_by_test_id("health-database")).to_have_attribute("data-status", re.compile("healthy|degraded"))
     runs_before = figure(operator, "runs")
+    listed = operator.get_by_test_id("executions-count")
+    expect(listed).to_be_visible()
+    listed_before = int(listed.get_attribute("data-count") or "0")
     # A marker that a reload would wipe out.
     operator.evaluate("window.__observerNoReload = true")
     shot(operator, output_dir, "01-dashboard-before")
@@ -82,8 +85,11 @@ def test_it_shows_a_student_s_run_on_the_open_dashboard(
 
     expect(operator.get_by_test_id("figure-runs-value")).to_have_text(str(runs_before + 1), timeout=15_000)
     expect(operator.get_by_test_id("figure-success-rate-value")).not_to_have_text("–")
-    row = operator.get_by_test_id("execution-row").filter(has_text="Ada").first
-    expect(row).to_have_attribute("data-status", "ok", timeout=15_000)
+    # The charts and the table reload by themselves when the figures say runs happened.
+    expect(listed).to_have_attribute("data-count", str(listed_before + 1), timeout=15_000)
+    row = operator.get_by_test_id("execution-row").first  # newest first: this run
+    expect(row).to_contain_text("Ada")
+    expect(row).to_have_attribute("data-status", "ok")
     expect(operator.get_by_test_id("language-python")).to_contain_text("ok")
     assert operator.evaluate("window.__observerNoReload") is True
     operator.screenshot(path=str(output_dir / "02-dashboard-after-run.png"), full_page=True)

@@ -46,7 +46,11 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
   return (
     <div>
       <ExecutionFilterBar state={state} onChange={change} sessions={sessions}>
-        {data ? <span className="muted op-small">{data.count === 1 ? "1 run" : `${data.count} runs`}</span> : null}
+        {data ? (
+          <span className="muted op-small" data-testid="executions-count" data-count={data.count}>
+            {data.count === 1 ? "1 run" : `${data.count} runs`}
+          </span>
+        ) : null}
       </ExecutionFilterBar>
       {problem ? (
         <div className="error-message compact" role="alert">
