@@ -52,9 +52,12 @@ describe("Workspace", () => {
 
   it("becomes read-only when the teacher ends the session", async () => {
     await openWorkspace();
+    expect(await screen.findByTestId("runs-left")).toBeInTheDocument();
     const events = sockets("/ws/sessions/s1/")[0]!;
     act(() => events.serverSend(JSON.stringify({ type: "session.updated", session: { ...session, state: "ended" } })));
-    expect(screen.getByTestId("ended-banner")).toBeInTheDocument();
+    expect(screen.getByTestId("ended-banner")).toHaveTextContent("The teacher ended this session");
+    expect(screen.getAllByRole("status").filter((el) => /read-only/.test(el.textContent ?? ""))).toHaveLength(1);
+    expect(screen.queryByTestId("runs-left")).toBeNull();  // no runs in an ended session
     expect(screen.getByTestId("code-editor")).toHaveAttribute("data-readonly", "true");
     expect(screen.getByRole("button", { name: "▶ Run" })).toBeDisabled();
     expect(screen.queryByRole("button", { name: "New file" })).not.toBeInTheDocument();

@@ -133,7 +133,9 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
               <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null}
             </span>
             <span className="grow" />
-            <RunsLeft credential={credential.auth} refreshKey={runState.kind === "exited" ? runState.exit.run_id : runState.kind} />
+            {ended ? null : (
+              <RunsLeft credential={credential.auth} refreshKey={runState.kind === "exited" ? runState.exit.run_id : runState.kind} />
+            )}
             <button type="button" className="btn small" onClick={() => void download.run()} disabled={download.pending}>
               ⬇ Download my files
             </button>
@@ -147,7 +149,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
           ) : null}
           {ended ? (
             <div className="readonly-banner" role="status" data-testid="ended-banner">
-              This session has ended. Your files are read-only; you can still download them.
+              The teacher ended this session. Your files are read-only; you can still download them.
             </div>
           ) : null}
           {data.notice ? (

@@ -127,7 +127,7 @@ export function useWorkspaceData(sessionId: string): WorkspaceData {
       switch (event.type) {
         case "session.updated":
           setSession((prev) => {
-            if (prev && prev.state !== "ended" && event.session.state === "ended") setNotice("The teacher ended this session. Your files are now read-only.");
+            // Ending needs no notice of its own: the workspace shows the ended banner while it lasts.
             if (prev && prev.state === "ended" && event.session.state === "live") setNotice("The session is open again.");
             return event.session;
           });
