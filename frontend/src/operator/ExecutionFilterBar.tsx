@@ -53,6 +53,36 @@ export function queryFor(state: FilterState, now = Date.now()): { filters: Execu
   };
 }
 
+const PERIODS: [string, string][] = [
+  ["hour", "last hour"],
+  ["day", "last day"],
+  ["week", "last week"],
+  ["custom", "from … to …"],
+];
+
+/** A labelled select whose first option, "", means no filter. */
+function Choice(props: {
+  label: string;
+  value: string;
+  onChange: (event: ChangeEvent<HTMLSelectElement>) => void;
+  choices: [value: string, text: string][];
+  any?: string;
+}) {
+  return (
+    <label>
+      {props.label}{" "}
+      <select value={props.value} onChange={props.onChange} aria-label={props.label}>
+        <option value="">{props.any ?? "all"}</option>
+        {props.choices.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 interface Props {
   state: FilterState;
   onChange: (next: FilterState) => void;
@@ -67,49 +97,10 @@ export function ExecutionFilterBar({ state, onChange, sessions, children }: Prop
     onChange({ ...state, [key]: event.target.value });
   return (
     <div className="row wrap op-filters" role="group" aria-label="Filters">
-      <label>
-        Language{" "}
-        <select value={state.language} onChange={set("language")} aria-label="Language">
-          <option value="">all</option>
-          {LANGUAGES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status{" "}
-        <select value={state.status} onChange={set("status")} aria-label="Status">
-          <option value="">all</option>
-          {STATUS_ORDER.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Session{" "}
-        <select value={state.session} onChange={set("session")} aria-label="Session">
-          <option value="">all</option>
-          {sessions.map((s) => (
-            <option key={s.session_id} value={s.session_id}>
-              {s.title}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Period{" "}
-        <select value={state.period} onChange={set("period")} aria-label="Period">
-          <option value="">any time</option>
-          <option value="hour">last hour</option>
-          <option value="day">last day</option>
-          <option value="week">last week</option>
-          <option value="custom">from … to …</option>
-        </select>
-      </label>
+      <Choice label="Language" value={state.language} onChange={set("language")} choices={LANGUAGES.map((n) => [n, n])} />
+      <Choice label="Status" value={state.status} onChange={set("status")} choices={STATUS_ORDER.map((n) => [n, n])} />
+      <Choice label="Session" value={state.session} onChange={set("session")} choices={sessions.map((x) => [x.session_id, x.title])} />
+      <Choice label="Period" value={state.period} onChange={set("period")} any="any time" choices={PERIODS} />
       {state.period === "custom" ? (
         <>
           <label>
