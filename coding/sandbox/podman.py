@@ -95,12 +95,12 @@ def account(outcome: StepOutcome, stats: cgroups.CgroupStats, *, mode: str, memo
 
 
 class PodmanStep(SpawnedStep):
-    def __init__(self, plan: SpawnPlan, *, backend: PodmanBackend, name: str, src_dir: str,
+    def __init__(self, plan: SpawnPlan, *, backend: PodmanBackend, name: str, host_dir: str,
                  run_cgroup: cgroups.RunCgroup | None, relative_cgroup: str | None,
                  memory_limit: int) -> None:
         self.backend = backend
         self.name = name
-        self.src_dir = src_dir
+        self.host_dir = host_dir
         self.run_cgroup = run_cgroup
         self.relative_cgroup = relative_cgroup
         self.memory_limit = memory_limit
@@ -167,7 +167,7 @@ class PodmanStep(SpawnedStep):
                 "v1", {str(m): m / self.relative_cgroup.lstrip("/") for m in v1_mounts()}, nested=True
             )
             await leftovers.remove()
-        await asyncio.to_thread(workdir.remove_tree, self.src_dir)
+        await asyncio.to_thread(workdir.remove_tree, self.host_dir)
 
     async def wait(self) -> StepOutcome:  # type: ignore[override]
         outcome = await super().wait()
@@ -342,19 +342,24 @@ class PodmanBackend(Backend):
         if not self.podman_path:
             raise SandboxUnavailable(self.check()[1])
         name = f"observer-run-{os.getpid()}-{next(_counter)}-{secrets.token_hex(3)}"
-        src_dir = workdir.make_private_dir("src-")
+        # The run's host directory: `src/` (the sources, mounted read-only at /src) and
+        # podman's working directory, where conmon drops its own files (an `oom` marker
+        # when the kernel kills the program), which never reach the server's directory.
+        host_dir = workdir.make_private_dir("podman-")
+        src_dir = os.path.join(host_dir, "src")
         group = None
         try:
-            os.chmod(src_dir, 0o755)
+            os.mkdir(src_dir, 0o755)
+            os.chmod(src_dir, 0o755)  # whatever the umask
             workdir.write_files(src_dir, spec.files)
             group, relative = self.run_cgroup(spec)
             argv = self.build_argv(spec, name=name, src_dir=src_dir, cgroup_parent=relative)
             plan = SpawnPlan(argv=argv, limits=spec.limits, env=podman_env(), tty=spec.tty,
-                             raw_tty=True, rows=spec.rows, cols=spec.cols)
-            return await PodmanStep(plan, backend=self, name=name, src_dir=src_dir, run_cgroup=group,
+                             raw_tty=True, rows=spec.rows, cols=spec.cols, cwd=host_dir)
+            return await PodmanStep(plan, backend=self, name=name, host_dir=host_dir, run_cgroup=group,
                               relative_cgroup=relative, memory_limit=spec.limits.memory_bytes).launch()
         except BaseException:
             if group is not None:
                 await group.remove()
-            workdir.remove_tree(src_dir)
+            workdir.remove_tree(host_dir)
             raise

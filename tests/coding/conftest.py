@@ -56,9 +56,13 @@ def podman(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTra
     assert isinstance(backend, PodmanBackend)
     tracker = RunTracker()
     tracker.install(backend, monkeypatch)
+    here = set(os.listdir("."))
     yield tracker
     left = [name for name in podman_containers() if name.startswith(f"observer-run-{os.getpid()}-")]
     assert left == [], "container left"
+    # conmon writes its markers (an `oom` file after a kernel kill) into podman's working
+    # directory: that must be the run's own, never the server's.
+    assert set(os.listdir(".")) - here == set(), "a podman run wrote into the server's directory"
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ async def test_it_finds_the_containers_processes_and_watches_their_total_cpu(
         (directory / child / "cgroup.procs").write_text(procs)
     (directory / "cgroup.procs").write_text("")
     step = PodmanStep(SpawnPlan(argv=["podman"], limits=LIMITS), backend=v2_backend,
-                      name="observer-run-1-1-abc", src_dir=str(tmp_path), run_cgroup=group,
+                      name="observer-run-1-1-abc", host_dir=str(tmp_path), run_cgroup=group,
                       relative_cgroup=relative, memory_limit=LIMITS.memory_bytes)
     assert step.container_pids() == {200, 201}  # not conmon
     assert step.watch_cgroup is group
