@@ -14,6 +14,7 @@ owns a registry closes it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import weakref
@@ -57,7 +58,11 @@ def _reactor_of_this_loop() -> Any:
 def _before_shutdown() -> Any:
     from twisted.internet import defer
 
-    deferred = defer.Deferred.fromFuture(asyncio.ensure_future(close_all()))
+    # A fresh context: Twisted fires this trigger in whatever context its SIGTERM
+    # handler interrupted, and when that was a consumer inside sync_to_async, asgiref's
+    # guard ("would deadlock") would refuse every database write of the flush.
+    task = asyncio.get_running_loop().create_task(close_all(), context=contextvars.Context())
+    deferred = defer.Deferred.fromFuture(task)
     deferred.addErrback(lambda failure: logger.error("live shutdown failed: %s", failure.getTraceback()))
     return deferred
 

@@ -5,6 +5,7 @@ snapshot and the plain text reach the database before the process exits."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import os
 import signal
@@ -115,7 +116,13 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
         assert _stored(server_env, fixture["document"]) == ("print('hi')\n", 1)  # nothing written yet
         started = time.monotonic()
         daphne.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(daphne.wait, 30) == 0
+        try:
+            code = await asyncio.to_thread(daphne.wait, 30)
+        except subprocess.TimeoutExpired:
+            log.flush()
+            raise AssertionError("daphne did not stop within 30 s of SIGTERM:\n"
+                                 + (tmp_path / "daphne.log").read_text(errors="replace")) from None
+        assert code == 0, (tmp_path / "daphne.log").read_text(errors="replace")
         assert time.monotonic() - started < 30
     finally:
         if daphne.poll() is None:
@@ -125,3 +132,44 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
     output = (tmp_path / "daphne.log").read_text(errors="replace")
     assert content == "print('hi')\n" + typed, output
     assert logged == 1 + len(typed), output
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_shutdown_flush_writes_even_when_the_signal_interrupted_a_database_call(settings: Any) -> None:
+    """Twisted fires its shutdown triggers in whatever context its SIGTERM handler
+    interrupted. When that was a consumer in the middle of `database_sync_to_async`,
+    the context carries asgiref's "single thread executor in use" flag, and a flush
+    run in it had every write refused ("would deadlock"): what was typed was lost."""
+    from asgiref.sync import SyncToAsync
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    from sessions.live import shutdown
+    from sessions.live.registry import LiveRegistry
+    from sessions.models import Document
+    from tests.live_support import build_app, editor, hub_has, make_classroom
+
+    settings.LIVE_FLUSH_SECONDS = settings.LIVE_SNAPSHOT_IDLE_SECONDS = settings.LIVE_SNAPSHOT_MAX_SECONDS = 3600.0
+    registry = LiveRegistry()
+    try:
+        classroom = await database_sync_to_async(make_classroom)()
+        document = classroom.document
+        typing = await editor(build_app(registry), document, classroom.student)
+        typed = "x = 1\n"
+        for ch in typed:
+            await typing.type(len(typing.text), ch)
+        await hub_has(registry, document, "print('hi')\n" + typed)
+        shutdown._registries.add(registry)
+
+        def interrupted() -> Any:  # what the signal handler's context looks like
+            SyncToAsync.deadlock_context.set(True)
+            return shutdown._before_shutdown()
+
+        deferred = contextvars.copy_context().run(interrupted)
+        await asyncio.wait_for(deferred.asFuture(asyncio.get_running_loop()), 10)
+        stored = await database_sync_to_async(Document.objects.get)(pk=document.pk)
+        assert stored.content == "print('hi')\n" + typed
+    finally:
+        await registry.close()
+        await database_sync_to_async(connections.close_all)()
+
