@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from observer import from_sync
 
 logger = logging.getLogger("observer.monitoring")
 
@@ -70,4 +71,4 @@ def notify_dashboards(reason: str) -> None:
     if loop is not None:
         _spawn(loop, _group_send(message))
     else:
-        transaction.on_commit(lambda: async_to_sync(_group_send)(message))
+        transaction.on_commit(lambda: from_sync.send(_group_send, message))

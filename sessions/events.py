@@ -14,9 +14,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from observer import from_sync
 
 
 def session_group(session_id: uuid.UUID | str, audience: Literal["teachers", "all"]) -> str:
@@ -30,7 +31,7 @@ def participant_group(participant_id: uuid.UUID | str) -> str:
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, {"type": "session.event", "event": event})
+        from_sync.send(layer.group_send, group, {"type": "session.event", "event": event})
 
 
 def broadcast_on_commit(*, groups: list[str], event: dict[str, Any]) -> None:

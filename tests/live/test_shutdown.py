@@ -173,3 +173,73 @@ async def test_the_shutdown_flush_writes_even_when_the_signal_interrupted_a_data
         await registry.close()
         await database_sync_to_async(connections.close_all)()
 
+
+def _under_a_server(work: Any, *, stop_after: float | None = None) -> tuple[list[Any], bool]:
+    """Run `work` in an asgiref worker thread of an event loop of its own (as a view or
+    a consumer's database call runs under Daphne); stop the loop after `stop_after`
+    seconds if given. What `work` returned or raised, and whether it ever returned."""
+    import threading
+
+    from asgiref.sync import sync_to_async
+
+    outcome: list[Any] = []
+    returned = threading.Event()
+
+    def worker() -> None:
+        try:
+            outcome.append(work())
+        except RuntimeError as exc:  # LoopStopped is one
+            outcome.append(exc)
+        returned.set()
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(sync_to_async(worker, thread_sensitive=False)())
+    if stop_after is None:
+        task.add_done_callback(lambda _: loop.stop())
+    else:
+        loop.call_later(stop_after, loop.stop)
+    loop.run_forever()
+    ended = returned.wait(5)
+    if ended:
+        loop.run_until_complete(task)
+    loop.close()
+    return outcome, ended
+
+
+def test_async_calls_from_sync_code_reach_the_server_loop() -> None:
+    from observer import from_sync
+
+    seen: list[Any] = []
+
+    async def on_the_loop(value: int) -> int:
+        seen.append(asyncio.get_running_loop())
+        return value * 2
+
+    outcome, ended = _under_a_server(lambda: from_sync.call(on_the_loop, 21))
+    assert ended and outcome == [42] and len(seen) == 1
+
+
+def test_an_async_call_from_sync_code_ends_when_the_server_loop_stops(caplog: pytest.LogCaptureFixture) -> None:
+    """A broadcast in flight when Daphne stops: async_to_sync would wait for the stopped
+    loop for ever, and the interpreter would wait for that thread at exit."""
+    from observer import from_sync
+
+    async def never() -> None:
+        await asyncio.Event().wait()
+
+    outcome, ended = _under_a_server(lambda: from_sync.call(never), stop_after=0.3)
+    assert ended, "the worker thread was still waiting for a stopped loop"
+    assert len(outcome) == 1 and isinstance(outcome[0], from_sync.LoopStopped)
+
+    outcome, ended = _under_a_server(lambda: from_sync.send(never), stop_after=0.3)
+    assert ended and outcome == [False]
+    assert "not sent, the server is stopping" in caplog.text
+
+
+def test_an_async_call_from_sync_code_without_a_server_is_async_to_sync() -> None:
+    from observer import from_sync
+
+    async def answer() -> str:
+        return "ran"
+
+    assert from_sync.call(answer) == "ran"
