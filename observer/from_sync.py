@@ -7,7 +7,7 @@ worker thread is in such a call, the loop never runs the coroutine, the thread n
 returns, and the interpreter waits for it at exit, so the process does not exit until
 systemd kills it. Here the wait ends when the loop stops; what was not sent is logged.
 
-With no server loop (management commands, tests), it is plain `async_to_sync`.
+With no running server loop (management commands, tests), it is plain `async_to_sync`.
 """
 
 from __future__ import annotations
@@ -46,16 +46,16 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def call(fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
-    """`async_to_sync(fn)(*args, **kwargs)`, except that under a server it raises
-    LoopStopped instead of waiting for a loop that has stopped.
+    """`async_to_sync(fn)(*args, **kwargs)`, except that when the server's loop stops
+    while the call waits for it, it raises LoopStopped instead of waiting for ever.
 
     Only for coroutines that never call back into sync code (they would need this
     very thread, as async_to_sync arranges): channel layer sends are such."""
     loop = _server_loop()
-    if loop is None:
+    if loop is None or not loop.is_running():
+        # No server, or a thread's note of a loop that is no longer running (asgiref
+        # keeps it per thread): async_to_sync then runs `fn` on a loop of its own.
         return async_to_sync(fn)(*args, **kwargs)
-    if loop.is_closed() or not loop.is_running():
-        raise LoopStopped("the server's event loop has stopped")
 
     async def run() -> T:
         return await fn(*args, **kwargs)

@@ -243,3 +243,23 @@ def test_an_async_call_from_sync_code_without_a_server_is_async_to_sync() -> Non
         return "ran"
 
     assert from_sync.call(answer) == "ran"
+
+    # A thread whose asgiref note names a loop that no longer runs (a worker thread
+    # reused after its loop ended): no server to wait for, so not LoopStopped either.
+    import threading
+
+    from asgiref.sync import SyncToAsync
+
+    ended = asyncio.new_event_loop()
+    ended.close()
+    outcome: list[Any] = []
+
+    def stale() -> None:
+        SyncToAsync.threadlocal.main_event_loop = ended
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        outcome.append(from_sync.call(answer))
+
+    thread = threading.Thread(target=stale)
+    thread.start()
+    thread.join(5)
+    assert outcome == ["ran"]
