@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Literal
 
+from coding.sandbox.policy import Protection
+
 Phase = Literal["compiling", "running", "finished"]
 
 
@@ -196,6 +198,10 @@ class Backend(abc.ABC):
 
     def cgroup_mode(self) -> str:
         return "none"
+
+    def protections(self) -> list[Protection]:
+        """The defences this backend applies on this host (``sandbox check``, health)."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the backend keeps between runs (bubblewrap's warm sandboxes)."""
