@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from coding import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("participants/<uuid:participant_id>/last-run", api.LastRunView.as_view(), name="participant-last-run"),
+]

@@ -144,6 +144,8 @@ class DocumentHub:
 
     def attach(self, peer: Peer) -> None:
         self.peers.add(peer)
+        if not peer.author.is_teacher and self._preview_timer is None:
+            self._emit_preview()  # the student opened this file: their tile shows it now, not after typing
         peer.push(protocol.sync_step1(self.doc.get_state()))
         if self.awareness:
             entries = [(client, clock, state) for client, (clock, state) in self.awareness.items()]

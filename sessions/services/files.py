@@ -118,6 +118,11 @@ def document_delete(*, document: Document, participant: Participant, author: Aut
         document.deleted_at = timezone.now()
         document.save(update_fields=["deleted_at", "updated_at"])
         _audit_teacher_edit(author, document, "delete", request)
+        events.broadcast_on_commit(
+            groups=[events.session_group(participant.session_id, "teachers")],
+            event={"type": "file.deleted", "participant_id": str(participant.pk), "document_id": str(document.pk),
+                   "name": document.name},
+        )  # a tile showing this file lets go of it
 
 
 @dataclass

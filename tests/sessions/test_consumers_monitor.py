@@ -102,6 +102,7 @@ async def test_it_caps_the_preview_text(app: object, classroom: Classroom, setti
     settings.LIVE_PREVIEW_MAX_CHARS = 50
     comm, _ = await _monitor(app, classroom)
     student = await editor(app, classroom.document, classroom.student)
+    assert (await next_json(comm, "preview"))["truncated"] is False  # the file as opened
     await student.type(0, "x" * 500)
     preview = await next_json(comm, "preview")
     assert len(preview["text"]) == 50 and preview["truncated"] is True
