@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.limits import limit_attempts
 from accounts.models import User
+from accounts.names import DisplayNameAdminMixin
 from monitoring.services import audit_record
 from observer.errors import RateLimited, rate_limited_page
 
@@ -24,7 +25,7 @@ def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = Non
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DisplayNameAdminMixin, BaseUserAdmin):
     list_display = ("username", "display_name", "email", "role", "is_active", "last_login", "date_joined")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "email")

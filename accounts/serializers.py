@@ -5,24 +5,26 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import Role
+from accounts.names import DisplayNameField
+from observer.fields import StrictCharField, StrictEmailField, StrictRegexField
 
 
 class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]{2,150}$", max_length=150)
-    password = serializers.CharField(max_length=128, write_only=True)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    display_name = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+    username = StrictRegexField(r"^[\w.@+-]{2,150}$", max_length=150)
+    password = StrictCharField(max_length=128, write_only=True)
+    email = StrictEmailField(required=False, allow_blank=True, default="")
+    display_name = DisplayNameField(required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=[Role.STUDENT, Role.TEACHER, Role.ADMIN], default=Role.STUDENT)
-    invite_code = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    invite_code = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 class LoginInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, write_only=True)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, write_only=True)
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = StrictCharField(max_length=2000)
 
 
 class UserOutputSerializer(serializers.Serializer):

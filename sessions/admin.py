@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from accounts.names import DisplayNameAdminMixin
 from sessions.models import ClassSession, Document, HelpRequest, Participant
 
 
@@ -38,7 +39,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(DisplayNameAdminMixin, admin.ModelAdmin):
     list_display = ("display_name", "session", "is_guest", "joined_at", "last_activity_at", "connections", "removed_at")
     list_filter = ("is_guest",)
     search_fields = ("display_name", "user__username", "session__title", "session__join_code")

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.names import DisplayNameField
 from coding.languages import LANGUAGES
+from observer.fields import StrictCharField, StrictRegexField
 from sessions import filenames, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState
 
@@ -36,17 +37,6 @@ class ContentField(serializers.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
-
-
-class DisplayNameField(serializers.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=80, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        name = super().to_internal_value(data)
-        if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
-            raise serializers.ValidationError("A name cannot contain control or invisible characters.")
-        return name
 
 
 # --- inputs -----------------------------------------------------------------------------
@@ -83,9 +73,9 @@ class SessionUpdateInputSerializer(SessionCreateInputSerializer):
 
 
 class JoinInputSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
+    code = StrictCharField(max_length=32)
     display_name = DisplayNameField(required=False, allow_blank=True, default="")
-    guest_key = serializers.RegexField(
+    guest_key = StrictRegexField(
         r"^[A-Za-z0-9_-]{16,128}$",
         required=False,
         allow_blank=True,
