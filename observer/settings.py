@@ -318,6 +318,12 @@ SANDBOX_CPU_QUOTA = _sandbox_number("SANDBOX_CPU_QUOTA", 1.0)
 SANDBOX_COMPILE_CPU_QUOTA = _sandbox_number("SANDBOX_COMPILE_CPU_QUOTA", 2.0)
 SANDBOX_UID = _sandbox_number("SANDBOX_UID", 65534, int)
 SANDBOX_GID = _sandbox_number("SANDBOX_GID", 65534, int)
+# bubblewrap as root: each concurrent sandbox of the machine runs as host uid BASE + slot.
+SANDBOX_UID_BASE = _sandbox_number("SANDBOX_UID_BASE", 1_000_000_000, int)
+SANDBOX_UID_COUNT = _sandbox_number("SANDBOX_UID_COUNT", 1024, int)
+# A run's /build: a tmpfs of this size and number of files (bubblewrap as root).
+SANDBOX_BUILD_BYTES = _sandbox_number("SANDBOX_BUILD_BYTES", 64 * 1024 * 1024, int)
+SANDBOX_BUILD_INODES = _sandbox_number("SANDBOX_BUILD_INODES", 4096, int)
 SANDBOX_PODMAN_IMAGE = env.str("SANDBOX_PODMAN_IMAGE", default="")
 SANDBOX_PODMAN_ROOTFS = env.str("SANDBOX_PODMAN_ROOTFS", default="/var/lib/observer/podman-rootfs")
 

@@ -1,12 +1,16 @@
 """The bubblewrap backend (the default on Linux).
 
 Each step runs in a fresh ``bwrap`` sandbox: new user, pid, network, ipc, uts, mount
-and cgroup namespaces; a read-only root holding only ``/usr`` (minus ``/usr/local``),
-the dynamic linker cache and the paths the language declares; size-limited tmpfs
-``/work`` (the sources, copied in from memfds: the host never writes a file there)
-and ``/tmp``; uid/gid 65534 inside and, when the server is root, on the host too; a
-new session; killed with its parent. Limits come from the run's cgroup (memory,
-pids, CPU quota) and rlimits (CPU seconds, file size, open files, no core files).
+and cgroup namespaces, no further user namespaces (``--disable-userns``); the seccomp
+filter of :mod:`coding.sandbox.policy` (``--seccomp``: no sandbox starts without it);
+a read-only root holding only ``/usr`` (minus ``/usr/local``), the dynamic linker
+cache and the paths the language declares; ``/proc`` with the kernel's keys, symbols
+and timers masked; size-limited tmpfs ``/work`` (the sources, copied in from memfds:
+the host never writes a file there) and ``/tmp``; uid/gid 65534 inside and, when the
+server is root, a host uid of the run's own (:mod:`coding.sandbox.uids`); a new
+session; killed with its parent. Limits come from the run's cgroup (memory, pids, CPU
+quota) and rlimits (CPU seconds, file size, open files, no core files); a run's
+``/build`` is a tmpfs of its own with a size and inode quota (:mod:`coding.sandbox.mounts`).
 
 Because the sandbox has its own pid namespace, killing its init takes every process
 of the run with it, daemons and double forks included.
@@ -18,6 +22,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import signal
@@ -27,18 +32,28 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from coding.languages import RUNTIMES_MOUNT
-from coding.sandbox import cgroup_detect, cgroups, workdir
+from coding.sandbox import cgroup_detect, cgroups, mounts, seccomp, workdir
 from coding.sandbox.base import Backend, SandboxError, SandboxUnavailable, StepProcess, StepSpec
 from coding.sandbox.cgroups import RunCgroup
 from coding.sandbox.config import setting
+from coding.sandbox.policy import Protection
 from coding.sandbox.processes import ExitInfo, children_of, readable, shell_exit_code_as_signal
 from coding.sandbox.spawn import GATE_FD, SpawnedStep, SpawnPlan, rlimits_for, wrapper_argv
+from coding.sandbox.uids import UidPool, UidSlot
+
+log = logging.getLogger(__name__)
 
 SANDBOX_USER = "sandbox"
 PATH = "/usr/bin:/bin"
 _MERGED_USR = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 _NPROC_BACKSTOP_FACTOR = 8
 _INIT_EXIT_SECONDS = 2.0  # at most this long for the sandbox's init to finish exiting
+# What --proc leaves readable that a program has no business reading: the kernel's
+# keys (and every uid's key quota), its symbol table, its timers (a side channel on
+# other processes), and the magic SysRq trigger. /dev/null is bound over each: they read
+# empty.
+MASKED_PROC = ("/proc/keys", "/proc/key-users", "/proc/kallsyms", "/proc/timer_list",
+               "/proc/sysrq-trigger")
 
 
 def launcher_path() -> str:
@@ -121,6 +136,9 @@ class BubblewrapStep(SpawnedStep):
         self._init_pidfd: int | None = None
         # Called once the step is over and swept (the warm pool counts running steps).
         self.on_done: Callable[[], None] | None = None
+        # The host uid the step runs as; released once every process of it is gone.
+        self.slot: UidSlot | None = None
+        self._init_exited = False
         self._status_loop: asyncio.AbstractEventLoop | None = None
         super().__init__(plan)
 
@@ -236,8 +254,19 @@ class BubblewrapStep(SpawnedStep):
         if self._init_pidfd is not None:
             with contextlib.suppress(TimeoutError, OSError):
                 await asyncio.wait_for(readable(self._init_pidfd), _INIT_EXIT_SECONDS)
+                self._init_exited = True
+
+    def release_slot(self, *, safe: bool) -> None:
+        """Give the step's uid back, only once nothing of the step can still run as it
+        (``safe``: the init, and so its pid namespace, is gone); else keep it held."""
+        slot, self.slot = self.slot, None
+        if slot is not None and safe:
+            slot.release()
+        elif slot is not None:
+            log.warning("sandbox uid %s stays reserved: the sandbox's init did not exit", slot.uid)
 
     async def cleanup(self) -> None:
+        self.release_slot(safe=self._init_exited or self.init_pid is None)
         done, self.on_done = self.on_done, None
         if done is not None:
             done()
@@ -256,11 +285,25 @@ class BubblewrapBackend(Backend):
         self.prlimit = shutil.which("prlimit", path="/usr/bin:/bin") or ""
         self.setpriv = shutil.which("setpriv", path="/usr/bin:/bin") or ""
         self.is_root = os.geteuid() == 0
-        self.uid = int(setting("SANDBOX_UID"))
-        self.gid = int(setting("SANDBOX_GID"))
+        # Not root: every sandbox runs as the server's own uid (reported as degraded).
+        self.uids = UidPool.from_settings() if self.is_root else None
+        self.filter = seccomp.load()
+        self.disables_userns = self._supports("--disable-userns")
+        self._proc_masks = [path for path in MASKED_PROC if os.path.exists(path)]
+        self._build_slots: dict[str, UidSlot] = {}
         self._cgroups: cgroups.CgroupManager | None = None
         self._layout = root_layout_args()
         self.pool = WarmPool(self)
+
+    def _supports(self, option: str) -> bool:
+        """Whether this bwrap knows ``option`` (--disable-userns: bubblewrap 0.8+)."""
+        if not self.bwrap:
+            return False
+        try:
+            shown = subprocess.run([self.bwrap, "--help"], capture_output=True, timeout=10, env={})
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return option.encode() in shown.stdout + shown.stderr
 
     @property
     def cgroups(self) -> cgroups.CgroupManager:
@@ -284,8 +327,51 @@ class BubblewrapBackend(Backend):
         name = "SANDBOX_COMPILE_CPU_QUOTA" if spec.build_writable else "SANDBOX_CPU_QUOTA"
         return float(setting(name))
 
-    def build_dir_owner(self) -> tuple[int, int] | None:
-        return (self.uid, self.gid) if self.is_root else None
+    def claim_uid(self) -> UidSlot | None:
+        """A host uid of the machine's range for one sandbox (None: not root, every
+        sandbox runs as the server's uid)."""
+        return self.uids.claim() if self.uids is not None else None
+
+    async def make_build_dir(self) -> str:
+        """The run's /build: a host directory owned by the run's uid (claimed here and
+        used by both its steps), with a tmpfs of its own as quota when we are root."""
+        slot = self.claim_uid()
+        path = ""
+        try:
+            path = workdir.make_private_dir("build-")
+            if slot is not None:
+                mounts.mount_tmpfs(path, size=int(setting("SANDBOX_BUILD_BYTES")),
+                                   inodes=int(setting("SANDBOX_BUILD_INODES")),
+                                   uid=slot.uid, gid=slot.gid)
+        except BaseException as exc:
+            if path:
+                workdir.remove_tree(path)
+            if slot is not None:
+                slot.release()
+            if isinstance(exc, OSError):
+                raise SandboxError(f"cannot make the run's build directory: {exc}") from exc
+            raise
+        if slot is not None:
+            self._build_slots[path] = slot
+        return path
+
+    async def remove_build_dir(self, path: str) -> None:
+        slot = self._build_slots.pop(path, None)
+        if slot is not None:
+            try:
+                mounts.unmount(path)
+            except OSError as exc:
+                log.warning("cannot unmount the build directory %s: %s", path, exc)
+        await asyncio.to_thread(workdir.remove_tree, path)
+        if slot is not None:
+            slot.release()  # its steps are over: each waited for its sandbox to be gone
+
+    def _probe_argv(self, filter_fd: int | None) -> list[str]:
+        argv = [self.bwrap, *self._namespace_args(), *self._layout, "--proc", "/proc"]
+        argv += self._mask_args()
+        if filter_fd is not None:
+            argv += ["--seccomp", str(filter_fd)]
+        return [*argv, "/usr/bin/true"]
 
     def check(self) -> tuple[bool, str]:
         if not self.bwrap:
@@ -293,14 +379,23 @@ class BubblewrapBackend(Backend):
                 "bubblewrap is not installed: apt-get install bubblewrap "
                 "(or set SANDBOX_BACKEND='podman')"
             )
-        argv = [self.bwrap, *self._namespace_args(), *self._layout, "/usr/bin/true"]
+        if not self.filter.usable:
+            return False, self.filter.problem
+        filter_fd = self.filter.memfd()
+        slot = None
         try:
+            slot = self.claim_uid()
+            ids = (slot.uid, slot.gid) if slot is not None else None
             probe = subprocess.run(
-                argv, capture_output=True, timeout=10, env={},
-                preexec_fn=self._drop_privileges if self.is_root else None,
+                self._probe_argv(filter_fd), capture_output=True, timeout=10, env={},
+                pass_fds=(filter_fd,), preexec_fn=(lambda: self._drop_privileges(ids)) if ids else None,
             )
-        except (OSError, subprocess.SubprocessError) as exc:
+        except (OSError, subprocess.SubprocessError, SandboxError) as exc:
             return False, f"bubblewrap cannot run: {exc}"
+        finally:
+            os.close(filter_fd)
+            if slot is not None:
+                slot.release()
         if probe.returncode != 0:
             detail = probe.stderr.decode(errors="replace").strip()
             return False, (
@@ -313,24 +408,58 @@ class BubblewrapBackend(Backend):
     def close(self) -> None:
         self.pool.close()
 
-    def _drop_privileges(self) -> None:
+    @staticmethod
+    def _drop_privileges(ids: tuple[int, int]) -> None:
         os.setgroups([])
-        os.setgid(self.gid)
-        os.setuid(self.uid)
+        os.setgid(ids[1])
+        os.setuid(ids[0])
 
     def _namespace_args(self) -> list[str]:
+        # --disable-userns: the sandbox cannot make user namespaces of its own (where it
+        # would hold every capability, and reach nf_tables, AF_PACKET, mounts...);
+        # --assert-userns-disabled makes bwrap fail rather than start without that.
+        userns = ["--disable-userns", "--assert-userns-disabled"] if self.disables_userns else []
         return [
             "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup-try",
+            "--unshare-uts", "--unshare-cgroup-try", *userns,
             "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
             "--die-with-parent", "--new-session",
         ]
 
-    def build_argv(self, spec: StepSpec, file_fds: list[int], status_fd: int) -> list[str]:
-        """The whole bwrap command line (the gated start passes the options by pipe)."""
-        return [self.bwrap, *self.build_options(spec, file_fds, status_fd), "--", *spec.argv]
+    def _mask_args(self) -> list[str]:
+        args: list[str] = []
+        for path in self._proc_masks:
+            # --dev-bind: a plain bind is nodev, and /dev/null there would refuse reads
+            # (EACCES); as a device it reads empty and swallows writes, as under Docker.
+            args += ["--dev-bind", "/dev/null", path]
+        return args
 
-    def build_options(self, spec: StepSpec, file_fds: list[int], status_fd: int, *,
+    def protections(self) -> list[Protection]:
+        found = [
+            Protection("seccomp filter", "active" if self.filter.usable else "degraded",
+                       self.filter.describe() + ("" if self.filter.usable else "; runs are refused")),
+            Protection("no nested user namespaces", "active", "bwrap --disable-userns "
+                       "--assert-userns-disabled, and the filter refuses unshare and namespace clones")
+            if self.disables_userns else
+            Protection("no nested user namespaces", "degraded", "this bubblewrap has no "
+                       "--disable-userns (0.8+); only the seccomp filter refuses unshare and "
+                       "namespace clones"),
+            Protection("host uid per run", "active", self.uids.describe()) if self.uids else
+            Protection("host uid per run", "degraded", f"the server is not root: every sandbox "
+                       f"runs as its uid {os.geteuid()} (shared keyring quota, RLIMIT_NPROC count)"),
+            Protection("masked /proc files", "active", ", ".join(self._proc_masks) or "none present"),
+            Protection("/build quota", "active", f"a tmpfs per run: {int(setting('SANDBOX_BUILD_BYTES'))} "
+                       f"bytes, {int(setting('SANDBOX_BUILD_INODES'))} inodes")
+            if self.uids and mounts.can_mount() else
+            Protection("/build quota", "degraded", "the server is not root: /build is a plain "
+                       "host directory, bounded per file only"),
+            Protection("cgroup limits", "active" if self.cgroups.mode != "none" else "degraded",
+                       self.cgroups.message),
+        ]
+        found += host_hardening()
+        return found
+
+    def build_options(self, spec: StepSpec, file_fds: list[int], status_fd: int, filter_fd: int, *,
                       env: bool = True) -> list[str]:
         """bwrap's options; ``env=False`` for a warm sandbox, whose launcher gets the
         environment with the run (bwrap then starts it with an empty one)."""
@@ -346,7 +475,7 @@ class BubblewrapBackend(Backend):
                     "`npm ci --prefix runtimes` in the project directory"
                 )
             argv += ["--ro-bind", str(modules), f"{RUNTIMES_MOUNT}/node_modules"]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+        argv += ["--proc", "/proc", *self._mask_args(), "--dev", "/dev", "--remount-ro", "/dev"]
         for writable in ("/dev/shm", "/tmp", "/work"):
             argv += ["--size", size, "--tmpfs", writable]
         argv += work_files_args(spec, file_fds)
@@ -355,7 +484,7 @@ class BubblewrapBackend(Backend):
         argv += ["--remount-ro", "/", "--chdir", "/work", "--clearenv"]
         for key, value in base_env(spec).items() if env else ():
             argv += ["--setenv", key, value]
-        argv += ["--json-status-fd", str(status_fd)]
+        argv += ["--json-status-fd", str(status_fd), "--seccomp", str(filter_fd)]
         return argv
 
     def create_cgroup(self, spec: StepSpec) -> RunCgroup | None:
@@ -372,9 +501,10 @@ class BubblewrapBackend(Backend):
                            nproc=nproc)
 
     def plan(self, spec: StepSpec, *, options: list[str], program: Sequence[str],
-             pass_fds: tuple[int, ...], group: RunCgroup | None) -> SpawnPlan:
-        """How to spawn bwrap for ``spec`` with ``options`` running ``program``."""
-        drop_to = (self.uid, self.gid) if self.is_root else None
+             pass_fds: tuple[int, ...], group: RunCgroup | None, slot: UidSlot | None) -> SpawnPlan:
+        """How to spawn bwrap for ``spec`` with ``options`` running ``program`` as
+        ``slot``'s uid (None: the server's own)."""
+        drop_to = (slot.uid, slot.gid) if slot is not None else None
         plan = SpawnPlan(
             argv=[self.bwrap, *options, "--", *program], limits=spec.limits, pass_fds=pass_fds,
             cgroup=group, rlimits=self.rlimits(spec, cgroups=group is not None), drop_to=drop_to,
@@ -390,35 +520,75 @@ class BubblewrapBackend(Backend):
             )
         return plan
 
+    def step_slot(self, spec: StepSpec) -> tuple[UidSlot | None, bool]:
+        """The uid a step runs as, and whether the step owns it (a step with a /build
+        uses its run's, claimed with the directory)."""
+        if spec.build_dir is not None and spec.build_dir in self._build_slots:
+            return self._build_slots[spec.build_dir], False
+        return self.claim_uid(), True
+
     async def start(self, spec: StepSpec) -> StepProcess:
         if not self.bwrap:
             raise SandboxUnavailable(self.check()[1])
+        if not self.filter.usable:
+            raise SandboxUnavailable(self.filter.problem)
         self.cgroups  # noqa: B018 - detects the layout and sweeps stale leftovers once
         warm = await self.pool.claim(spec)
         if warm is not None:
             return warm
         file_fds: list[int] = []
-        status_r = status_w = -1
+        status_r = status_w = filter_fd = -1
         group = None
+        step: BubblewrapStep | None = None
+        slot, owned = self.step_slot(spec)
         try:
             file_fds = [memfd_with(f.content, f.name) for f in spec.files]
             status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
             os.set_blocking(status_w, True)
-            options = self.build_options(spec, file_fds, status_w)
+            filter_fd = self.filter.memfd()
+            options = self.build_options(spec, file_fds, status_w, filter_fd)
             group = self.create_cgroup(spec)
             plan = self.plan(spec, options=options, program=spec.argv,
-                             pass_fds=(*file_fds, status_w), group=group)
+                             pass_fds=(*file_fds, status_w, filter_fd), group=group, slot=slot)
             step = BubblewrapStep(plan, status_r)
             status_r = -1
+            if owned:
+                step.slot, slot = slot, None
             await step.launch()
             self.pool.count(step)
             return step
         except BaseException:
+            if step is not None and not step.pid:
+                step.release_slot(safe=True)  # it never started
             if group is not None:
                 await group.remove()
             raise
         finally:
-            for fd in (*file_fds, status_w, status_r):
+            if owned and slot is not None:
+                slot.release()  # never handed to a step: nothing ran as it
+            for fd in (*file_fds, status_w, status_r, filter_fd):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
+
+
+def host_hardening() -> list[Protection]:
+    """The kernel settings only an operator can apply (deploy/RUNBOOK.md): reported,
+    never required (the seccomp filter already refuses both interfaces to sandboxes)."""
+    found = []
+    for name, wanted, what in (
+        ("kernel.io_uring_disabled", 2, "io_uring for every process of the host"),
+        ("kernel.perf_event_paranoid", 2, "kernel profiling for unprivileged users (3 on Debian kernels: no perf)"),
+    ):
+        path = Path("/proc/sys") / name.replace(".", "/")
+        try:
+            value = int(path.read_text().strip())
+        except (OSError, ValueError):
+            found.append(Protection(name, "off", "not offered by this kernel"))
+            continue
+        if value >= wanted:
+            found.append(Protection(name, "active", f"{value}: no {what}"))
+        else:
+            found.append(Protection(name, "off", f"{value}; {wanted} would close {what} "
+                                    "(deploy/RUNBOOK.md, scripts/install)"))
+    return found

@@ -27,9 +27,19 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_WORK_ROOT": "/var/tmp/observer-sandbox",
     # Where `npm ci --prefix runtimes` installed TypeScript.
     "SANDBOX_RUNTIMES_DIR": str(Path(__file__).resolve().parents[2] / "runtimes"),
-    # uid/gid the sandbox runs as on the host when the server runs as root.
+    # uid/gid inside podman's containers (podman: --user).
     "SANDBOX_UID": 65534,
     "SANDBOX_GID": 65534,
+    # bubblewrap, server as root: each sandbox runs as host uid (and gid) BASE + slot,
+    # a slot per concurrent sandbox on the whole machine (coding/sandbox/uids.py).
+    "SANDBOX_UID_BASE": 1_000_000_000,
+    "SANDBOX_UID_COUNT": 1024,
+    "SANDBOX_UID_LOCK_DIR": "/run/observer-sandbox/uid-slots",
+    # The seccomp filter scripts/install builds from coding/sandbox/policy.py.
+    "SANDBOX_SECCOMP_FILTER": str(Path(__file__).resolve().parents[2] / "var" / "sandbox" / "seccomp.bpf"),
+    # Quota of a run's /build (a tmpfs of its own when the server is root).
+    "SANDBOX_BUILD_BYTES": 64 * 1024 * 1024,
+    "SANDBOX_BUILD_INODES": 4096,
     # cgroup handling: "auto" | "v1" | "v2" | "none".
     "SANDBOX_CGROUP": "auto",
     # Name of the cgroup (v1: under each controller; v2: under the server's cgroup

@@ -17,6 +17,8 @@ could not be applied (degraded, never silently skipped).
 from __future__ import annotations
 
 import dataclasses
+import errno
+import hashlib
 from typing import Literal
 
 # Refused outright with EPERM.
@@ -105,6 +107,49 @@ DENIED_SOCKET_FAMILIES: dict[str, int] = {
 }
 
 
+_LOW32 = 0xFFFFFFFF  # the kernel reads these arguments as 32-bit ints: ignore the rest
+
+
+def seccomp_rules() -> list[str]:
+    """The policy as ``observer-seccomp-gen``'s input (``seccomp_gen.c``): one refusal a
+    line, ``ERRNO SYSCALL`` or ``ERRNO SYSCALL ARG MASK DATUM`` (refused when
+    ``arg & MASK == DATUM``; libseccomp has no "not equal", so each "anything but"
+    becomes several such rules)."""
+    eperm, enosys = errno.EPERM, errno.ENOSYS
+    rules = [f"{eperm} {name}" for name in DENIED_SYSCALLS]
+    rules += [f"{enosys} {name}" for name in ENOSYS_SYSCALLS]
+    rules += [f"{eperm} clone 0 {bit:#x} {bit:#x}" for bit in _bits(CLONE_NAMESPACE_FLAGS)]
+    rules += [f"{eperm} socket 0 {_LOW32:#x} {family}" for family in DENIED_SOCKET_FAMILIES.values()]
+    rules += [f"{eperm} personality 0 {mask:#x} {datum:#x}" for mask, datum in _personality_refusals()]
+    return rules
+
+
+def _bits(value: int) -> list[int]:
+    return [1 << bit for bit in range(64) if value >> bit & 1]
+
+
+def _personality_refusals() -> list[tuple[int, int]]:
+    """(mask, datum) pairs that together match every 32-bit personality except 0
+    (PER_LINUX) and 0xffffffff (the query): with bit 31 clear, any other bit set; with
+    bit 31 set, any other bit clear."""
+    if sorted(ALLOWED_PERSONALITIES) != [0, _LOW32]:
+        raise ValueError("the seccomp rules express only PER_LINUX and the query as allowed")
+    top = 1 << 31
+    refusals = [(top | 1 << bit, 1 << bit) for bit in range(31)]
+    refusals += [(top | 1 << bit, top) for bit in range(31)]
+    return refusals
+
+
+def seccomp_rules_text() -> str:
+    return "".join(f"{rule}\n" for rule in seccomp_rules())
+
+
+def seccomp_digest() -> str:
+    """What an installed filter must have been built from (scripts/install writes it
+    beside the filter; a server whose policy changed since refuses the old filter)."""
+    return hashlib.sha256(seccomp_rules_text().encode()).hexdigest()
+
+
 @dataclasses.dataclass(frozen=True)
 class Protection:
     """One defence as applied on this host: ``active``, or ``degraded`` with the reason."""
@@ -115,3 +160,4 @@ class Protection:
 
     def as_dict(self) -> dict[str, str]:
         return {"name": self.name, "state": self.state, "detail": self.detail}
+

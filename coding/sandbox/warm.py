@@ -289,19 +289,28 @@ class WarmPool:
         ours, theirs = socket.socketpair()
         status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         os.set_blocking(status_w, True)
-        group = None
+        group = slot = None
+        filter_fd = -1
         try:
-            options = backend.build_options(template, [], status_w, env=False)
+            slot = backend.claim_uid()  # the sandbox's own host uid, from now until it is gone
+            filter_fd = backend.filter.memfd()
+            options = backend.build_options(template, [], status_w, filter_fd, env=False)
             group = backend.create_cgroup(template)
             program = (f"/proc/self/fd/{exe}", str(theirs.fileno()))
             plan = backend.plan(template, options=options, program=program,
-                                pass_fds=(status_w, exe, theirs.fileno()), group=group)
+                                pass_fds=(status_w, exe, theirs.fileno(), filter_fd), group=group,
+                                slot=slot)
             step = WarmStep(plan, status_r, ours, key, backend.rlimits(template, cgroups=True))
+            step.slot = slot
         except BaseException:
             ours.close()
             theirs.close()
             os.close(status_r)
             os.close(status_w)
+            if filter_fd >= 0:
+                os.close(filter_fd)
+            if slot is not None:
+                slot.release()
             if group is not None:
                 group.remove_blocking()
             raise
@@ -313,6 +322,7 @@ class WarmPool:
         finally:
             theirs.close()
             os.close(status_w)
+            os.close(filter_fd)
         problem = step.wait_ready(_READY_SECONDS)
         if problem:
             step.destroy_blocking()

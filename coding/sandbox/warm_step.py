@@ -145,6 +145,12 @@ class WarmStep(BubblewrapStep):
         self.control.setblocking(False)
         return ""
 
+    def _init_gone_now(self) -> bool:
+        """Blocking (a worker thread): whether the sandbox's init has exited."""
+        if self._init_pidfd is None:
+            return self.init_pid is None
+        return bool(select.select([self._init_pidfd], [], [], 2.0)[0])
+
     def _early_output(self) -> str:
         chunks = []
         for _name, reader in self._streams:
@@ -204,9 +210,13 @@ class WarmStep(BubblewrapStep):
                 if time.monotonic() > deadline:
                     signal_quietly(self.pid, signal.SIGKILL)
                 time.sleep(0.002)
+        # Nothing may run as its uid any more before the uid is given back: bwrap's init
+        # (and with it its pid namespace) must be gone too, else the uid stays reserved.
+        init_gone = self.pid <= 0 or self._init_gone_now()
         self._close_init_pidfd()
         self.close_status()
         self.release()
         self.control.close()
         if self.cgroup is not None:
             self.cgroup.remove_blocking()
+        self.release_slot(safe=init_gone)

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from coding.sandbox import mounts
 from coding.sandbox.base import SandboxError, SourceFile
 from coding.sandbox.config import setting
 
@@ -132,6 +133,9 @@ def sweep_stale() -> int:
             continue
         if int(parts[1]) == os.getpid() or os.path.exists(f"/proc/{parts[1]}"):
             continue
+        if mounts.is_mount(entry.path):  # a /build quota tmpfs (coding/sandbox/mounts.py)
+            with contextlib.suppress(OSError):
+                mounts.unmount(entry.path)
         remove_tree(entry.path)
         removed += 1
     return removed
