@@ -23,7 +23,7 @@ from coding.sandbox import check_backend, configured_backend_name, get_backend_a
 from coding.sandbox.base import InvalidRun, Limits, Phase, RunResult, SandboxError, Status
 from coding.sandbox.classify import classify
 from coding.sandbox.execution import Execution, OutputSink
-from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources
+from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources, valid_file_name
 
 __all__ = [
     "InteractiveRun",
@@ -38,6 +38,7 @@ __all__ = [
     "prepare_sources",
     "run_batch",
     "start_interactive",
+    "valid_file_name",
 ]
 
 def backend_status() -> dict[str, object]:

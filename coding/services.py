@@ -18,9 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding import runner, signals
+from coding.languages import Language, get_language
 from coding.models import Execution, ExecutionStatus
 from coding.sandbox import configured_backend_name
 from coding.sandbox.base import RunResult
+from sessions import filenames
 from sessions.events import broadcast_on_commit, session_group
 from sessions.live import ledger
 from sessions.models import Document, Participant, SessionState
@@ -45,6 +47,8 @@ class RunPlan:
     language: str
     documents: tuple[tuple[uuid.UUID, str], ...]  # (document id, file name), entry first
     entry: str
+    # Files the run leaves out (names the sandbox cannot take), with why: (name, reason).
+    left_out: tuple[tuple[str, str], ...] = ()
 
 
 def run_plan(*, participant_id: uuid.UUID, file_ids: Sequence[str] | None, entry: str | None) -> RunPlan:
@@ -65,14 +69,39 @@ def run_plan(*, participant_id: uuid.UUID, file_ids: Sequence[str] | None, entry
             raise RunRefused("invalid", "Some of those files are not yours (or no longer exist).")
     if not documents:
         raise RunRefused("invalid", "There is no file to run.")
-    entry = entry or documents[0].name
+    language = get_language(session.language)
+    entry = entry or _default_entry([d.name for d in documents], language)
     if entry not in {d.name for d in documents}:
         raise RunRefused("invalid", f"The entry file {entry!r} is not among the files to run.")
+    # Names from before the one file-name rule: such a file cannot enter the sandbox, so
+    # it stays out of the run instead of blocking every run (the terminal says so).
+    problems = {d.name: problem for d in documents if (problem := filenames.name_problem(d.name))}
+    if entry in problems:
+        raise RunRefused("invalid", f'The file "{entry}" cannot run: {problems[entry]} Rename it, then run it again.')
+    if not entry.endswith(language.source_suffixes):
+        kinds = " or ".join(language.source_suffixes)
+        raise RunRefused("invalid", f"This session runs {language.label}: only {kinds} files run, and {entry} is "
+                         f"not one. Put the code to run in a {language.source_suffixes[0]} file.")
+    documents = [d for d in documents if d.name not in problems]
     documents.sort(key=lambda d: d.name != entry)
     return RunPlan(
         participant_id=participant.pk, session_id=session.pk, user_id=participant.user_id,
         language=session.language, documents=tuple((d.pk, d.name) for d in documents), entry=entry,
+        left_out=tuple(sorted(problems.items())),
     )
+
+
+def _default_entry(names: list[str], language: Language) -> str:
+    """The language's usual entry (main.py) if there, else the first of its files."""
+    if language.entry_name in names:
+        return language.entry_name
+    return next((name for name in names if name.endswith(language.source_suffixes)), names[0])
+
+
+def left_out_note(plan: RunPlan) -> bytes:
+    """What the terminal says before the program's output about files the run left out."""
+    lines = [f'"{name}" was left out of this run: {reason} Rename it to use it.' for name, reason in plan.left_out]
+    return "".join(f"\x1b[2m{line}\x1b[0m\r\n" for line in lines).encode()
 
 
 async def gather_files(

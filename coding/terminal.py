@@ -250,6 +250,8 @@ class ActiveRun:
         self.started_frame = {"type": "started", "run_id": self.run_id, "language": plan.language,
                               "entry": plan.entry}
         self.emit(status_frame(self.started_frame))
+        if plan.left_out:
+            self._output(services.left_out_note(plan))
         self._replay_pending()
         renew = asyncio.ensure_future(self._renew())
         phases = asyncio.ensure_future(self._watch_phase())

@@ -1,7 +1,10 @@
 """File names and sizes of participants' documents.
 
-A name is 1-100 characters with no path separators, no "..", and no control or
-invisible formatting characters (they hide what a name really is in a listing).
+One name rule for every way a file enters (the file API, renames, pushes, starter
+files; the browser's dialogs check the same before asking): 1-100 characters that the
+sandbox accepts as a file name (ASCII letters, digits, ``_ - + .``, not starting with
+``.``, ``-`` or ``+``), and no "..". So every file a student has can be run; a name
+refused here gets a sentence saying what to change.
 Content is capped at the sandbox's source limit for the session's language.
 """
 
@@ -37,7 +40,27 @@ def validate_name(name: str) -> str:
         raise InvalidFileName('A file name cannot be "." or contain "..".')
     if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in name):
         raise InvalidFileName("A file name cannot contain control or invisible characters.")
+    if " " in name:
+        raise InvalidFileName("A file name cannot contain spaces: use _ or - instead (my_file.py).")
+    if name[0] in ".-+":
+        raise InvalidFileName("A file name must start with a letter, a digit or _.")
+    odd = next((char for char in name if not (char.isascii() and (char.isalnum() or char in "_-+."))), None)
+    if odd is not None:
+        raise InvalidFileName(f"A file name can use only letters a-z and A-Z, digits, and _ - + . (not {odd!r}).")
+    from coding.runner import valid_file_name
+
+    if not valid_file_name(name):  # the sandbox's own rule, should it ever be narrower than the above
+        raise InvalidFileName("This file name cannot be run: use letters, digits, and _ - + . only.")
     return name
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not an acceptable file name (a sentence), or None when it is."""
+    try:
+        validate_name(name)
+    except InvalidFileName as error:
+        return str(error)
+    return None
 
 
 def max_content_bytes(language: str) -> int:

@@ -19,6 +19,11 @@ MAX_FILES = 64
 MAX_DEPTH = 4
 
 
+def valid_file_name(part: str) -> bool:
+    """Whether one part of a file's path (a file or folder name) may enter a sandbox."""
+    return _NAME_PART.fullmatch(part) is not None and part not in (".", "..")
+
+
 def _limit_fields() -> set[str]:
     return {f.name for f in dataclasses.fields(Limits)}
 
@@ -75,7 +80,7 @@ def prepare_sources(
             not parts
             or len(parts) > MAX_DEPTH
             or name != "/".join(parts)
-            or not all(_NAME_PART.match(p) and p not in (".", "..") for p in parts)
+            or not all(valid_file_name(p) for p in parts)
         ):
             raise InvalidRun(f"invalid file name {name!r}")
         if name in seen:

@@ -49,6 +49,7 @@ def test_it_maps_every_way_a_run_ends_to_one_status() -> None:
         ([("/etc/passwd", "")], None, "invalid file name"),
         ([("a/./b.py", "")], None, "invalid file name"),
         ([("a b.py", "")], None, "invalid file name"),
+        ([("a.py\n", "")], None, "invalid file name"),
         ([("main.py", ""), ("main.py", "")], None, "duplicate"),
         ([("main.py", "")], "other.py", "not among the files"),
         ([("main.py", "x" * (1024 * 1024 + 1))], None, "source too large"),

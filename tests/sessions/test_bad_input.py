@@ -29,6 +29,11 @@ BAD_NAMES = {
     "too long": "a" * 98 + ".py",
     "empty": "",
     "blank": "   ",
+    "space": "my file.py",
+    "not ascii": "données.py",
+    "dot file": ".env",
+    "dash first": "-rf.py",
+    "star": "a*.py",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from coding.languages import get_language
+from coding.runner import Limits, prepare_sources
 from sessions import filenames, joincodes
 
 SESSIONS_PATHS = {
@@ -57,9 +59,34 @@ def test_join_codes_are_six_unambiguous_characters() -> None:
     assert joincodes.normalize(" ab3-k7p ") == "AB3K7P"
 
 
-@pytest.mark.parametrize("name", ["main.py", "Main.java", ".env", "notes v2.txt", "données.py", "a" * 100, "Makefile"])
+@pytest.mark.parametrize("name", ["main.py", "Main.java", "notes-v2.txt", "my_file.py", "a+b.cpp", "_x", "a" * 100,
+                                  "Makefile"])
 def test_it_accepts_ordinary_file_names(name: str) -> None:
     assert filenames.validate_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("my file.py", "cannot contain spaces: use _ or - instead"),
+        ("données.py", "only letters a-z and A-Z, digits, and _ - + . (not 'é')"),
+        (".env", "must start with a letter, a digit or _"),
+        ("-rf.py", "must start with a letter, a digit or _"),
+        ("a*b.py", "(not '*')"),
+    ],
+)
+def test_it_says_what_to_change_in_a_name_the_sandbox_cannot_run(name: str, says: str) -> None:
+    assert says in (filenames.name_problem(name) or "")
+
+
+def test_every_name_the_api_accepts_can_be_run() -> None:
+    """The one rule: a name that enters through the API is one the sandbox runs."""
+    alphabet = [chr(c) for c in range(0x20, 0x7F)] + ["é", "ß", "日", "\u00a0", "\u2028", "\u0663"]
+    candidates = {a + b + c for a in alphabet for b in ("", "x", ".") for c in ("", ".py", "a")}
+    accepted = [name for name in candidates if filenames.name_problem(name) is None]
+    assert len(accepted) > 100
+    for name in accepted:
+        prepare_sources([(name, "")], name, get_language("javascript"), Limits())
 
 
 @pytest.mark.parametrize(

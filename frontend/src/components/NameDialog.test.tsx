@@ -49,4 +49,12 @@ describe("fileNameProblem", () => {
     expect(fileNameProblem("..x")).toMatch(/\.\./);
     expect(fileNameProblem("x".repeat(101))).toMatch(/100/);
   });
+
+  it("refuses what the sandbox cannot run, saying what to change", () => {
+    expect(fileNameProblem("my file.py")).toMatch(/No spaces.*use _ or -/);
+    expect(fileNameProblem("données.py")).toMatch(/not “é”/);
+    expect(fileNameProblem(".env")).toMatch(/Start with a letter/);
+    expect(fileNameProblem("my_file-2.py")).toBeNull();
+    expect(fileNameProblem("a+b.cpp")).toBeNull();
+  });
 });

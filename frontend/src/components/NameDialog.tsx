@@ -48,13 +48,19 @@ export function NameDialog({ title, label, initial = "", submitLabel, onSubmit, 
   );
 }
 
-/** The API's file-name rule, checked before asking: 1–100 chars, no slashes, "..", control chars. */
+/** The API's file-name rule (sessions/filenames.py), checked before asking: 1–100 ASCII
+ * letters, digits and _ - + ., starting with a letter, a digit or _, no "..": every name
+ * it lets through can be run. */
 export function fileNameProblem(name: string, taken: string[] = []): string | null {
   if (name.length > 100) return "At most 100 characters.";
   if (/[/\\]/.test(name)) return "No slashes in file names.";
   if (name.includes("..")) return "No “..” in file names.";
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) return "No control characters.";
+  if (/\s/.test(name)) return "No spaces in file names: use _ or - instead (my_file.py).";
+  if (/^[.+-]/.test(name)) return "Start with a letter, a digit or _.";
+  const odd = name.match(/[^A-Za-z0-9_.+-]/);
+  if (odd) return `Use only letters a-z and A-Z, digits, and _ - + . (not “${odd[0]}”).`;
   if (taken.includes(name)) return "A file with this name exists.";
   return null;
 }
