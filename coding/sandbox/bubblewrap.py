@@ -136,7 +136,9 @@ class BubblewrapStep(SpawnedStep):
         self._init_pidfd: int | None = None
         # Called once the step is over and swept (the warm pool counts running steps).
         self.on_done: Callable[[], None] | None = None
-        # The host uid the step runs as; released once every process of it is gone.
+        # The host uid the step runs as (None: the server's), and the slot that reserves
+        # it when the step owns it: released once every process of the step is gone.
+        self.host_uid: int | None = None
         self.slot: UidSlot | None = None
         self._init_exited = False
         self._status_loop: asyncio.AbstractEventLoop | None = None
@@ -552,6 +554,7 @@ class BubblewrapBackend(Backend):
                              pass_fds=(*file_fds, status_w, filter_fd), group=group, slot=slot)
             step = BubblewrapStep(plan, status_r)
             status_r = -1
+            step.host_uid = slot.uid if slot is not None else None
             if owned:
                 step.slot, slot = slot, None
             await step.launch()

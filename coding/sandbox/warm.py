@@ -302,6 +302,7 @@ class WarmPool:
                                 slot=slot)
             step = WarmStep(plan, status_r, ours, key, backend.rlimits(template, cgroups=True))
             step.slot = slot
+            step.host_uid = slot.uid if slot is not None else None
         except BaseException:
             ours.close()
             theirs.close()

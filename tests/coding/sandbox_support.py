@@ -115,6 +115,8 @@ def assert_drained_and_clean(backend: BubblewrapBackend) -> None:
     with backend.pool.quiesced() as (idle, doomed):
         assert idle == doomed == []
     assert_only_idle_warm_sandboxes(backend)
+    # Every host uid a sandbox or a run's /build held is given back.
+    assert backend.uids is None or backend.uids.held_here() == 0, "a sandbox uid is still held"
 
 
 def template(language: str = "python", *, tty: bool = False) -> StepSpec:
