@@ -36,6 +36,9 @@ _JVM_FLAGS = (
 )
 
 _NODE_OOM = r"FATAL ERROR: .*JavaScript heap out of memory"
+# "TypeError: x is not a function", "Error [ERR_MODULE_NOT_FOUND]: Cannot find module ..."
+_NODE_ERROR = r"(?:[A-Z]\w*)?Error(?: \[\w+\])?(?::.*)?"
+_GCC_ERROR = r"\S[^:]*:\d+:\d+: (?:fatal )?error: .*"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +63,11 @@ class Language:
     # Only consulted when the program failed, in the tail of its stderr (batch) or of
     # the terminal (interactive): see sandbox.classify.memory_marker_found.
     memory_error_markers: tuple[str, ...] = ()
+    # A whole line (regular expression) where the runtime names the error that ended a
+    # program, and one where the compiler names an error; the group ``error``, if any, is
+    # what a run's message shows. See coding.error_lines.
+    error_line: str | None = None
+    compile_error_line: str | None = None
 
 
 COMPILE_LIMITS: Mapping[str, object] = {
@@ -83,6 +91,8 @@ LANGUAGES: dict[str, Language] = {
             env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"},
             hello='print("Hello, world!")\n',
             memory_error_markers=(r"MemoryError\b",),
+            # A traceback's last line: "SyntaxError: expected ':'", "json.decoder.JSONDecodeError: ..."
+            error_line=r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning|Interrupt|Exit|Iteration)(?::.*)?",
         ),
         Language(
             name="javascript",
@@ -93,6 +103,7 @@ LANGUAGES: dict[str, Language] = {
             hello='console.log("Hello, world!");\n',
             address_space_limit=False,
             memory_error_markers=(_NODE_OOM,),
+            error_line=_NODE_ERROR,
         ),
         Language(
             name="typescript",
@@ -121,6 +132,8 @@ LANGUAGES: dict[str, Language] = {
             needs_runtimes=True,
             address_space_limit=False,
             memory_error_markers=(_NODE_OOM,),
+            error_line=_NODE_ERROR,
+            compile_error_line=r"\S[^(]*\(\d+,\d+\): error TS\d+: .*",
         ),
         Language(
             name="c",
@@ -132,6 +145,7 @@ LANGUAGES: dict[str, Language] = {
                 "-o", "/build/main", "{sources}", "-lm",
             ),
             run=("/build/main",),
+            compile_error_line=_GCC_ERROR,
             hello='#include <stdio.h>\n\nint main(void) {\n    printf("Hello, world!\\n");\n'
             "    return 0;\n}\n",
         ),
@@ -146,6 +160,7 @@ LANGUAGES: dict[str, Language] = {
                 "-o", "/build/main", "{sources}",
             ),
             run=("/build/main",),
+            compile_error_line=_GCC_ERROR,
             hello='#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << '
             "std::endl;\n    return 0;\n}\n",
         ),
@@ -176,6 +191,9 @@ LANGUAGES: dict[str, Language] = {
                 r'(?:Exception in thread "[^"\r\n]*" )?java\.lang\.OutOfMemoryError: '
                 r"(?:Java heap space|GC overhead limit exceeded)",
             ),
+            error_line=(r'(?:Exception in thread "[^"]*" )?'
+                        r"(?P<error>(?:[a-z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error)(?::.*)?)"),
+            compile_error_line=r"\S[^:]*\.java:\d+: error: .*",
         ),
     )
 }

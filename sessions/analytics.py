@@ -12,19 +12,20 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from coding.error_lines import failure_line
 from coding.models import Execution
 from sessions.models import ClassSession, HelpRequest, Participant
 from sessions.selectors import ERROR_STATUSES, NOT_A_RUN_STATUSES, OPEN_HELP_STATES, latest_run
 
 
-def _error_text(status: str | None, message: str | None, tail: str | None) -> str | None:
+def _last_error(participant: Participant) -> str | None:
+    """``"<status>: <the error's own line>"`` of the latest failed run (SyntaxError: ...)."""
+    status = participant.error_status  # type: ignore[attr-defined]
     if not status:
         return None
-    detail = (message or "").strip()
-    if not detail and tail:
-        lines = [line for line in tail.strip().splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else ""
-    return f"{status}: {detail[:300]}" if detail else status
+    line = failure_line(status=status, message=participant.error_message,  # type: ignore[attr-defined]
+                        output_tail=participant.error_tail, language=participant.error_language or "")  # type: ignore[attr-defined]
+    return f"{status}: {line}" if line else str(status)
 
 
 def session_analytics(*, session: ClassSession) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def session_analytics(*, session: ClassSession) -> dict[str, Any]:
             error_status=latest_run("status", statuses=ERROR_STATUSES),
             error_message=latest_run("message", statuses=ERROR_STATUSES),
             error_tail=latest_run("output_tail", statuses=ERROR_STATUSES),
+            error_language=latest_run("language", statuses=ERROR_STATUSES),
             error_at=latest_run("created_at", statuses=ERROR_STATUSES),
         )
         .order_by("joined_at")
@@ -73,7 +75,7 @@ def session_analytics(*, session: ClassSession) -> dict[str, Any]:
                 "runs": sum(runs_by_status.values()),
                 "runs_by_status": runs_by_status,
                 "failed_runs": sum(n for status, n in runs_by_status.items() if status in ERROR_STATUSES),
-                "last_error": _error_text(p.error_status, p.error_message, p.error_tail),  # type: ignore[attr-defined]
+                "last_error": _last_error(p),
                 "last_error_status": p.error_status,  # type: ignore[attr-defined]
                 "last_error_at": p.error_at,  # type: ignore[attr-defined]
                 "help_requests": p.help_total,  # type: ignore[attr-defined]

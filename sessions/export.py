@@ -22,9 +22,11 @@ from asgiref.sync import sync_to_async
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from coding.error_lines import failure_line
 from coding.models import Execution
 from sessions import analytics, selectors
 from sessions.models import ClassSession, Document, Participant
+from sessions.selectors import ERROR_STATUSES
 
 _FLUSH_BYTES = 64 * 1024
 _RUN_BATCH = 1000
@@ -158,7 +160,7 @@ PARTICIPANT_COLUMNS = [
 ]  # fmt: skip
 RUN_COLUMNS = [
     "run_id", "participant_id", "display_name", "language", "entry", "status", "exit_code",
-    "wall_ms", "cpu_ms", "peak_memory_kb", "output_bytes", "created_at", "finished_at", "message",
+    "wall_ms", "cpu_ms", "peak_memory_kb", "output_bytes", "created_at", "finished_at", "message", "error",
 ]  # fmt: skip
 
 
@@ -180,16 +182,18 @@ def _run_rows(session: ClassSession, names: dict[Any, str]) -> Iterator[list[Any
     """Every run of the session's participants, oldest first, fetched in keyset batches."""
     yield RUN_COLUMNS
     runs = Execution.objects.filter(participant__session=session).order_by("created_at", "id")
-    fields = [c for c in RUN_COLUMNS if c not in ("run_id", "display_name")]
+    fields = [c for c in RUN_COLUMNS if c not in ("run_id", "display_name", "error")]
     after: tuple[datetime, Any] | None = None
     while True:
         batch = runs
         if after is not None:
             batch = runs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
-        rows = list(batch.values("id", *fields)[:_RUN_BATCH])
+        rows = list(batch.values("id", "output_tail", *fields)[:_RUN_BATCH])
         for row in rows:
+            error = failure_line(status=row["status"], message=row["message"], output_tail=row["output_tail"],
+                                 language=row["language"]) if row["status"] in ERROR_STATUSES else ""
             yield [row["id"], row["participant_id"], names.get(row["participant_id"], ""),
-                   *(row[c] for c in fields if c != "participant_id")]  # fmt: skip
+                   *(row[c] for c in fields if c != "participant_id"), error]  # fmt: skip
         if len(rows) < _RUN_BATCH:
             return
         after = (rows[-1]["created_at"], rows[-1]["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import signal
 
+from coding.error_lines import runtime_error_line
 from coding.languages import Language
 from coding.sandbox.base import Limits, Status, StepOutcome
 
@@ -72,7 +73,9 @@ def classify(
         return Status.RUNTIME_ERROR, f"killed by signal {_signal_name(outcome.signal)}"
     if outcome.exit_code == 0:
         return Status.OK, f"exited normally in {seconds}"
-    return Status.RUNTIME_ERROR, f"exited with code {outcome.exit_code}"
+    # The runtime's own line for the error ("SyntaxError: expected ':'") says more than the code.
+    named = runtime_error_line(language, stderr[-MARKER_TAIL_BYTES:], typed)
+    return Status.RUNTIME_ERROR, named or f"exited with code {outcome.exit_code}"
 
 
 def compile_failure(outcome: StepOutcome, reason: str | None, limits: Limits, text: str) -> str:

@@ -86,3 +86,24 @@ def test_it_is_a_bounded_number_of_queries(client_for, teacher, live_session, dj
     with django_assert_max_num_queries(4):
         body = analytics(t, live_session)
     assert len(body["students"]) == 40 and body["session"]["runs"] == sum(min(n % 4, 3) for n in range(40))
+
+
+@pytest.mark.parametrize(("language", "status", "message", "tail", "shown"), [
+    ("python", "runtime-error", "SyntaxError: expected ':'", 'File "/work/main.py", line 1\r\n    if x\r\n'
+     "        ^\r\nSyntaxError: expected ':'\r\n", "runtime-error: SyntaxError: expected ':'"),
+    # Recorded before run messages named the error: the line comes from the output.
+    ("python", "runtime-error", "exited with code 1", "hi\r\nSyntaxError: expected ':'\r\n",
+     "runtime-error: SyntaxError: expected ':'"),
+    ("java", "runtime-error", "exited with code 1", 'Exception in thread "main" java.lang.ArithmeticException: '
+     "/ by zero\r\n\tat Main.main(Main.java:3)\r\n", "runtime-error: java.lang.ArithmeticException: / by zero"),
+    ("c", "compile-error", "main.c: In function 'main':\nmain.c:3:5: error: expected ';' before 'return'\n", "",
+     "compile-error: main.c:3:5: error: expected ';' before 'return'"),
+])  # fmt: skip
+def test_a_failed_run_shows_the_errors_own_line(
+    client_for, teacher, participant, language, status, message, tail, shown
+) -> None:
+    ExecutionFactory(participant=participant, language=language, status=status, exit_code=1, message=message,
+                     output_tail=tail)
+    body = analytics(client_for(teacher), participant.session)
+    assert body["students"][0]["last_error"] == shown
+    assert body["students"][0]["last_error_status"] == status

@@ -64,6 +64,7 @@ def test_it_exports_every_student_and_their_runs(client_for, teacher, live_sessi
     assert [(r["display_name"], r["status"]) for r in runs] == [
         (participant.display_name, "runtime-error"), (guest.display_name, "ok"),
     ]  # fmt: skip
+    assert [r["error"] for r in runs] == ["NameError: x", ""]
     assert AuditEvent.objects.filter(action="session.exported", actor=teacher).count() == 1
 
 
@@ -172,3 +173,14 @@ def test_a_teacher_or_admin_downloading_one_students_files_is_audited(
     ]
     assert client_for(student).get(url).status_code == 200  # a student taking their own files is not news
     assert events.count() == 2
+
+
+def test_each_failed_run_in_the_export_shows_the_errors_own_line(client_for, teacher, live_session, participant):
+    tail = 'File "/work/main.py", line 2\r\n    if x\r\n        ^\r\nSyntaxError: expected \':\'\r\n'
+    ExecutionFactory(participant=participant, status="runtime-error", exit_code=1, message="exited with code 1",
+                     output_tail=tail)
+    archive, _ = download(client_for(teacher), live_session)
+    (run,) = rows(archive, "runs.csv")
+    assert (run["status"], run["exit_code"], run["error"]) == ("runtime-error", "1", "SyntaxError: expected ':'")
+    (person,) = rows(archive, "participants.csv")
+    assert person["last_error"] == "runtime-error: SyntaxError: expected ':'"
