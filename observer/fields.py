@@ -36,3 +36,7 @@ class StrictRegexField(StringsOnly, serializers.RegexField):
 
 class StrictEmailField(StringsOnly, serializers.EmailField):
     pass
+
+
+class StrictUUIDField(StringsOnly, serializers.UUIDField):
+    """DRF's UUIDField reads the number 5 as UUID int 5: an id is a string."""

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.names import DisplayNameField
 from coding.languages import LANGUAGES
-from observer.fields import StrictCharField, StrictRegexField
+from observer.fields import StrictCharField, StrictRegexField, StrictUUIDField, StringsOnly
 from sessions import filenames, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState
 
@@ -20,7 +20,7 @@ MAX_PARTICIPANTS = 1000
 # --- fields -----------------------------------------------------------------------------
 
 
-class FileNameField(serializers.CharField):
+class FileNameField(StringsOnly, serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=filenames.MAX_NAME_LENGTH, **kwargs)
 
@@ -32,7 +32,7 @@ class FileNameField(serializers.CharField):
             raise serializers.ValidationError(str(error)) from error
 
 
-class ContentField(serializers.CharField):
+class ContentField(StringsOnly, serializers.CharField):
     """File text, kept exactly as sent (no trimming); the size cap is the service's."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -48,9 +48,9 @@ class StarterFileSerializer(serializers.Serializer):
 
 
 class SessionCreateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = StrictCharField(max_length=200)
     language = serializers.ChoiceField(choices=sorted(LANGUAGES))
-    instructions = serializers.CharField(max_length=50_000, allow_blank=True, trim_whitespace=False, default="")
+    instructions = StrictCharField(max_length=50_000, allow_blank=True, trim_whitespace=False, default="")
     starter_files = StarterFileSerializer(many=True, default=list)
     max_participants = serializers.IntegerField(min_value=1, max_value=MAX_PARTICIPANTS, default=100)
     teacher_can_edit = serializers.BooleanField(default=True)
@@ -102,14 +102,14 @@ class FileUpdateInputSerializer(serializers.Serializer):
 class PushInputSerializer(serializers.Serializer):
     name = FileNameField()
     content = ContentField()
-    participant_id = serializers.UUIDField(
+    participant_id = StrictUUIDField(
         required=False, allow_null=True, default=None, help_text="One student; omitted: every student."
     )
 
 
 class HelpRaiseInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=2000, allow_blank=True, default="")
-    file_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    message = StrictCharField(max_length=2000, allow_blank=True, default="")
+    file_id = StrictUUIDField(required=False, allow_null=True, default=None)
     line = serializers.IntegerField(min_value=1, max_value=10_000_000, required=False, allow_null=True, default=None)
 
 

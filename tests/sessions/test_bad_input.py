@@ -224,3 +224,45 @@ def test_it_refuses_writes_and_pushes_once_the_session_ended(
             409, "session_ended")  # fmt: skip
     assert snapshot() == before
     assert me.get(f"{files_url}{main_file.pk}/").status_code == 200  # still readable
+
+
+# A number, boolean, list or object where the contract says string: 400 `invalid`, never
+# coerced into text ("123") and stored or delivered.
+NOT_STRINGS = {"number": 123, "float": 1.5, "boolean": True, "list": ["a.py"], "object": {"a": 1}}
+
+
+@pytest.mark.parametrize("value", list(NOT_STRINGS.values()), ids=list(NOT_STRINGS))
+def test_it_refuses_what_is_not_a_string_where_a_string_is_expected(
+    client_for, student, teacher, live_session, participant, main_file, files_url, value
+) -> None:
+    me, t = client_for(student), client_for(teacher)
+    before = snapshot()
+    for request in [
+        lambda: me.post(files_url, {"name": value, "content": "1"}, format="json"),
+        lambda: me.post(files_url, {"name": "new.py", "content": value}, format="json"),
+        lambda: me.patch(f"{files_url}{main_file.pk}/", {"name": value}, format="json"),
+        lambda: me.patch(f"{files_url}{main_file.pk}/", {"content": value}, format="json"),
+        lambda: t.post(f"/api/sessions/{live_session.pk}/push", {"name": value, "content": "1"}, format="json"),
+        lambda: t.post(f"/api/sessions/{live_session.pk}/push", {"name": "a.py", "content": value}, format="json"),
+        lambda: t.post(f"/api/sessions/{live_session.pk}/push",
+                       {"name": "a.py", "content": "1", "participant_id": value}, format="json"),
+        lambda: t.post("/api/sessions/", {"title": value, "language": "python"}, format="json"),
+        lambda: t.post("/api/sessions/", {"title": "T", "language": "python", "instructions": value}, format="json"),
+        lambda: t.post("/api/sessions/", {"title": "T", "language": value}, format="json"),
+        lambda: t.post("/api/sessions/", {"title": "T", "language": "python",
+                                          "starter_files": [{"name": "a.py", "content": value}]}, format="json"),
+        lambda: t.patch(f"/api/sessions/{live_session.pk}/", {"title": value}, format="json"),
+        lambda: me.post(f"/api/participants/{participant.pk}/help", {"message": value}, format="json"),
+        lambda: me.post(f"/api/participants/{participant.pk}/help", {"file_id": value}, format="json"),
+    ]:
+        response = request()
+        refused(response, 400, "invalid")
+    assert snapshot() == before
+
+
+def test_a_push_of_a_number_reaches_nobody(client_for, teacher, live_session, participant) -> None:
+    response = client_for(teacher).post(f"/api/sessions/{live_session.pk}/push", {"name": "a.py", "content": 5},
+                                        format="json")
+    refused(response, 400, "invalid")
+    assert "content" in response.json()["error"]["details"]
+    assert not participant.documents.filter(name="a.py").exists()
