@@ -42,14 +42,18 @@ __all__ = [
 ]
 
 def backend_status() -> dict[str, object]:
-    """For health checks: which backend, whether it can run, why not, cgroup mode."""
+    """For health checks: which backend, whether it can run, why not, cgroup mode, and
+    which protections it applies on this host (``[{"name", "state", "detail"}]``)."""
     name = configured_backend_name()
+    protections: list[dict[str, str]] = []
     try:
         backend, ok, message = check_backend(name)
         mode = backend.cgroup_mode()
+        protections = [protection.as_dict() for protection in backend.protections()]
     except SandboxError as exc:
         ok, message, mode = False, str(exc), "none"
-    return {"backend": name, "available": ok, "message": message, "cgroup_mode": mode}
+    return {"backend": name, "available": ok, "message": message, "cgroup_mode": mode,
+            "protections": protections}
 
 
 async def run_batch(

@@ -122,6 +122,12 @@ async def check_sandbox() -> dict[str, Any]:
 
     status = await sync_to_async(backend_status, thread_sensitive=False)()
     details = {k: status.get(k) for k in ("backend", "cgroup_mode")}
+    # Which defences the backend applies on this host (seccomp, user namespaces, uid per
+    # run, masks, quotas): one it cannot apply makes the check degraded, never silent.
+    listed = status.get("protections")
+    protections: list[dict[str, str]] = listed if isinstance(listed, list) else []
+    details["protections"] = protections
+    degraded = [p["name"] for p in protections if p.get("state") == "degraded"]
     if not status.get("available"):
         raise CheckFailed(str(status.get("message") or "the sandbox backend is not available"), details)
     language = get_language(str(conf("MONITORING_SANDBOX_CHECK_LANGUAGE")))
@@ -134,6 +140,8 @@ async def check_sandbox() -> dict[str, Any]:
     if details["cgroup_mode"] == "none" and status.get("backend") != "fake":
         # Runs work, but memory and process limits are only rlimits (weaker, per uid).
         raise CheckDegraded(str(status.get("message") or "no cgroups: rlimits only"), details)
+    if degraded:
+        raise CheckDegraded(f"sandbox protections degraded on this host: {', '.join(degraded)}", details)
     return details
 
 

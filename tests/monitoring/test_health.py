@@ -194,3 +194,49 @@ def test_it_calls_a_sandbox_with_cgroups_healthy(
     sandbox = by_name(report(client_for, admin_user))["sandbox"]
     assert sandbox["status"] == "healthy", sandbox
     assert sandbox["details"]["cgroup_mode"] == "v2"
+
+
+PROTECTIONS = [
+    {"name": "seccomp filter", "state": "active", "detail": "284 BPF instructions"},
+    {"name": "host uid per run", "state": "degraded", "detail": "the server is not root"},
+    {"name": "kernel.io_uring_disabled", "state": "off", "detail": "0"},
+]
+
+
+@override_settings(SANDBOX_BACKEND="fake")
+def test_it_lists_the_sandbox_s_protections_and_calls_a_degraded_one_degraded(
+    client_for, admin_user, calm_machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coding.runner
+
+    monkeypatch.setattr(coding.runner, "backend_status",
+                        lambda: {**rlimits_only_status(), "cgroup_mode": "v2", "protections": PROTECTIONS})
+    sandbox = by_name(report(client_for, admin_user))["sandbox"]
+    assert sandbox["status"] == "degraded", sandbox
+    assert sandbox["message"] == "sandbox protections degraded on this host: host uid per run"
+    assert sandbox["details"]["protections"] == PROTECTIONS
+
+
+@override_settings(SANDBOX_BACKEND="fake")
+def test_protections_that_are_active_or_off_keep_the_sandbox_healthy(
+    client_for, admin_user, calm_machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coding.runner
+
+    active = [p for p in PROTECTIONS if p["state"] != "degraded"]
+    monkeypatch.setattr(coding.runner, "backend_status",
+                        lambda: {**rlimits_only_status(), "cgroup_mode": "v2", "protections": active})
+    sandbox = by_name(report(client_for, admin_user))["sandbox"]
+    assert sandbox["status"] == "healthy", sandbox
+    assert sandbox["details"]["protections"] == active
+
+
+@pytest.mark.sandbox
+def test_the_real_bubblewrap_s_protections_are_in_the_report(
+    client_for, admin_user, calm_machine, settings
+) -> None:
+    settings.SANDBOX_BACKEND = "bubblewrap"
+    sandbox = by_name(report(client_for, admin_user))["sandbox"]
+    states = {p["name"]: p["state"] for p in sandbox["details"]["protections"]}
+    assert states["seccomp filter"] == states["no nested user namespaces"] == "active", sandbox
+    assert states["host uid per run"] == states["masked /proc files"] == "active", sandbox

@@ -17,6 +17,7 @@ from coding import runner
 from coding.languages import LANGUAGES
 from coding.sandbox import check_backend, configured_backend_name
 from coding.sandbox.base import InvalidRun, RunResult, SandboxError, Status
+from coding.sandbox.policy import Protection
 
 
 class Command(BaseCommand):
@@ -45,12 +46,15 @@ class Command(BaseCommand):
 
     def check_languages(self, languages: list[str]) -> None:
         name = configured_backend_name()
+        protections: list[Protection] = []
         try:
             backend, ok, message = check_backend(name, fresh=True)
             mode = backend.cgroup_mode()
+            protections = backend.protections()
         except SandboxError as exc:
             ok, message, mode = False, str(exc), "none"
         self.stdout.write(f"backend: {name}  cgroups: {mode}\n{message}\n")
+        self._print_protections(protections)
         if not ok:
             raise CommandError(f"the {name} backend is unavailable: {message}")
         rows = [("language", "status", "wall", "detail")]
@@ -66,8 +70,22 @@ class Command(BaseCommand):
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
             self.stdout.write("  ".join([*cells, row[3]]).rstrip())
+        degraded = [p.name for p in protections if p.state == "degraded"]
+        if degraded:
+            self.stderr.write(f"degraded on this host: {', '.join(degraded)} (see above)")
         if failed:
             raise CommandError(f"{failed} language(s) failed on the {name} backend")
+
+    def _print_protections(self, protections: list[Protection]) -> None:
+        """Which defences the backend applies here: active, degraded (with why), off."""
+        if not protections:
+            self.stdout.write("protections: none reported by this backend\n")
+            return
+        width = max(len(p.name) for p in protections)
+        self.stdout.write("protection".ljust(width) + "  state     detail")
+        for p in protections:
+            self.stdout.write(f"{p.name.ljust(width)}  {p.state.ljust(8)}  {p.detail}".rstrip())
+        self.stdout.write("")
 
     @staticmethod
     def _default_root(paths: list[str]) -> Path:
@@ -108,6 +126,9 @@ class Command(BaseCommand):
         sys.stdout.flush()
         self.stdout.flush()
         sys.stdout.buffer.write(result.stdout)
+        if result.stdout and not result.stdout.endswith(b"\n"):
+            # The result is always a line of its own: a script reads the last line.
+            sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
         sys.stderr.buffer.write(result.stderr)
         sys.stderr.buffer.flush()
