@@ -14,10 +14,20 @@
 #    as ExecStartPre).
 # 3. Mounts cgroup2 with "favordynmods" when available: moving a process into a new
 #    cgroup otherwise waits for an RCU grace period (~7 ms per run here).
+# 4. Imports the skeleton as the image the backend runs (SKELETON_IMAGE, unless
+#    SANDBOX_PODMAN_IMAGE names another): `--userns=auto` needs an image, podman
+#    cannot remap a `--rootfs` directory. Re-imported only when the skeleton changed.
+# 5. Gives rootful podman's `--userns=auto` its pool of host ids: a `containers` entry
+#    in /etc/subuid and /etc/subgid. Each run then gets a range of its own, so no two
+#    runs share a host uid (keyrings, RLIMIT_NPROC accounting, per-user kernel counters).
+#    The pool is the upper half of the 32-bit id space, far from any real account and
+#    from the bubblewrap backend's SANDBOX_UID_BASE slots.
 # Idempotent.
 set -eu
 
 ROOTFS="${1:-/var/lib/observer/podman-rootfs}"
+SKELETON_IMAGE=localhost/observer-skeleton:latest  # coding/sandbox/podman.py says the same
+HERE="$(cd "$(dirname "$0")" && pwd)"
 
 if [ "$(id -u)" != 0 ]; then
     echo "setup.sh: run as root" >&2
@@ -68,3 +78,32 @@ if [ -n "$CG2" ] && ! grep " $CG2 cgroup2 " /proc/mounts | grep -q favordynmods;
         echo "kernel without favordynmods: each run pays ~7 ms to join its cgroups" >&2
     fi
 fi
+
+# --- 4. the skeleton as an image ------------------------------------------------------
+if command -v podman >/dev/null 2>&1; then
+    export CONTAINERS_CONF="$HERE/containers.conf"
+    TARBALL="$(mktemp /tmp/observer-skeleton.XXXXXX)"
+    trap 'rm -f "$TARBALL"' EXIT
+    tar -C "$ROOTFS" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$TARBALL" .
+    DIGEST="$(sha256sum "$TARBALL" | cut -d' ' -f1)"
+    OLD="$(podman image inspect --format '{{.Id}} {{index .Labels "observer.skeleton"}}' \
+        "$SKELETON_IMAGE" 2>/dev/null || true)"
+    if [ "${OLD#* }" != "$DIGEST" ]; then
+        podman import --quiet --change "LABEL=observer.skeleton=$DIGEST" "$TARBALL" "$SKELETON_IMAGE" >/dev/null
+        # the previous import, untagged now (kept if a container still uses it)
+        [ -z "$OLD" ] || podman rmi "${OLD%% *}" >/dev/null 2>&1 || true
+        echo "imported the skeleton as $SKELETON_IMAGE"
+    fi
+    rm -f "$TARBALL"
+fi
+
+# --- 5. id pool of --userns=auto ---------------------------------------------------------
+SUBID_START=2147483647
+SUBID_COUNT=2147483648
+for file in /etc/subuid /etc/subgid; do
+    [ -e "$file" ] || install -m 0644 /dev/null "$file"
+    if ! grep -q '^containers:' "$file"; then
+        echo "containers:$SUBID_START:$SUBID_COUNT" >> "$file"
+        echo "added the containers id range to $file"
+    fi
+done
