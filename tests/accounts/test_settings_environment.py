@@ -35,6 +35,7 @@ SANDBOX_NAMES = [
     "SANDBOX_INTERACTIVE_LIMITS", "SANDBOX_CGROUP", "SANDBOX_CPU_QUOTA", "SANDBOX_COMPILE_CPU_QUOTA",
     "SANDBOX_UID", "SANDBOX_GID", "SANDBOX_PODMAN_IMAGE", "SANDBOX_PODMAN_ROOTFS",
     "SANDBOX_WARM_POOL", "SANDBOX_WARM_POOL_IDLE_SECONDS",
+    "SANDBOX_UID_BASE", "SANDBOX_UID_COUNT", "SANDBOX_BUILD_BYTES", "SANDBOX_BUILD_INODES",
 ]  # fmt: skip
 # Defaults that depend on the machine (its cores, the checkout's path): not in the env example.
 MACHINE_NAMES = ["SANDBOX_WARM_POOL_BUSY", "SANDBOX_LAUNCHER"]
@@ -115,6 +116,10 @@ def test_it_reads_every_sandbox_setting_from_the_environment() -> None:
         SANDBOX_GID="2001",
         SANDBOX_PODMAN_IMAGE="localhost/observer-runtime",
         SANDBOX_PODMAN_ROOTFS="/srv/rootfs",
+        SANDBOX_UID_BASE="3000000",
+        SANDBOX_UID_COUNT="64",
+        SANDBOX_BUILD_BYTES="1048576",
+        SANDBOX_BUILD_INODES="100",
     )
     assert chosen["SANDBOX_WORK_ROOT"] == "/srv/sandbox"
     assert chosen["SANDBOX_LIMITS"] == {"wall_seconds": 20, "memory_bytes": 134217728}
@@ -126,6 +131,8 @@ def test_it_reads_every_sandbox_setting_from_the_environment() -> None:
     assert (chosen["SANDBOX_UID"], chosen["SANDBOX_GID"]) == (2000, 2001)
     assert chosen["SANDBOX_PODMAN_IMAGE"] == "localhost/observer-runtime"
     assert chosen["SANDBOX_PODMAN_ROOTFS"] == "/srv/rootfs"
+    assert (chosen["SANDBOX_UID_BASE"], chosen["SANDBOX_UID_COUNT"]) == (3000000, 64)
+    assert (chosen["SANDBOX_BUILD_BYTES"], chosen["SANDBOX_BUILD_INODES"]) == (1048576, 100)
 
 
 def test_it_refuses_to_start_with_sandbox_limits_that_are_not_json() -> None:
