@@ -293,6 +293,8 @@ class BubblewrapBackend(Backend):
         self.disables_userns = self._supports("--disable-userns")
         self._proc_masks = [path for path in MASKED_PROC if os.path.exists(path)]
         self._build_slots: dict[str, UidSlot] = {}
+        # Why /build cannot get its quota here (no root, or the kernel refused the mount).
+        self.build_quota_problem = "" if mounts.can_mount() else "the server is not root"
         self._cgroups: cgroups.CgroupManager | None = None
         self._layout = root_layout_args()
         self.pool = WarmPool(self)
@@ -342,9 +344,7 @@ class BubblewrapBackend(Backend):
         try:
             path = workdir.make_private_dir("build-")
             if slot is not None:
-                mounts.mount_tmpfs(path, size=int(setting("SANDBOX_BUILD_BYTES")),
-                                   inodes=int(setting("SANDBOX_BUILD_INODES")),
-                                   uid=slot.uid, gid=slot.gid)
+                self._mount_build(path, slot)
         except BaseException as exc:
             if path:
                 workdir.remove_tree(path)
@@ -356,6 +356,20 @@ class BubblewrapBackend(Backend):
         if slot is not None:
             self._build_slots[path] = slot
         return path
+
+    def _mount_build(self, path: str, slot: UidSlot) -> None:
+        """The quota tmpfs over ``path``; where the kernel refuses mounts (a container
+        without CAP_SYS_ADMIN) the plain directory, given to the run's uid, and the
+        protections report says /build has no quota."""
+        if not self.build_quota_problem:
+            try:
+                mounts.mount_tmpfs(path, size=int(setting("SANDBOX_BUILD_BYTES")),
+                                   inodes=int(setting("SANDBOX_BUILD_INODES")), uid=slot.uid, gid=slot.gid)
+                return
+            except PermissionError as exc:
+                self.build_quota_problem = f"the kernel refused the mount ({exc.strerror})"
+                log.error("no /build quota on this host: %s", self.build_quota_problem)
+        os.chown(path, slot.uid, slot.gid)
 
     async def remove_build_dir(self, path: str) -> None:
         slot = self._build_slots.pop(path, None)
@@ -452,9 +466,9 @@ class BubblewrapBackend(Backend):
             Protection("masked /proc files", "active", ", ".join(self._proc_masks) or "none present"),
             Protection("/build quota", "active", f"a tmpfs per run: {int(setting('SANDBOX_BUILD_BYTES'))} "
                        f"bytes, {int(setting('SANDBOX_BUILD_INODES'))} inodes")
-            if self.uids and mounts.can_mount() else
-            Protection("/build quota", "degraded", "the server is not root: /build is a plain "
-                       "host directory, bounded per file only"),
+            if self.uids and not self.build_quota_problem else
+            Protection("/build quota", "degraded", f"{self.build_quota_problem or 'the server is not root'}: "
+                       "/build is a plain host directory, bounded per file only"),
             Protection("cgroup limits", "active" if self.cgroups.mode != "none" else "degraded",
                        self.cgroups.message),
         ]

@@ -156,3 +156,32 @@ def test_it_refuses_an_unusable_range() -> None:
         UidPool(base=0, count=10, lock_dir="/nonexistent")
     with pytest.raises(SandboxError, match="not a usable uid range"):
         UidPool(base=4_294_967_000, count=1000, lock_dir="/nonexistent")
+
+
+# --- /build where the kernel refuses mounts ---------------------------------------------
+
+
+async def test_build_falls_back_to_a_plain_directory_and_says_so_when_mounts_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coding.sandbox import mounts
+    from coding.sandbox.bubblewrap import BubblewrapBackend
+
+    def refuse(path: str, **options: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(mounts, "mount_tmpfs", refuse)
+    backend = BubblewrapBackend()
+    try:
+        assert backend.uids is not None  # these tests run as root
+        path = await backend.make_build_dir()
+        slot = backend._build_slots[path]
+        assert not os.path.ismount(path) and os.stat(path).st_uid == slot.uid
+        await backend.remove_build_dir(path)
+        assert not os.path.lexists(path) and backend.uids.held_here() == 0
+        quota = next(p for p in backend.protections() if p.name == "/build quota")
+        assert (quota.state, quota.detail) == (
+            "degraded", "the kernel refused the mount (Operation not permitted): /build is a plain "
+            "host directory, bounded per file only")
+    finally:
+        backend.close()
