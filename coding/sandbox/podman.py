@@ -1,12 +1,22 @@
 """The podman backend: each step is a ``podman run`` of a throwaway container.
 
-The container's root is the skeleton from ``deploy/podman/setup.sh`` (or an image
-named by SANDBOX_PODMAN_IMAGE) with the host's /usr and the runtime's /etc paths
-bind-mounted read-only; ``--read-only``, ``--network none``, uid 65534, all
-capabilities dropped, no-new-privileges, memory/pids/cpus limits and ulimits, and
-size-capped tmpfs /work, /tmp and /dev/shm. The sources are written (without following
-symlinks) to a private host directory mounted read-only at /src and copied into the
-tmpfs /work by a fixed ``sh -c`` line before the program is exec'd.
+The container's root is the skeleton from ``deploy/podman/setup.sh``, imported as the
+image SKELETON_IMAGE (or an image named by SANDBOX_PODMAN_IMAGE), with the host's /usr
+and the runtime's /etc paths bind-mounted read-only; ``--read-only``, ``--network
+none``, uid 65534, all capabilities dropped, no-new-privileges, memory/pids/cpus limits
+and ulimits, and size-capped tmpfs /work, /tmp and /dev/shm. The sources are written
+(without following symlinks) to a private host directory mounted read-only at /src and
+copied into the tmpfs /work by a fixed ``sh -c`` line before the program is exec'd.
+
+The kernel surface is the bubblewrap backend's (``coding.sandbox.policy``): a seccomp
+profile derived from podman's default (``podman_seccomp``), ``--userns=auto`` so each
+container has host ids of its own (no shared keyring, RLIMIT_NPROC count or per-user
+kernel counter between runs), a cgroup namespace of its own, /sys hidden under an
+empty tmpfs and the same /proc files masked. The ulimits given to crun never exceed
+the server's own hard limits: crun, without CAP_SYS_RESOURCE in the container's user
+namespace, cannot raise them, and refuses the container (``setrlimit RLIMIT_NPROC:
+Operation not permitted`` under systemd's ``LimitNPROC``). :meth:`protections` says
+which of these apply on this host.
 
 The CLI is used for runs: it measured faster here than podman-py over the REST API
 (see docs/sandbox.md). The container lives in a cgroup of ours (``--cgroup-parent``)
@@ -19,8 +29,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import itertools
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -28,18 +40,20 @@ import subprocess
 from pathlib import Path
 
 from coding.languages import RUNTIMES_MOUNT
-from coding.sandbox import cgroup_detect, cgroups, workdir
+from coding.sandbox import cgroup_detect, cgroups, podman_seccomp, workdir
 from coding.sandbox.base import (
     Backend,
+    Limits,
     SandboxError,
     SandboxUnavailable,
     StepOutcome,
     StepProcess,
     StepSpec,
 )
-from coding.sandbox.bubblewrap import base_env
+from coding.sandbox.bubblewrap import MASKED_PROC, base_env, host_hardening
 from coding.sandbox.cgroups import RunCgroup
 from coding.sandbox.config import setting
+from coding.sandbox.policy import Protection
 from coding.sandbox.processes import ExitInfo, shell_exit_code_as_signal, signal_quietly
 from coding.sandbox.spawn import SpawnedStep, SpawnPlan
 
@@ -51,6 +65,16 @@ _ENTRY_SCRIPT = 'cp -R /src/. /work/ && exec "$@"'
 _CONMON_SLACK = 32 * 1024 * 1024
 _PODMAN_ERRORS = (125, 126, 127)
 _counter = itertools.count(1)
+# The image deploy/podman/setup.sh imports from the skeleton rootfs (it says the same).
+SKELETON_IMAGE = "localhost/observer-skeleton:latest"
+# Ids of one container (--userns=auto:size=...): 0..65535, so uid 65534 is mapped.
+USERNS_SIZE = 65536
+# The container's process-count ceiling (the pids cgroup is the per-run limit).
+CONTAINER_NPROC = 4096
+_RLIMITS = {
+    "nproc": resource.RLIMIT_NPROC, "nofile": resource.RLIMIT_NOFILE, "cpu": resource.RLIMIT_CPU,
+    "fsize": resource.RLIMIT_FSIZE, "core": resource.RLIMIT_CORE,
+}
 
 
 def podman_env() -> dict[str, str]:
@@ -92,6 +116,39 @@ def account(outcome: StepOutcome, stats: cgroups.CgroupStats, *, mode: str, memo
         peak_memory_kb=min(peak_kb, memory_limit // 1024),
         oom_killed=oom,
     )
+
+
+def clamped_ulimit(name: str, soft: int, hard: int) -> tuple[int, int]:
+    """``(soft, hard)`` lowered to the server's own hard limit: crun cannot raise it."""
+    ceiling = resource.getrlimit(_RLIMITS[name])[1]
+    if ceiling == resource.RLIM_INFINITY:
+        return soft, hard
+    return min(soft, ceiling), min(hard, ceiling)
+
+
+def ulimit_args(wanted: dict[str, tuple[int, int]]) -> list[str]:
+    args = []
+    for name, (soft, hard) in wanted.items():
+        soft, hard = clamped_ulimit(name, soft, hard)
+        args += ["--ulimit", f"{name}={soft}:{hard}"]
+    return args
+
+
+def subid_range(user: str = "containers") -> tuple[int, int] | None:
+    """``(start, count)`` of ``user``'s ids in both /etc/subuid and /etc/subgid (the
+    pool of ``--userns=auto``), when both have one big enough for a container."""
+    found = []
+    for path in ("/etc/subuid", "/etc/subgid"):
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError:
+            return None
+        entries = [line.split(":") for line in lines if line.startswith(f"{user}:")]
+        ranges = [(int(e[1]), int(e[2])) for e in entries if len(e) == 3 and e[1].isdigit() and e[2].isdigit()]
+        if not ranges or max(count for _, count in ranges) < USERNS_SIZE:
+            return None
+        found.append(max(ranges, key=lambda r: r[1]))
+    return found[0]
 
 
 class PodmanStep(SpawnedStep):
@@ -182,10 +239,22 @@ class PodmanBackend(Backend):
 
     def __init__(self) -> None:
         self.podman_path = shutil.which(str(setting("SANDBOX_PODMAN"))) or ""
-        self.image = str(setting("SANDBOX_PODMAN_IMAGE"))
+        self.image = str(setting("SANDBOX_PODMAN_IMAGE")) or SKELETON_IMAGE
         self.rootfs = str(setting("SANDBOX_PODMAN_ROOTFS"))
         self.conf = str(setting("SANDBOX_PODMAN_CONTAINERS_CONF"))
         self._cgroups: cgroups.CgroupManager | None = None
+        # Rootful podman draws each container's ids from the `containers` range.
+        self.subids = subid_range() if os.geteuid() == 0 else None
+        self.proc_masks = [path for path in MASKED_PROC if os.path.exists(path)]
+
+    @functools.cached_property
+    def seccomp(self) -> tuple[str | None, str]:
+        """``(profile path, what it was derived from)``; no path when none could be."""
+        try:
+            path, origin = podman_seccomp.profile_path()
+        except (podman_seccomp.ProfileUnavailable, OSError, SandboxError) as exc:
+            return None, str(exc)
+        return str(path), origin
 
     @property
     def cgroups(self) -> cgroups.CgroupManager:
@@ -217,14 +286,16 @@ class PodmanBackend(Backend):
             return False, "podman is not installed: apt-get install podman crun catatonit"
         if not Path(self.conf).is_file():
             return False, f"SANDBOX_PODMAN_CONTAINERS_CONF {self.conf} does not exist"
-        if not self.image and not Path(self.rootfs, "usr").is_dir():
+        exists = subprocess.run([self.podman_path, "image", "exists", self.image],
+                                capture_output=True, env=podman_env(), timeout=60, check=False)
+        if exists.returncode != 0:
             return False, (
-                f"no podman root filesystem at {self.rootfs}: run "
-                "`sh deploy/podman/setup.sh` as root (or set SANDBOX_PODMAN_IMAGE)"
+                f"no podman image {self.image}: run `sh deploy/podman/setup.sh` as root (it imports "
+                f"the skeleton rootfs {self.rootfs}), or set SANDBOX_PODMAN_IMAGE"
             )
         probe = subprocess.run(
             [self.podman_path, "run", *self._container_args("observer-probe-" + secrets.token_hex(4)),
-             "--volume", "/usr:/usr:ro", *self._root_args(), "/usr/bin/true"],
+             "--volume", "/usr:/usr:ro", self.image, "/usr/bin/true"],
             capture_output=True, env=podman_env(), timeout=60, check=False,
         )
         if probe.returncode == 0:
@@ -251,11 +322,8 @@ class PodmanBackend(Backend):
             subprocess.run([self.podman_path, "rm", "--force", "--time", "0", *stale],
                            capture_output=True, env=podman_env(), timeout=120, check=False)
 
-    def _root_args(self) -> list[str]:
-        return [self.image] if self.image else ["--rootfs", self.rootfs]
-
-    def _container_args(self, name: str) -> list[str]:
-        return [
+    def _container_args(self, name: str, *, open_files: int = 256) -> list[str]:
+        args = [
             "--rm", "--name", name, "--pull", "never",
             "--network", "none", "--read-only", "--read-only-tmpfs=false",
             "--user", f"{setting('SANDBOX_UID')}:{setting('SANDBOX_GID')}", "--cap-drop", "all",
@@ -264,8 +332,18 @@ class PodmanBackend(Backend):
             # Nothing of the host's /etc/hosts or containers.conf's environment (TERM...);
             # with --network none podman writes no resolv.conf (and refuses --dns).
             "--no-hosts", "--unsetenv-all",
-            "--ulimit", "nproc=4096:4096", "--ulimit", "nofile=256:256",
+            "--cgroupns", "private",
+            # An empty read-only tmpfs over /sys (the cgroup mount below it included:
+            # limits are read on the host) and over the /proc files bubblewrap masks.
+            "--security-opt", "mask=" + ":".join(["/sys", *self.proc_masks]),
+            *ulimit_args({"nproc": (CONTAINER_NPROC, CONTAINER_NPROC), "nofile": (open_files, open_files)}),
         ]
+        profile, _ = self.seccomp
+        if profile:
+            args += ["--security-opt", f"seccomp={profile}"]
+        if self.subids:
+            args += ["--userns", f"auto:size={USERNS_SIZE}"]
+        return args
 
     def build_argv(self, spec: StepSpec, *, name: str, src_dir: str,
                    cgroup_parent: str | None) -> list[str]:
@@ -275,15 +353,12 @@ class PodmanBackend(Backend):
         quota_setting = "SANDBOX_COMPILE_CPU_QUOTA" if spec.build_writable else "SANDBOX_CPU_QUOTA"
         quota = float(setting(quota_setting)) or float(os.cpu_count() or 1)
         argv = [self.podman_path, "run", "-i", *(["-t"] if spec.tty else [])]
-        argv += self._container_args(name)
-        argv[argv.index("nofile=256:256")] = f"nofile={limits.open_files}:{limits.open_files}"
+        argv += self._container_args(name, open_files=limits.open_files)
+        argv += ulimit_args({"cpu": (cpu, cpu + 1), "fsize": (size, size), "core": (0, 0)})
         argv += [
             "--memory", str(limits.memory_bytes), "--memory-swap", str(limits.memory_bytes),
             "--pids-limit", str(limits.max_processes + 2),  # + catatonit and sh
             "--cpus", f"{quota:g}",
-            "--ulimit", f"cpu={cpu}:{cpu + 1}",
-            "--ulimit", f"fsize={size}:{size}",
-            "--ulimit", "core=0:0",
             "--shm-size", str(size),
             # notmpcopyup: podman would copy what lies below into the tmpfs (for
             # /usr/local: the host's, which the empty read-only tmpfs is there to hide).
@@ -309,14 +384,72 @@ class PodmanBackend(Backend):
             argv += ["--volume", f"{modules}:{RUNTIMES_MOUNT}/node_modules:ro"]
         if spec.build_dir is not None:
             mode = "rw" if spec.build_writable else "ro"
-            argv += ["--volume", f"{spec.build_dir}:/build:{mode}"]
+            # U: podman gives the directory to the container's own (remapped) uid, the
+            # compile step's to write, the run step's to read.
+            argv += ["--volume", f"{spec.build_dir}:/build:{mode}{',U' if self.subids else ''}"]
         for key, value in base_env(spec).items():
             argv += ["--env", f"{key}={value}"]
-        argv += [*self._root_args(), "/bin/sh", "-c", _ENTRY_SCRIPT, "sh", *spec.argv]
+        argv += [self.image, "/bin/sh", "-c", _ENTRY_SCRIPT, "sh", *spec.argv]
         return argv
 
     def build_dir_owner(self) -> tuple[int, int] | None:
-        return (int(setting("SANDBOX_UID")), int(setting("SANDBOX_GID"))) if os.geteuid() == 0 else None
+        if self.subids or os.geteuid() != 0:
+            return None  # remapped: the volume's U option gives it to the container
+        return int(setting("SANDBOX_UID")), int(setting("SANDBOX_GID"))
+
+    def protections(self) -> list[Protection]:
+        profile, origin = self.seccomp
+        complete = profile is not None and origin.startswith("podman's default")
+        found = [
+            Protection("seccomp filter", "active" if complete else "degraded",
+                       f"{origin}: {profile}" if profile else f"{origin}: runs get podman's built-in "
+                       "profile, which allows keyctl and unshare(CLONE_NEWUSER)"),
+            Protection("no nested user namespaces", "active" if profile else "degraded",
+                       "the profile refuses unshare, setns and namespace clones" if profile else
+                       "podman's default profile allows unshare(CLONE_NEWUSER)"),
+        ]
+        if self.subids:
+            start, count = self.subids
+            found.append(Protection("host uid per run", "active", f"--userns=auto: {USERNS_SIZE} ids "
+                                    f"per container from {start}..{start + count - 1} (/etc/subuid)"))
+        elif os.geteuid() != 0:
+            found.append(Protection("host uid per run", "degraded", "rootless podman: every container "
+                                    "maps into the server user's ids"))
+        else:
+            found.append(Protection("host uid per run", "degraded", "no `containers` range of at least "
+                                    f"{USERNS_SIZE} ids in /etc/subuid and /etc/subgid (deploy/podman/"
+                                    "setup.sh writes it): every container runs as host uid "
+                                    f"{setting('SANDBOX_UID')}, one keyring and RLIMIT_NPROC count for all"))
+        found += [
+            Protection("cgroup namespace", "active", "--cgroupns=private"),
+            Protection("masked /sys", "active", "an empty read-only tmpfs"),
+            Protection("masked /proc files", "active", ", ".join(self.proc_masks) or "none present"),
+            self._ulimit_protection(),
+            Protection("cgroup limits", "active" if self.cgroups.mode != "none" else "degraded",
+                       self.cgroups.message),
+        ]
+        return found + host_hardening()
+
+    def _ulimit_protection(self) -> Protection:
+        """The container's ulimits against the server's hard limits (crun cannot raise them)."""
+        defaults = Limits()
+        wanted = {"nproc": CONTAINER_NPROC, "nofile": defaults.open_files}
+        needed = {"nproc": defaults.max_processes + 2, "nofile": 64}
+        clamps = []
+        short = []
+        for name, value in wanted.items():
+            got = clamped_ulimit(name, value, value)[1]
+            if got < value:
+                clamps.append(f"{name} {value} -> {got}")
+            if got < needed[name]:
+                short.append(f"{name} {got} is below the {needed[name]} a run needs")
+        if short:
+            return Protection("ulimits", "degraded", "the server's hard limits are too low (systemd "
+                              "LimitNPROC/LimitNOFILE): " + "; ".join(short))
+        if clamps:
+            return Protection("ulimits", "active", "clamped to the server's hard limits: " + ", ".join(clamps))
+        return Protection("ulimits", "active", f"nproc {CONTAINER_NPROC}, nofile per run limits: "
+                          "within the server's hard limits")
 
     def run_cgroup(self, spec: StepSpec) -> tuple[RunCgroup | None, str | None]:
         """The cgroup the container goes under (``--cgroup-parent``), relative to its
