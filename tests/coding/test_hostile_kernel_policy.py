@@ -185,3 +185,31 @@ async def test_build_falls_back_to_a_plain_directory_and_says_so_when_mounts_are
             "host directory, bounded per file only")
     finally:
         backend.close()
+
+
+# --- the generator scripts/install builds -------------------------------------------------
+
+GENERATOR = Path(__file__).resolve().parents[2] / "var" / "sandbox" / "observer-seccomp-gen"
+
+
+def generate(rules: str, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(GENERATOR), str(out)], input=rules, capture_output=True, text=True, timeout=30)
+
+
+def test_the_generator_builds_the_installed_filter_from_the_policy(tmp_path: Path) -> None:
+    done = generate(policy.seccomp_rules_text(), tmp_path / "f.bpf")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "f.bpf").read_bytes() == seccomp.load().program
+
+
+@pytest.mark.parametrize(("rules", "error"), [
+    ("1 no_such_call\n", "line 1: unknown syscall"),
+    ("# nothing\n\n", "line 2: no rules: refusing to build a filter that allows everything"),
+    ("1 socket 0 0xffffffff\n", "line 1: expected ERRNO SYSCALL [ARG MASK DATUM]"),
+    ("0 keyctl\n", "line 1: errno out of range"),
+    ("1 keyctl\n1 clone 7 1 1\n", "line 2: argument index out of range"),
+])
+def test_the_generator_refuses_a_bad_policy(tmp_path: Path, rules: str, error: str) -> None:
+    done = generate(rules, tmp_path / "f.bpf")
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"observer-seccomp-gen: {error}"
