@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
@@ -63,17 +64,18 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def open_page(browser: Browser, observer_server: LiveServer, output_dir: Path) -> Iterator[Callable[[str], Page]]:
-    """Opens a page in a fresh browser context (its own cookies and storage) per person;
-    each page's last screen and console are saved for the report. The test fails if any
-    page asked for anything but the test server (the app must work with no internet)."""
+def open_page(browser: Browser, observer_server: LiveServer, output_dir: Path) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a fresh browser context (its own cookies and storage) per person
+    (keyword arguments are context options: `viewport`, `color_scheme`); each page's last
+    screen and console are saved for the report. The test fails if any page asked for
+    anything but the test server (the app must work with no internet)."""
     pages: dict[str, Page] = {}
     consoles: dict[str, list[str]] = {}
     foreign: dict[str, list[str]] = {}
 
-    def make(who: str) -> Page:
+    def make(who: str, **context: Any) -> Page:
         foreign[who] = []
-        page = new_page(browser, observer_server.base_url, foreign[who])
+        page = new_page(browser, observer_server.base_url, foreign[who], **context)
         consoles[who] = []
         page.on("console", lambda msg: consoles[who].append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda exc: consoles[who].append(f"pageerror: {exc}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, Route, expect
 
@@ -20,11 +21,12 @@ def same_origin(url: str, base_url: str) -> bool:
     return any(url == o or url.startswith(o + "/") for o in (origin, ws_origin))
 
 
-def new_page(browser: Browser, base_url: str, foreign: list[str] | None = None) -> Page:
+def new_page(browser: Browser, base_url: str, foreign: list[str] | None = None, **context: Any) -> Page:
     """A page in a fresh context. Every request is routed: one to anywhere but the test
     server (a CDN, a font host, a telemetry endpoint: a classroom server may have no
-    internet) is refused and noted in `foreign`, for the test to fail on."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    internet) is refused and noted in `foreign`, for the test to fail on. `context`
+    overrides the context's options (`viewport`, `color_scheme`, ...)."""
+    context = browser.new_context(**{"base_url": base_url, "viewport": {"width": 1400, "height": 900}, **context})
     context.set_default_timeout(15_000)
     noted = foreign if foreign is not None else []
 

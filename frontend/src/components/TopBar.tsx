@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link, NavLink } from "react-router-dom";
 import { isTeacher, useAuth } from "../auth/AuthContext";
 import { hasOperatorDashboard } from "../operatorRoute";
+import { ThemeSwitch } from "./ThemeSwitch";
 
 interface Props {
   title?: ReactNode;
@@ -16,7 +17,7 @@ export function TopBar({ title, children, minimal }: Props) {
     <header className="topbar">
       <Link to="/" className="brand">
         <span className="brand-mark" aria-hidden="true" />
-        Observer
+        <span className="brand-name">Observer</span>
       </Link>
       {title ? <span className="topbar-title">{title}</span> : null}
       <span className="topbar-spacer" />
@@ -38,7 +39,7 @@ export function TopBar({ title, children, minimal }: Props) {
               Admin
             </a>
           ) : null}
-          <span className="who">{user.display_name || user.username}</span>
+          <span className="who account-name">{user.display_name || user.username}</span>
           <button type="button" className="btn small" onClick={() => void signOut()}>
             Sign out
           </button>
@@ -49,6 +50,7 @@ export function TopBar({ title, children, minimal }: Props) {
           Sign in
         </Link>
       ) : null}
+      <ThemeSwitch />
     </header>
   );
 }

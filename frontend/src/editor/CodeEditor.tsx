@@ -6,6 +6,8 @@ import { bindCursorStyles, type PresenceUser } from "./cursorStyles";
 import { YjsProvider, type DocumentNotice } from "../live/yjsProvider";
 import { wsUrl } from "../live/socket";
 import { Spinner } from "../components/States";
+import { monacoTheme } from "../theme/theme";
+import { useTheme } from "../theme/useTheme";
 
 type MonacoEditor = Parameters<OnMount>[0];
 
@@ -31,6 +33,7 @@ export function CodeEditor(props: Props) {
   const [editor, setEditor] = useState<MonacoEditor | null>(null);
   const [synced, setSynced] = useState(false);
   const [serverReadOnly, setServerReadOnly] = useState(false);
+  const { theme } = useTheme();
   const callbacks = useRef(props);
   callbacks.current = props;
 
@@ -97,7 +100,7 @@ export function CodeEditor(props: Props) {
   };
 
   return (
-    <div className="editor-box" data-testid="code-editor" data-document={documentId} data-synced={synced} data-readonly={locked}>
+    <div className="editor-box" data-testid="code-editor" data-document={documentId} data-synced={synced} data-readonly={locked} data-theme={monacoTheme(theme)}>
       {!synced ? (
         <div className="overlay">
           <Spinner label="Loading the file…" />
@@ -106,7 +109,7 @@ export function CodeEditor(props: Props) {
       <Editor
         path={`inmemory://observer/${documentId}`}
         language={language}
-        theme="vs"
+        theme={monacoTheme(theme)}
         loading={<Spinner label="Loading the editor…" />}
         onMount={onMount}
         options={options}

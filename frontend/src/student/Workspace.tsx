@@ -129,7 +129,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             <button type="button" className="btn" onClick={() => terminal?.stop()} disabled={!running}>
               ■ Stop
             </button>
-            <span className="muted" style={{ fontSize: "0.85rem" }}>
+            <span className="muted kbd-hint" style={{ fontSize: "0.85rem" }}>
               <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null}
             </span>
             <span className="grow" />

@@ -132,7 +132,7 @@ export default function StudentFocus() {
               ) : !activeFile ? (
                 <EmptyState title="This student has no files" />
               ) : mode === "replay" ? (
-                <div style={{ padding: 12, overflow: "auto", background: "#fff" }}>
+                <div style={{ padding: 12, overflow: "auto", background: "var(--panel)" }}>
                   <ReplayPanel key={activeFile.id} documentId={activeFile.id} />
                 </div>
               ) : (

@@ -4,6 +4,8 @@ import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import type { TerminalSession } from "./terminalSession";
 import { exitSummary } from "./runState";
+import { terminalTheme } from "../theme/theme";
+import { useTheme } from "../theme/useTheme";
 
 interface Props {
   session: TerminalSession;
@@ -19,6 +21,10 @@ const RESET = "\x1b[0m";
 /** xterm.js bound to a TerminalSession: output in, keystrokes out, sized to its box. */
 export function TerminalView({ session, mode, placeholder }: Props) {
   const host = useRef<HTMLDivElement>(null);
+  const terminal = useRef<Terminal | null>(null);
+  const { theme } = useTheme();
+  const themeRef = useRef(theme);
+  themeRef.current = theme;
 
   useEffect(() => {
     const element = host.current;
@@ -29,8 +35,11 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 13,
       scrollback: 5000,
-      theme: { background: "#10151f", foreground: "#d6dde8" },
+      theme: terminalTheme(themeRef.current),
+      // Whatever colour a program prints (and our dimmed notes) is adjusted to read at WCAG AA.
+      minimumContrastRatio: 4.5,
     });
+    terminal.current = term;
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(element);
@@ -82,9 +91,14 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       offFrame();
       offData.dispose();
       observer.disconnect();
+      terminal.current = null;
       term.dispose();
     };
   }, [session, mode, placeholder]);
 
-  return <div className="term-body" ref={host} data-testid="terminal" />;
+  useEffect(() => {
+    if (terminal.current) terminal.current.options.theme = terminalTheme(theme);
+  }, [theme]);
+
+  return <div className="term-body" ref={host} data-testid="terminal" data-theme={theme} />;
 }
