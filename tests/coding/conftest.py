@@ -47,22 +47,26 @@ def podman_containers() -> list[str]:
 
 
 @pytest.fixture
-def podman(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTracker]:
+def podman(settings: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunTracker]:
     """Runs go to the real podman backend (needs ``sh deploy/podman/setup.sh``); no
-    container of ours may be left when the test ends."""
+    container of ours may be left when the test ends, nor anything in the server's
+    working directory (a directory of the test's own: the checkout's may change under a
+    server running from it, e.g. SQLite's db.sqlite3-wal)."""
     settings.SANDBOX_BACKEND = "podman"  # type: ignore[attr-defined]
     settings.SANDBOX_COMPILE_LIMITS = FAST_COMPILE  # type: ignore[attr-defined]
     backend = get_backend("podman")
     assert isinstance(backend, PodmanBackend)
     tracker = RunTracker()
     tracker.install(backend, monkeypatch)
-    here = set(os.listdir("."))
+    server_dir = tmp_path / "server-cwd"
+    server_dir.mkdir()
+    monkeypatch.chdir(server_dir)
     yield tracker
     left = [name for name in podman_containers() if name.startswith(f"observer-run-{os.getpid()}-")]
     assert left == [], "container left"
     # conmon writes its markers (an `oom` file after a kernel kill) into podman's working
     # directory: that must be the run's own, never the server's.
-    assert set(os.listdir(".")) - here == set(), "a podman run wrote into the server's directory"
+    assert os.listdir(server_dir) == [], "a podman run wrote into the server's directory"
 
 
 @pytest.fixture
