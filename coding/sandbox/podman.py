@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import itertools
 import os
 import resource
@@ -246,15 +245,19 @@ class PodmanBackend(Backend):
         # Rootful podman draws each container's ids from the `containers` range.
         self.subids = subid_range() if os.geteuid() == 0 else None
         self.proc_masks = [path for path in MASKED_PROC if os.path.exists(path)]
+        self._seccomp: tuple[str | None, str] | None = None
 
-    @functools.cached_property
+    @property
     def seccomp(self) -> tuple[str | None, str]:
-        """``(profile path, what it was derived from)``; no path when none could be."""
-        try:
-            path, origin = podman_seccomp.profile_path()
-        except (podman_seccomp.ProfileUnavailable, OSError, SandboxError) as exc:
-            return None, str(exc)
-        return str(path), origin
+        """``(profile path, what it was derived from)``; no path when none could be.
+        Derived once, and again should the file go (a /var/tmp cleaner)."""
+        if self._seccomp is None or (self._seccomp[0] and not os.path.exists(self._seccomp[0])):
+            try:
+                path, origin = podman_seccomp.profile_path()
+                self._seccomp = str(path), origin
+            except (podman_seccomp.ProfileUnavailable, OSError, SandboxError) as exc:
+                self._seccomp = None, str(exc)
+        return self._seccomp
 
     @property
     def cgroups(self) -> cgroups.CgroupManager:

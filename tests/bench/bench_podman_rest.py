@@ -73,6 +73,8 @@ def spec_from_argv(argv: list[str]) -> dict[str, Any]:
     for token in args:
         if token == "--rootfs":
             spec["rootfs"], spec["command"] = next(args), list(args)
+        elif not token.startswith("-"):  # the image, then the command
+            spec["image"], spec["command"] = token, list(args)
         elif token in ("-i", "--rm", "--pull", "--log-driver"):
             # stdin: the CLI's is /dev/null, so not attaching it is the same; --rm: the
             # container is deleted explicitly after reading its log.
@@ -96,9 +98,19 @@ def spec_from_argv(argv: list[str]) -> dict[str, Any]:
             spec["cap_drop"].append(next(args))
         elif token == "--security-opt":
             option = next(args)
-            if option != "no-new-privileges":
+            if option == "no-new-privileges":
+                spec["no_new_privileges"] = True
+            elif option.startswith("seccomp="):
+                spec["seccomp_profile_path"] = option.removeprefix("seccomp=")
+            elif option.startswith("mask="):
+                spec["mask"] = option.removeprefix("mask=").split(":")
+            else:
                 raise ValueError(f"no REST translation for --security-opt {option}")
-            spec["no_new_privileges"] = True
+        elif token == "--cgroupns":
+            spec["cgroupns"] = {"nsmode": next(args)}
+        elif token == "--userns":
+            mode, _, value = next(args).partition(":")
+            spec["userns"] = {"nsmode": mode, "value": value}
         elif token == "--init":
             spec["init"] = True
         elif token == "--no-hosts":
@@ -124,9 +136,9 @@ def spec_from_argv(argv: list[str]) -> dict[str, Any]:
             spec["mounts"].append({"destination": destination, "type": "tmpfs", "source": "tmpfs",
                                    "options": options.split(",")})
         elif token == "--volume":
-            source, destination, mode = next(args).split(":")
+            source, destination, options = next(args).split(":")
             spec["mounts"].append({"destination": destination, "type": "bind", "source": source,
-                                   "options": ["rbind", mode]})
+                                   "options": ["rbind", *options.split(",")]})
         elif token == "--env":
             key, _, value = next(args).partition("=")
             spec["env"][key] = value

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from coding.sandbox import podman_seccomp
+from coding.sandbox.podman import PodmanBackend
 from coding.sandbox.policy import (
     ALLOWED_PERSONALITIES,
     CLONE_NAMESPACE_FLAGS,
@@ -105,3 +107,13 @@ def test_it_writes_the_profile_once_per_content(tmp_path: Path, settings: object
     assert fallback != path and origin.startswith("the policy alone")
     profile = json.loads(fallback.read_text())
     assert profile["defaultAction"] == "SCMP_ACT_ALLOW" and answer(profile, "keyctl", (0,)) == "EPERM"
+
+
+def test_the_backend_writes_its_profile_again_when_a_cleaner_removed_it(tmp_path: Path, settings: object) -> None:
+    settings.SANDBOX_WORK_ROOT = str(tmp_path / "work")  # type: ignore[attr-defined]
+    backend = PodmanBackend()
+    path, _ = backend.seccomp
+    assert path is not None
+    os.unlink(path)
+    assert backend.seccomp[0] == path and os.path.isfile(path)
+    assert f"seccomp={path}" in backend._container_args("observer-test")
