@@ -7,10 +7,13 @@ where the contract says string is a client's mistake (or a probe), so it is answ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rest_framework import serializers
 from rest_framework.fields import empty
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
 
@@ -18,7 +21,7 @@ _JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a l
 class StringsOnly:
     """Mixin for CharField and its subclasses: only a JSON string (or null, where allowed) passes."""
 
-    default_error_messages = {"not_a_string": "Expected a string, got {kind}."}
+    default_error_messages: ClassVar[dict[str, StrOrPromise]] = {"not_a_string": "Expected a string, got {kind}."}
 
     def run_validation(self, data: Any = empty) -> Any:
         if data is not empty and data is not None and not isinstance(data, str):
