@@ -6,8 +6,9 @@ critical path: for each kind of step (:class:`~coding.sandbox.warm_step.PoolKey`
 recently asked for, it keeps ``SANDBOX_WARM_POOL`` sandboxes fully made (cgroup with
 limits and bwrap in it, rlimits, every namespace and mount, the launcher waiting), and
 a run claims one instead of starting cold. Isolation is the cold sandbox's exactly:
-same options, same uid; at claim the run's own limits are written to the cgroup and
-the launcher lowers the rlimits to the run's; the cgroup's CPU, OOM and peak counters
+same options and filter, a host uid of its own (held from its making to its end); at
+claim the run's own limits are written to the cgroup and the launcher lowers the
+rlimits to the run's; the cgroup's CPU, OOM and peak counters
 restart, so nothing of the sandbox's start-up is reported as the program's. A warm
 sandbox serves one run, then is swept like a cold one.
 
