@@ -17,8 +17,10 @@ import resource
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from coding import runner
 from coding.sandbox import get_backend
@@ -333,7 +335,8 @@ def lower_hard_limits() -> None:
 
 def test_it_clamps_the_containers_ulimits_to_the_servers_hard_limits(podman: RunTracker) -> None:
     done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", UNDER_LIMITS], preexec_fn=lower_hard_limits,
+        [sys.executable, str(Path(django_settings.BASE_DIR) / "manage.py"), "shell", "-c", UNDER_LIMITS],
+        preexec_fn=lower_hard_limits,
         env={**os.environ, "SANDBOX_BACKEND": "podman"}, capture_output=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
