@@ -24,10 +24,12 @@ import dataclasses
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import stat
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -122,6 +124,21 @@ def memfd_with(content: bytes, name: str) -> int:
         os.close(fd)
         raise
     return fd
+
+
+_LINGER_SECONDS = 600.0  # how long a lingering init may keep its uid before it is forgotten
+
+
+def _release_after_exit(pidfd: int, slot: UidSlot) -> None:
+    """Give ``slot`` back once the process behind ``pidfd`` has exited."""
+    try:
+        gone = bool(select.select([pidfd], [], [], _LINGER_SECONDS)[0])
+    finally:
+        os.close(pidfd)
+    if gone:
+        slot.release()
+    else:
+        log.warning("sandbox uid %s stays reserved: the sandbox's init did not exit", slot.uid)
 
 
 class BubblewrapStep(SpawnedStep):
@@ -239,6 +256,13 @@ class BubblewrapStep(SpawnedStep):
         started = b"child-pid" in self._status
         self.close_status()
         await self._init_gone()
+        if not self._init_exited and self._init_pidfd is not None and self.slot is not None:
+            # Its teardown outlasts the wait (a loaded machine): the uid is given back
+            # once the init is gone, from a thread, and never before.
+            pidfd, self._init_pidfd = self._init_pidfd, None
+            slot, self.slot = self.slot, None
+            threading.Thread(target=_release_after_exit, args=(pidfd, slot), daemon=True,
+                             name="sandbox-uid-release").start()
         self._close_init_pidfd()
         if info.signal is not None:
             return None, info.signal, ""

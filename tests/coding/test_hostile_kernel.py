@@ -227,3 +227,23 @@ async def test_each_sandbox_runs_as_a_host_uid_of_its_own(bwrap: RunTracker) -> 
     assert len(c_run) == 2 and len(set(c_run)) == 1, uids  # compile and run share the run's uid
     assert c_run[0] not in python
     assert all(found.uids.base <= uid < found.uids.base + found.uids.count for uid in uids)
+
+
+async def test_a_uid_is_given_back_once_a_slow_sandbox_init_is_gone(
+    bwrap: RunTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine the init's teardown may outlast the step's wait for it: the
+    uid is then given back later, when the init is gone (never before, never lost)."""
+    from coding.sandbox import bubblewrap
+
+    monkeypatch.setattr(bubblewrap, "_INIT_EXIT_SECONDS", 0.0)  # every wait "times out"
+    result = await run_python("print('hi')")
+    assert result.status == Status.OK, result
+    found = backend()
+    assert found.uids is not None
+    uid = bwrap.steps[0].host_uid  # type: ignore[attr-defined]
+    for _ in range(200):
+        if uid - found.uids.base not in found.uids._mine:
+            break
+        await asyncio.sleep(0.05)
+    assert uid - found.uids.base not in found.uids._mine, "the uid was never given back"
