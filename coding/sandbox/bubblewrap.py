@@ -618,8 +618,8 @@ def host_hardening() -> list[Protection]:
     never required (the seccomp filter already refuses both interfaces to sandboxes)."""
     found = []
     for name, wanted, what in (
-        ("kernel.io_uring_disabled", 2, "io_uring for every process of the host"),
-        ("kernel.perf_event_paranoid", 2, "kernel profiling for unprivileged users (3 on Debian kernels: no perf)"),
+        ("kernel.io_uring_disabled", 2, "io_uring to every process of the host"),
+        ("kernel.perf_event_paranoid", 2, "kernel profiling to unprivileged users (3 on Debian kernels: all perf)"),
     ):
         path = Path("/proc/sys") / name.replace(".", "/")
         try:
@@ -628,8 +628,8 @@ def host_hardening() -> list[Protection]:
             found.append(Protection(name, "off", "not offered by this kernel"))
             continue
         if value >= wanted:
-            found.append(Protection(name, "active", f"{value}: no {what}"))
+            found.append(Protection(name, "active", f"{value}: the kernel refuses {what}"))
         else:
-            found.append(Protection(name, "off", f"{value}; {wanted} would close {what} "
+            found.append(Protection(name, "off", f"{value}; {wanted} would refuse {what} "
                                     "(deploy/RUNBOOK.md, scripts/install)"))
     return found
