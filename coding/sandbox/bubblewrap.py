@@ -613,7 +613,7 @@ class BubblewrapBackend(Backend):
                         os.close(fd)
 
 
-def host_hardening() -> list[Protection]:
+def host_hardening(sysctl: Path = Path("/proc/sys")) -> list[Protection]:
     """The kernel settings only an operator can apply (deploy/RUNBOOK.md): reported,
     never required (the seccomp filter already refuses both interfaces to sandboxes)."""
     found = []
@@ -621,7 +621,7 @@ def host_hardening() -> list[Protection]:
         ("kernel.io_uring_disabled", 2, "io_uring to every process of the host"),
         ("kernel.perf_event_paranoid", 2, "kernel profiling to unprivileged users (3 on Debian kernels: all perf)"),
     ):
-        path = Path("/proc/sys") / name.replace(".", "/")
+        path = sysctl / name.replace(".", "/")
         try:
             value = int(path.read_text().strip())
         except (OSError, ValueError):

@@ -213,3 +213,23 @@ def test_the_generator_refuses_a_bad_policy(tmp_path: Path, rules: str, error: s
     done = generate(rules, tmp_path / "f.bpf")
     assert done.returncode == 1
     assert done.stderr.strip() == f"observer-seccomp-gen: {error}"
+
+
+# --- host hardening ------------------------------------------------------------------------
+
+
+def test_it_reports_the_host_sysctls_as_active_or_off(tmp_path: Path) -> None:
+    from coding.sandbox.bubblewrap import host_hardening
+
+    (tmp_path / "kernel").mkdir()
+    (tmp_path / "kernel" / "io_uring_disabled").write_text("0\n")
+    (tmp_path / "kernel" / "perf_event_paranoid").write_text("3\n")
+    assert [(p.name, p.state, p.detail) for p in host_hardening(tmp_path)] == [
+        ("kernel.io_uring_disabled", "off", "0; 2 would refuse io_uring to every process of the host "
+         "(deploy/RUNBOOK.md, scripts/install)"),
+        ("kernel.perf_event_paranoid", "active", "3: the kernel refuses kernel profiling to unprivileged "
+         "users (3 on Debian kernels: all perf)"),
+    ]
+    (tmp_path / "kernel" / "io_uring_disabled").unlink()  # a kernel without io_uring
+    assert host_hardening(tmp_path)[0].state == "off"
+    assert host_hardening(tmp_path)[0].detail == "not offered by this kernel"
