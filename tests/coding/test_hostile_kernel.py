@@ -45,6 +45,13 @@ async def test_it_refuses_each_kernel_call_to_a_c_program(bwrap: RunTracker, can
     assert result.status == Status.OK, result
     assert parse(result.stdout) == EXPECTED_C
     assert not any(bwrap.pooled), "a compiled run starts cold: the cold path is what this tests"
+    # The compile step (gcc) got the same filter and options as the program's step.
+    assert [spec.build_writable for spec in bwrap.specs] == [True, False]
+    for step in bwrap.steps:
+        options = list(step.plan.gate_args or step.plan.argv)  # type: ignore[attr-defined]
+        assert "--seccomp" in options and "--disable-userns" in options, options
+        assert options[options.index("--dev-bind") + 1:options.index("--dev-bind") + 3] == [
+            "/dev/null", "/proc/keys"]
     await assert_unharmed(bwrap, canary)
 
 
