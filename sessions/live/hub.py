@@ -145,7 +145,7 @@ class DocumentHub:
     def attach(self, peer: Peer) -> None:
         self.peers.add(peer)
         if not peer.author.is_teacher and self._preview_timer is None:
-            self._emit_preview()  # the student opened this file: their tile shows it now, not after typing
+            self._emit_preview(opened=True)  # the student opened this file: their tile shows it now, not after typing
         peer.push(protocol.sync_step1(self.doc.get_state()))
         if self.awareness:
             entries = [(client, clock, state) for client, (clock, state) in self.awareness.items()]
@@ -408,7 +408,7 @@ class DocumentHub:
             if last is None or now - last >= live_setting("LIVE_TEACHER_EDIT_BURST_SECONDS"):
                 self.registry.audit_teacher_edit(author, self)
 
-    def _emit_preview(self) -> None:
+    def _emit_preview(self, *, opened: bool = False) -> None:
         self._preview_timer = None
         if self.closed or self.meta is None:
             return
@@ -416,7 +416,7 @@ class DocumentHub:
         limit = live_setting("LIVE_PREVIEW_MAX_CHARS")
         self.registry.emit_feed(self.session_id, {
             "type": "preview", "participant_id": str(self.participant_id), "document_id": str(self.document_id),
-            "name": self.meta.name, "text": self.text[:limit], "truncated": len(self.text) > limit,
+            "name": self.meta.name, "text": self.text[:limit], "truncated": len(self.text) > limit, "opened": opened,
         })
 
     def stop_timers(self) -> None:

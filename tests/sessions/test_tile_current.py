@@ -32,6 +32,10 @@ async def test_opening_a_file_shows_it_on_the_tile_before_any_typing(app: object
     student = await editor(app, second, classroom.student)
     preview = await next_json(comm, "preview")
     assert (preview["document_id"], preview["name"], preview["text"]) == (str(second.pk), "second.py", "print(2)\n")
+    assert preview["opened"] is True  # not typing: the tile must not say so
+    await student.type(0, "# ")
+    typed = await next_json(comm, "preview")
+    assert (typed["text"], typed["opened"]) == ("# print(2)\n", False)
     await student.comm.disconnect()
     await comm.disconnect()
 

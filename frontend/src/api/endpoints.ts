@@ -10,6 +10,7 @@ import type {
   GuestMe,
   HelpRequest,
   JoinAnswer,
+  LastRun,
   Limits,
   Page,
   ParticipantStatus,
@@ -84,6 +85,12 @@ export const help = {
   claim: (hid: string) => apiRequest<HelpRequest>(`/api/help/${hid}/claim`, { method: "POST" }),
   resolve: (hid: string) => apiRequest<HelpRequest>(`/api/help/${hid}/resolve`, { method: "POST" }),
   cancel: (hid: string, credential: Auth) => apiRequest<HelpRequest>(`/api/help/${hid}/cancel`, { method: "POST", auth: credential }),
+};
+
+export const runs = {
+  /** The last finished run with its output tail, or null before the first. */
+  last: (pid: string, credential: Auth, signal?: AbortSignal) =>
+    apiRequest<{ last_run: LastRun | null }>(`/api/participants/${pid}/last-run`, { auth: credential, signal }).then((answer) => answer.last_run),
 };
 
 export const limits = {

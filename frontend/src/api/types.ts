@@ -197,3 +197,19 @@ export interface Limits {
   resets_at: string;
   concurrent: { running: number; max: number };
 }
+
+/** A participant's last finished run (GET /api/participants/{pid}/last-run). */
+export interface LastRun {
+  run_id: string;
+  entry: string;
+  status: RunStatus;
+  exit_code: number | null;
+  signal: number | null;
+  wall_ms: number | null;
+  cpu_ms: number | null;
+  peak_memory_kb: number | null;
+  output_bytes: number | null;
+  message: string;
+  output_tail: string;
+  finished_at: string | null;
+}

@@ -43,4 +43,13 @@ describe("ConnectionIndicator", () => {
     render(<ConnectionIndicator state={{ status: "failed", attempt: 0, retryAt: null, reason: "Not authorized." }} />);
     expect(screen.getByTestId("connection")).toHaveTextContent("Not authorized.");
   });
+  it("says Connected, not a green Live, once the session has ended", () => {
+    const connected = { status: "connected" as const, attempt: 0, retryAt: null, reason: null };
+    const { rerender } = render(<ConnectionIndicator state={connected} ended />);
+    expect(screen.getByTestId("connection")).toHaveTextContent("Connected");
+    expect(screen.getByTestId("connection")).not.toHaveTextContent("Live");
+    expect(screen.getByTestId("connection")).toHaveClass("conn-ended");
+    rerender(<ConnectionIndicator state={connected} />);
+    expect(screen.getByTestId("connection")).toHaveTextContent("Live");
+  });
 });

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { ApiError, errorMessage } from "../api/errors";
-import { RetryCountdown } from "./RetryCountdown";
+import { RetryCountdown, withoutRetryHint } from "./RetryCountdown";
 
 interface Props {
   error: unknown;
@@ -21,7 +21,7 @@ export function ErrorMessage({ error, blockedUntil, onRetry, onCountdownDone, co
   const until = blockedUntil ?? derived;
   return (
     <div className={compact ? "error-message compact" : "error-message"} role="alert">
-      <span className="error-text">{errorMessage(error)}</span>
+      <span className="error-text">{until ? withoutRetryHint(errorMessage(error)) : errorMessage(error)}</span>
       {until ? <RetryCountdown until={until} onDone={onCountdownDone} /> : null}
       {onRetry && !until ? (
         <button type="button" className="btn small" onClick={onRetry}>

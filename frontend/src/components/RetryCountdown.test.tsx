@@ -1,6 +1,6 @@
 import { act, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RetryCountdown, formatSeconds } from "./RetryCountdown";
+import { RetryCountdown, formatSeconds, withoutRetryHint } from "./RetryCountdown";
 import { ErrorMessage } from "./ErrorMessage";
 import { ApiError } from "../api/errors";
 
@@ -48,5 +48,11 @@ describe("ErrorMessage", () => {
   it("renders nothing without an error", () => {
     const { container } = render(<ErrorMessage error={null} />);
     expect(container).toBeEmptyDOMElement();
+  });
+  it("drops a message's own retry hint, which the countdown replaces", () => {
+    expect(withoutRetryHint("You can start 10 runs per 60 s; try again in 28 s.")).toBe("You can start 10 runs per 60 s.");
+    expect(withoutRetryHint("Too many attempts. Try again in 5 seconds.")).toBe("Too many attempts.");
+    expect(withoutRetryHint("Too many attempts. Please wait a moment.")).toBe("Too many attempts. Please wait a moment.");
+    expect(withoutRetryHint("Try again in 3 s")).toBe("");
   });
 });

@@ -27,3 +27,14 @@ export function formatSeconds(seconds: number): string {
   const rest = seconds % 60;
   return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
+
+/**
+ * A server message without its own "try again in N s" (the countdown beside it says that,
+ * and keeps counting): "You can start 10 runs per 60 s; try again in 28 s." becomes
+ * "You can start 10 runs per 60 s."
+ */
+export function withoutRetryHint(message: string): string {
+  const trimmed = message.replace(/[\s;,.:-]*(?:please\s+)?try again in\s+[\d.]+\s*(?:s|sec|secs|seconds?|min|minutes?)\b\.?\s*$/i, "").trim();
+  if (!trimmed) return "";
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}

@@ -11,7 +11,8 @@ export type SessionEvent =
   | { type: "participant.joined" | "participant.left" | "participant.removed"; participant: ParticipantStatus }
   | { type: "presence"; participant_id: string; online: boolean }
   | { type: "typing"; participant_id: string; document_id: string; at: string }
-  | { type: "preview"; participant_id: string; document_id: string; name: string; text: string }
+  | { type: "preview"; participant_id: string; document_id: string; name: string; text: string; opened?: boolean }
+  | { type: "file.deleted"; participant_id: string; document_id: string; name: string }
   | { type: "run.started"; participant_id: string; run_id: string; language: string }
   | { type: "run.ended"; participant_id: string; run_id: string; status: RunStatus; exit_code: number | null; wall_ms: number | null }
   | { type: "help.raised" | "help.claimed" | "help.resolved" | "help.cancelled"; help_request: HelpRequest }

@@ -23,12 +23,12 @@ describe("JoinForm", () => {
       { path: "/join", element: <JoinForm /> },
       { path: "/s/:id", element: <Joined /> },
     ]);
-    await userEvent.type(screen.getByLabelText("Class code"), "ab c12 3");
+    await userEvent.type(screen.getByLabelText("Class code"), "ab c23 4");
     await userEvent.type(screen.getByLabelText("Your name"), "Ada");
     await userEvent.click(screen.getByRole("button", { name: "Join class" }));
     expect(await screen.findByTestId("joined")).toBeInTheDocument();
     const init = fetcher.mock.calls[0]![1] as RequestInit;
-    expect(bodyOf(init)).toMatchObject({ code: "ABC123", display_name: "Ada", guest_key: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(bodyOf(init)).toMatchObject({ code: "ABC234", display_name: "Ada", guest_key: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect((init.headers as Record<string, string>)["Authorization"]).toBeUndefined();
     expect(tokenStore.getGuest("s1")).toMatchObject({ token: "guest-token", sessionId: "s1", participantId: "p1", displayName: "Ada", sessionTitle: "Loops" });
     expect(tokenStore.listGuests().map((g) => g.sessionId)).toEqual(["s1"]);
@@ -60,5 +60,39 @@ describe("JoinForm", () => {
     await userEvent.click(screen.getByRole("button", { name: "Join class" }));
     expect(await screen.findByRole("timer")).toHaveTextContent(/Try again in (30|29) s/);
     await waitFor(() => expect(screen.getByRole("button", { name: "Join class" })).toBeDisabled());
+  });
+
+  it("says what is wrong next to each field before sending anything", async () => {
+    const fetcher = mockApi({});
+    renderAt("/join", [{ path: "/join", element: <JoinForm /> }]);
+    await userEvent.type(screen.getByLabelText("Class code"), "AB");
+    await userEvent.type(screen.getByLabelText("Your name"), "   ");
+    const join = screen.getByRole("button", { name: "Join class" });
+    expect(join).toBeEnabled(); // pressing it explains, instead of a silently disabled button
+    await userEvent.click(join);
+    expect(screen.getByTestId("join-code-error")).toHaveTextContent("A class code has 6 characters; this one has 2.");
+    expect(screen.getByTestId("join-name-error")).toHaveTextContent("A name of only spaces is not a name.");
+    expect(screen.getByLabelText("Class code")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Class code")).toHaveAccessibleDescription("A class code has 6 characters; this one has 2.");
+    expect(screen.getByLabelText("Class code")).toHaveFocus();
+    expect(fetcher).not.toHaveBeenCalled();
+
+    await userEvent.type(screen.getByLabelText("Class code"), "C1EF");
+    expect(screen.getByTestId("join-code-error")).toHaveTextContent("Class codes never use 0, O, 1, I or L.");
+    await userEvent.clear(screen.getByLabelText("Class code"));
+    await userEvent.type(screen.getByLabelText("Class code"), "ABCDEF");
+    expect(screen.queryByTestId("join-code-error")).not.toBeInTheDocument();
+    await userEvent.click(join);
+    expect(fetcher).not.toHaveBeenCalled(); // the name is still only spaces
+  });
+
+  it("puts the server's refusal next to the field it names, in words", async () => {
+    mockApi({ "POST /api/join": () => json(400, { error: { code: "invalid", message: "display_name: A name cannot contain control or invisible characters.", details: { display_name: ["A name cannot contain control or invisible characters."] } } }) });
+    renderAt("/join", [{ path: "/join", element: <JoinForm /> }]);
+    await userEvent.type(screen.getByLabelText("Class code"), "ABCDEF");
+    await userEvent.type(screen.getByLabelText("Your name"), "Ada");
+    await userEvent.click(screen.getByRole("button", { name: "Join class" }));
+    expect(await screen.findByTestId("join-name-error")).toHaveTextContent("A name cannot contain control or invisible characters.");
+    expect(document.body).not.toHaveTextContent("display_name");
   });
 });

@@ -69,7 +69,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const starting = useRef(false);
   const cursorLine = useRef(1);
   const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), data.handleEvent);
-  const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null);
+  const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null, credential?.auth);
   const connection = worstState([useSocketState(eventsSocket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
   const docNotice = useDocumentNotice();
   const download = useAction(() => filesApi.downloadAll(participant?.id ?? "", participant?.display_name ?? "my", credential?.auth ?? "user"));
@@ -116,8 +116,8 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
 
   return (
     <div className="app">
-      <TopBar minimal title={<>{session.title} <span className="badge">{language.label}</span></>}>
-        <ConnectionIndicator state={connection} onRetryNow={retryAll} />
+      <TopBar minimal title={<>{session.title} <span className="badge">{language.label}</span>{ended ? <> <span className="badge ended" data-testid="session-state">Ended</span></> : null}</>}>
+        <ConnectionIndicator state={connection} onRetryNow={retryAll} ended={ended} />
         <span className="who" data-testid="student-name">{participant.display_name}</span>
       </TopBar>
       <main className="workspace" data-testid="workspace" data-session-state={session.state}>

@@ -42,7 +42,7 @@ export default function Dashboard() {
   return (
     <div className="app">
       <TopBar title={<>{session.title} <StateBadge state={session.state} /></>}>
-        {session.state !== "draft" ? <ConnectionIndicator state={socketState} onRetryNow={data.socket?.retryNow} /> : null}
+        {session.state !== "draft" ? <ConnectionIndicator state={socketState} onRetryNow={data.socket?.retryNow} ended={session.state === "ended"} /> : null}
       </TopBar>
       <div className="dash" data-testid="dashboard" data-session-state={session.state}>
         <main className="dash-main">

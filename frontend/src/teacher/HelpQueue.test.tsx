@@ -27,6 +27,18 @@ describe("HelpQueue", () => {
     expect(screen.getByText("No raised hands")).toBeInTheDocument();
   });
 
+  it("keeps the cursor line and adds the line the last error points at", () => {
+    const failing = { ...request, line: 4, last_output: 'Traceback (most recent call last):\r\n  File "/work/main.py", line 2, in <module>\r\nNameError: x\r\n' };
+    render(<HelpQueue help={[failing]} onUpdated={() => undefined} onOpenStudent={() => undefined} />);
+    expect(screen.getByTestId("help-cursor")).toHaveTextContent("main.py, line 4 (cursor)");
+    expect(screen.getByTestId("help-error-line")).toHaveTextContent("Error at main.py, line 2");
+  });
+
+  it("names no error line when the output names none", () => {
+    render(<HelpQueue help={[request]} onUpdated={() => undefined} onOpenStudent={() => undefined} />);
+    expect(screen.queryByTestId("help-error-line")).not.toBeInTheDocument();
+  });
+
   it("claims, resolves and opens a request", async () => {
     tokenStore.setPair({ access: "a", refresh: "r" });
     mockApi({

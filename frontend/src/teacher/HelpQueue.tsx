@@ -6,6 +6,7 @@ import { EmptyState } from "../components/States";
 import { timeAgo } from "../components/time";
 import { useAction } from "../hooks/useAction";
 import { useNow } from "../hooks/useNow";
+import { errorLocation } from "./errorLocation";
 
 interface Props {
   help: HelpRequest[];
@@ -40,6 +41,7 @@ function HelpItem({ request, now, onUpdated, onOpenStudent }: { request: HelpReq
   const claim = useAction(async () => onUpdated(await helpApi.claim(request.id)));
   const resolve = useAction(async () => onUpdated(await helpApi.resolve(request.id)));
   const claimer = claimerName(request);
+  const failed = request.last_output ? errorLocation(request.last_output) : null;
   return (
     <div className={`help-item ${request.state}`} data-testid="help-item" data-participant={request.participant_id}>
       <div className="row">
@@ -48,9 +50,14 @@ function HelpItem({ request, now, onUpdated, onOpenStudent }: { request: HelpReq
       </div>
       {request.message ? <p className="msg">{request.message}</p> : <p className="msg muted">No message.</p>}
       {request.file_name ? (
-        <div className="muted" style={{ fontSize: "0.8rem" }}>
+        <div className="muted" style={{ fontSize: "0.8rem" }} data-testid="help-cursor">
           {request.file_name}
-          {request.line ? `, line ${request.line}` : ""}
+          {request.line ? `, line ${request.line} (cursor)` : ""}
+        </div>
+      ) : null}
+      {failed ? (
+        <div className="help-error-line" style={{ fontSize: "0.8rem" }} data-testid="help-error-line">
+          Error at {failed.file}, line {failed.line}
         </div>
       ) : null}
       {request.last_output ? <pre>{stripAnsi(request.last_output).slice(-600)}</pre> : null}

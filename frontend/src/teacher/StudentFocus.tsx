@@ -35,15 +35,22 @@ export default function StudentFocus() {
   const { sessionId = "", participantId = "" } = useParams();
   const navigate = useNavigate();
   const { user } = useAuth();
-  const data = useClassroom(sessionId, { previews: false });
   const fileList = useResource((signal) => filesApi.list(participantId, "user", signal), [participantId]);
+  const reloadList = fileList.reload;
+  const data = useClassroom(sessionId, {
+    previews: false,
+    // The student deleted a file: their tabs here follow without a reload.
+    onEvent: (event) => {
+      if (event.type === "file.deleted" && event.participant_id === participantId) reloadList();
+    },
+  });
   const [activeId, setActiveId] = useState<string | null>(null);
   const [mode, setMode] = useState<"live" | "replay">("live");
   const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
   const docSocket = docProvider?.socket ?? null;
   const [confirmRemove, setConfirmRemove] = useState(false);
   const docNotice = useDocumentNotice();
-  const { session: terminal, runState } = useTerminalSession(participantId, userCredential.getToken);
+  const { session: terminal, runState } = useTerminalSession(participantId, userCredential.getToken, "user");
   const connection = worstState([useSocketState(data.socket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
   const now = useNow(2000);
   const remove = useAction(async () => {
@@ -97,7 +104,7 @@ export default function StudentFocus() {
           </>
         }
       >
-        <ConnectionIndicator state={connection} onRetryNow={() => [data.socket, docSocket, terminal?.socket].forEach((s) => s?.retryNow())} />
+        <ConnectionIndicator state={connection} onRetryNow={() => [data.socket, docSocket, terminal?.socket].forEach((s) => s?.retryNow())} ended={session.state === "ended"} />
       </TopBar>
       <div className="focus" data-testid="student-focus">
         <div className="focus-main">
@@ -107,7 +114,7 @@ export default function StudentFocus() {
             </Link>
             <div className="segmented" role="tablist" aria-label="Editor mode">
               <button type="button" role="tab" aria-selected={mode === "live"} className={mode === "live" ? "active" : ""} onClick={() => setMode("live")}>
-                Live
+                {session.state === "ended" ? "Code" : "Live"}
               </button>
               <button type="button" role="tab" aria-selected={mode === "replay"} className={mode === "replay" ? "active" : ""} onClick={() => setMode("replay")}>
                 Replay

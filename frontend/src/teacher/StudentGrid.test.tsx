@@ -20,6 +20,7 @@ function student(id: string, name: string, patch: Partial<StudentLive> = {}, p: 
       ...p,
     },
     preview: null,
+    recent: [],
     lastTypingAt: null,
     lastActivityAt: Date.now(),
     running: false,

@@ -43,7 +43,7 @@ export const StudentTile = memo(function StudentTile({ student, now, onOpen }: P
       </pre>
       {participant.open_help_request?.message ? <div className="tile-help-msg"><Icon name="hand" size={14} /> {participant.open_help_request.message}</div> : null}
       <div className="tile-foot">
-        <span>{preview?.name ?? ""}</span>
+        <span data-testid="tile-file" data-document={preview?.documentId ?? ""}>{preview?.name ?? ""}</span>
         <span title={reason ?? undefined}>{reason && status !== "help" ? `${reason} · ` : ""}active {timeAgo(lastActivity, now)}</span>
       </div>
     </button>

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
 import type { HelpRequest, ParticipantStatus } from "../api/types";
-import { applyEvent, attentionReason, emptyClassroom, sortStudents, tileStatus, withParticipants, type Classroom } from "./classroom";
+import { applyEvent, attentionReason, emptyClassroom, latestFile, sortStudents, tileStatus, withParticipants, withPreview, type Classroom } from "./classroom";
 
 const T0 = Date.parse("2026-01-01T10:00:00Z");
 
@@ -104,5 +104,43 @@ describe("classroom previews from the server", () => {
   it("takes a preview included with the participant's status", () => {
     const state = withParticipants(emptyClassroom, [participant("a", "Ada", { preview: { document_id: "d", name: "main.py", text: "x = 1" } })]);
     expect(state.students["a"]!.preview).toEqual({ documentId: "d", name: "main.py", text: "x = 1" });
+  });
+});
+
+describe("classroom: the tile shows what the student works on now", () => {
+  const preview = (documentId: string, name: string, text: string, opened = false) =>
+    ({ type: "preview", participant_id: "a", document_id: documentId, name, text, opened }) as const;
+
+  it("follows the file the student opens, without calling it typing", () => {
+    let state = applyEvent(start(), preview("m", "main.py", "print(1)"), T0);
+    state = applyEvent(state, preview("h", "helper.py", "x = 2", true), T0 + 60_000);
+    expect(state.students["a"]!.preview).toEqual({ documentId: "h", name: "helper.py", text: "x = 2" });
+    expect(tileStatus(state.students["a"]!, T0 + 61_000)).toBe("idle");
+  });
+
+  it("goes back to the last edited file that still exists when the shown one is deleted", () => {
+    let state = applyEvent(start(), preview("m", "main.py", "print(1)"), T0);
+    state = applyEvent(state, preview("x", "extra.py", "print('extra')"), T0 + 1000);
+    state = applyEvent(state, preview("y", "scratch.py", "pass"), T0 + 2000);
+    state = applyEvent(state, { type: "file.deleted", participant_id: "a", document_id: "x", name: "extra.py" }, T0 + 3000);
+    expect(state.students["a"]!.preview?.name).toBe("scratch.py"); // not the one shown: the tile stays
+    state = applyEvent(state, { type: "file.deleted", participant_id: "a", document_id: "y", name: "scratch.py" }, T0 + 4000);
+    expect(state.students["a"]!.preview).toEqual({ documentId: "m", name: "main.py", text: "print(1)" });
+    state = applyEvent(state, { type: "file.deleted", participant_id: "a", document_id: "m", name: "main.py" }, T0 + 5000);
+    expect(state.students["a"]!.preview).toBeNull(); // the page then lists the files again
+    expect(state.students["b"]!.preview).toBeNull();
+  });
+
+  it("remembers a file loaded from the list as one to go back to", () => {
+    let state = withPreview(start(), "a", { documentId: "m", name: "main.py", text: "print(1)" });
+    state = applyEvent(state, preview("x", "extra.py", "1"), T0);
+    state = applyEvent(state, { type: "file.deleted", participant_id: "a", document_id: "x", name: "extra.py" }, T0 + 1);
+    expect(state.students["a"]!.preview?.name).toBe("main.py");
+  });
+
+  it("picks the file edited last from a list", () => {
+    const file = (id: string, updated_at: string) => ({ id, name: `${id}.py`, content: "", updated_at, size: 0 });
+    expect(latestFile([file("a", "2026-01-01T10:00:00Z"), file("b", "2026-01-01T10:05:00Z"), file("c", "2026-01-01T09:00:00Z")])?.id).toBe("b");
+    expect(latestFile([])).toBeNull();
   });
 });

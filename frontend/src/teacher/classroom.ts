@@ -2,7 +2,7 @@
  * The teacher's live picture of a class, built from the snapshot, REST loads and the
  * session events. Pure functions, so the grid's logic is tested without a browser.
  */
-import type { HelpRequest, ParticipantStatus, RunStatus } from "../api/types";
+import type { FileItem, HelpRequest, ParticipantStatus, RunStatus } from "../api/types";
 import type { SessionEvent } from "../live/sessionEvents";
 
 export interface Preview {
@@ -13,7 +13,10 @@ export interface Preview {
 
 export interface StudentLive {
   participant: ParticipantStatus;
+  /** The file the student works on now: the one they opened or typed in last that still exists. */
   preview: Preview | null;
+  /** Files seen on the tile, newest first: where it goes back to when the shown one is deleted. */
+  recent: Preview[];
   lastTypingAt: number | null;
   lastActivityAt: number | null;
   running: boolean;
@@ -51,9 +54,11 @@ function previewOf(participant: ParticipantStatus): Preview | null {
 function fromStatus(participant: ParticipantStatus, previous?: StudentLive): StudentLive {
   const runStatus = participant.last_run_status;
   const lastActivity = parseTime(participant.last_activity_at) ?? parseTime(participant.joined_at);
+  const preview = previewOf(participant) ?? previous?.preview ?? null;
   return {
     participant,
-    preview: previewOf(participant) ?? previous?.preview ?? null,
+    preview,
+    recent: previous?.recent ?? (preview ? [preview] : []),
     lastTypingAt: previous?.lastTypingAt ?? null,
     lastActivityAt: Math.max(previous?.lastActivityAt ?? 0, lastActivity ?? 0) || null,
     running: runStatus === "running" || (previous?.running ?? false),
@@ -108,7 +113,20 @@ export function withHelp(state: Classroom, request: HelpRequest): Classroom {
 }
 
 export function withPreview(state: Classroom, participantId: string, preview: Preview): Classroom {
-  return patchStudent(state, participantId, (s) => (s.preview ? s : { ...s, preview }));
+  return patchStudent(state, participantId, (s) => (s.preview ? s : { ...s, preview, recent: remember(s.recent, preview) }));
+}
+
+const RECENT_FILES = 8;
+
+function remember(recent: Preview[], preview: Preview): Preview[] {
+  return [preview, ...recent.filter((p) => p.documentId !== preview.documentId)].slice(0, RECENT_FILES);
+}
+
+/** The file to show on a tile before any live preview: the one edited last (the newest `updated_at`). */
+export function latestFile(files: FileItem[]): FileItem | null {
+  let latest: FileItem | null = null;
+  for (const file of files) if (!latest || file.updated_at >= latest.updated_at) latest = file;
+  return latest;
 }
 
 export function applyEvent(state: Classroom, event: SessionEvent, now = Date.now()): Classroom {
@@ -127,13 +145,18 @@ export function applyEvent(state: Classroom, event: SessionEvent, now = Date.now
       return patchStudent(state, event.participant_id, (s) => ({ ...s, participant: { ...s.participant, online: event.online } }));
     case "typing":
       return patchStudent(state, event.participant_id, (s) => ({ ...s, lastTypingAt: now, lastActivityAt: now }));
-    case "preview":
-      return patchStudent(state, event.participant_id, (s) => ({
-        ...s,
-        preview: { documentId: event.document_id, name: event.name, text: event.text },
-        lastTypingAt: now,
-        lastActivityAt: now,
-      }));
+    case "preview": {
+      const preview = { documentId: event.document_id, name: event.name, text: event.text };
+      // `opened`: the student opened the file (the tile follows), which is not typing.
+      const activity = event.opened ? { lastActivityAt: now } : { lastTypingAt: now, lastActivityAt: now };
+      return patchStudent(state, event.participant_id, (s) => ({ ...s, preview, recent: remember(s.recent, preview), ...activity }));
+    }
+    case "file.deleted":
+      return patchStudent(state, event.participant_id, (s) => {
+        const recent = s.recent.filter((p) => p.documentId !== event.document_id);
+        const preview = s.preview?.documentId === event.document_id ? recent[0] ?? null : s.preview;
+        return { ...s, preview, recent };
+      });
     case "run.started":
       return patchStudent(state, event.participant_id, (s) => ({ ...s, running: true, lastActivityAt: now }));
     case "run.ended":

@@ -4,7 +4,7 @@ import type { ClassSession, HelpRequest, ParticipantStatus } from "../api/types"
 import { userCredential } from "../auth/credential";
 import { useSessionEvents, type SessionEvent } from "../live/sessionEvents";
 import type { ReconnectingSocket } from "../live/socket";
-import { applyEvent, emptyClassroom, withHelp, withHelpList, withParticipants, withPreview, type Classroom, type Preview } from "./classroom";
+import { applyEvent, emptyClassroom, latestFile, withHelp, withHelpList, withParticipants, withPreview, type Classroom, type Preview } from "./classroom";
 
 type Action =
   | { type: "event"; event: SessionEvent }
@@ -48,8 +48,10 @@ export interface ClassroomData {
 const picture = new Map<string, Classroom>();
 
 /** The session, its students and help queue, kept live by the session event channel. */
-export function useClassroom(sessionId: string, options: { previews?: boolean } = {}): ClassroomData {
+export function useClassroom(sessionId: string, options: { previews?: boolean; onEvent?: (event: SessionEvent) => void } = {}): ClassroomData {
   const wantPreviews = options.previews ?? true;
+  const extraHandler = useRef(options.onEvent);
+  extraHandler.current = options.onEvent;
   const [session, setSession] = useState<ClassSession | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
@@ -85,14 +87,17 @@ export function useClassroom(sessionId: string, options: { previews?: boolean } 
     return () => controller.abort();
   }, [sessionId, nonce]);
 
+  // Tiles show code from preview events; until a student types, show the file they edited last.
+  const fetched = useRef(new Set<string>());
   const onEvent = useCallback((event: SessionEvent) => {
     if (event.type === "session.updated") setSession(event.session);
+    // The tile may have nothing left to show: list the student's files again.
+    if (event.type === "file.deleted") fetched.current.delete(event.participant_id);
     dispatch({ type: "event", event });
+    extraHandler.current?.(event);
   }, []);
   const socket = useSessionEvents(session && session.state !== "draft" ? sessionId : null, userCredential.getToken, onEvent);
 
-  // Tiles show code from preview events; until a student types, show their first file.
-  const fetched = useRef(new Set<string>());
   const mounted = useRef(true);
   useEffect(() => {
     mounted.current = true;
@@ -111,8 +116,8 @@ export function useClassroom(sessionId: string, options: { previews?: boolean } 
             const pid = student.participant.id;
             fetched.current.add(pid);
             const list = await filesApi.list(pid).catch(() => []);
-            const first = list[0];
-            if (mounted.current && first) dispatch({ type: "preview", participantId: pid, preview: { documentId: first.id, name: first.name, text: first.content.slice(0, 4000) } });
+            const latest = latestFile(list);
+            if (mounted.current && latest) dispatch({ type: "preview", participantId: pid, preview: { documentId: latest.id, name: latest.name, text: latest.content.slice(0, 4000) } });
           }),
         );
       }

@@ -19,6 +19,14 @@ describe("RunStatusText", () => {
     expect(screen.getByRole("timer")).toHaveTextContent("9 s");
   });
 
+  it("says when to try again once, with the countdown", () => {
+    const message = "You can start 10 runs per 60 s; try again in 28 s.";
+    render(<RunStatusText state={{ kind: "error", code: "rate_limited", message, retryUntil: Date.now() + 28_000 }} />);
+    const status = screen.getByTestId("run-status");
+    expect(status).toHaveTextContent(/^You can start 10 runs per 60 s\. Try again in 28 s$/);
+    expect(status.textContent!.match(/try again/gi)).toHaveLength(1);
+  });
+
   it("shows the queue position", () => {
     render(<RunStatusText state={{ kind: "queued", position: 3 }} />);
     expect(screen.getByTestId("run-status")).toHaveTextContent("Queued (position 3)");

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import type { RunState } from "./runState";
 import { exitSummary, formatDuration } from "./runState";
-import { RetryCountdown } from "../components/RetryCountdown";
+import { RetryCountdown, withoutRetryHint } from "../components/RetryCountdown";
 
 /** The run's state in words: queued, compiling, running for 3.2 s, killed · exit 137 · 1.2 s · 9 MB. */
 export function RunStatusText({ state }: { state: RunState }) {
@@ -34,7 +34,7 @@ export function RunStatusText({ state }: { state: RunState }) {
     case "error":
       return (
         <span className="run-status bad" data-testid="run-status" data-kind="error" data-code={state.code}>
-          {state.message} {state.retryUntil ? <RetryCountdown until={state.retryUntil} /> : null}
+          {state.retryUntil ? withoutRetryHint(state.message) : state.message} {state.retryUntil ? <RetryCountdown until={state.retryUntil} /> : null}
         </span>
       );
     default:

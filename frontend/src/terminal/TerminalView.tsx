@@ -3,7 +3,8 @@ import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import type { TerminalSession } from "./terminalSession";
-import { exitSummary } from "./runState";
+import type { LastRun } from "../api/types";
+import { exitNote, exitSummary, lastRunExit } from "./runState";
 import { terminalTheme } from "../theme/theme";
 import { useTheme } from "../theme/useTheme";
 
@@ -55,17 +56,35 @@ export function TerminalView({ session, mode, placeholder }: Props) {
     void document.fonts?.ready.then(doFit);
     const observer = new ResizeObserver(() => doFit());
     observer.observe(element);
-    if (placeholder) term.write(`${DIM}${placeholder}${RESET}\r\n`);
 
-    let sawOutput = false;
+    const showHistory = (run: LastRun) => {
+      // A full reset in the stream (not term.reset()): writes are queued, and one already queued must not land after it.
+      term.write("\x1bc");
+      term.write(`${DIM}▶ ${run.entry} (last run)${RESET}\r\n`);
+      if (run.output_tail) term.write(run.output_tail);
+      const colour = run.status === "ok" ? DIM : RED;
+      const exit = lastRunExit(run);
+      term.write(`\r\n${colour}[${exitSummary(exit)}]${RESET}\r\n`);
+      const note = exitNote(exit, run.output_tail);
+      if (note) term.write(`${DIM}${note}${RESET}\r\n`);
+    };
+    const earlier = session.getHistory();
+    if (earlier) showHistory(earlier);
+    else if (placeholder) term.write(`${DIM}${placeholder}${RESET}\r\n`);
+    const offHistory = session.onHistory(showHistory);
+
+    // The end of this run's output as text, to leave out an exit note that repeats it.
+    let recent = "";
+    let decoder = new TextDecoder();
     const offOutput = session.onOutput((chunk) => {
-      sawOutput = true;
+      recent = (recent + (typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }))).slice(-4000);
       term.write(chunk);
     });
     const offFrame = session.onFrame((frame) => {
       if (frame.type === "started") {
-        sawOutput = false;
-        term.reset();
+        recent = "";
+        decoder = new TextDecoder();
+        term.write("\x1bc");
         term.write(`${DIM}▶ ${frame.entry}${RESET}\r\n`);
         if (mode === "interactive") term.focus();
       } else if (frame.type === "queued") {
@@ -75,9 +94,8 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       } else if (frame.type === "exit") {
         const colour = frame.status === "ok" ? DIM : RED;
         term.write(`\r\n${colour}[${exitSummary(frame)}]${RESET}\r\n`);
-        // A compiler's message is the output already shown; others (limits, stops) explain the end.
-        const repeated = frame.status === "compile-error" && sawOutput;
-        if (frame.message && frame.status !== "ok" && !repeated) term.write(`${DIM}${frame.message}${RESET}\r\n`);
+        const note = exitNote(frame, recent);
+        if (note) term.write(`${DIM}${note}${RESET}\r\n`);
       } else if (frame.type === "error") {
         term.write(`\r\n${RED}${frame.message}${RESET}\r\n`);
       }
@@ -87,6 +105,7 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       else if (data === "\x03") session.interrupt();
     });
     return () => {
+      offHistory();
       offOutput();
       offFrame();
       offData.dispose();

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
-import { exitSummary, formatDuration, formatMemory, isActive, nextRunState, parseFrame, type ExitFrame, type RunState } from "./runState";
+import { exitNote, exitSummary, formatDuration, formatMemory, isActive, lastRunExit, nextRunState, parseFrame, type ExitFrame, type RunState } from "./runState";
 
 const exit: ExitFrame = {
   type: "exit",
@@ -51,5 +51,18 @@ describe("run state", () => {
     expect(exitSummary({ ...exit, status: "ok", exit_code: 0, wall_ms: 40, peak_memory_kb: 800 })).toBe("finished · exit 0 · 40 ms · 800 KB");
     expect(formatDuration(null)).toBe("–");
     expect(formatMemory(2048)).toBe("2.0 MB");
+  });
+
+  it("notes why a run ended unless its output just said so", () => {
+    expect(exitNote({ ...exit, status: "timeout", message: "Time limit of 10 s reached." }, "tick\r\n")).toBe("Time limit of 10 s reached.");
+    expect(exitNote({ ...exit, status: "runtime-error", message: "NameError: name 'x' is not defined" }, "Traceback...\r\nNameError: name 'x' is not defined\r\n")).toBeNull();
+    expect(exitNote({ ...exit, status: "compile-error", message: "main.c:1: error" }, "main.c:1:2: error: expected ';'")).toBeNull();
+    expect(exitNote({ ...exit, status: "compile-error", message: "compiler failed" }, "")).toBe("compiler failed");
+    expect(exitNote({ ...exit, status: "ok", message: "fine" }, "")).toBeNull();
+  });
+
+  it("turns the API's last run into the exit frame that ended it", () => {
+    const run = { run_id: "r9", entry: "main.py", status: "ok" as const, exit_code: 0, signal: null, wall_ms: 10, cpu_ms: 8, peak_memory_kb: 100, output_bytes: 3, message: "", output_tail: "hi\n", finished_at: null };
+    expect(lastRunExit(run)).toEqual({ type: "exit", run_id: "r9", status: "ok", exit_code: 0, signal: null, wall_ms: 10, cpu_ms: 8, peak_memory_kb: 100, output_bytes: 3, message: "" });
   });
 });

@@ -1,5 +1,5 @@
 /** The terminal protocol's JSON frames (docs/API.md, /ws/terminal/<participant_id>/) and the run state they drive. */
-import type { RunStatus } from "../api/types";
+import type { LastRun, RunStatus } from "../api/types";
 
 export interface ExitFrame {
   type: "exit";
@@ -102,4 +102,32 @@ export function exitSummary(exit: ExitFrame): string {
   parts.push(formatDuration(exit.wall_ms));
   parts.push(formatMemory(exit.peak_memory_kb));
   return parts.join(" · ");
+}
+
+/** A finished run from the API as the `exit` frame that ended it. */
+export function lastRunExit(run: LastRun): ExitFrame {
+  return {
+    type: "exit",
+    run_id: run.run_id,
+    status: run.status,
+    exit_code: run.exit_code,
+    signal: run.signal,
+    wall_ms: run.wall_ms,
+    cpu_ms: run.cpu_ms,
+    peak_memory_kb: run.peak_memory_kb,
+    output_bytes: run.output_bytes,
+    message: run.message,
+  };
+}
+
+/**
+ * The note printed under a run's exit line, or null: why it ended (a limit, a stop), unless
+ * the output just shown says it already (a compiler's errors, a traceback's last line).
+ */
+export function exitNote(exit: ExitFrame, recentOutput: string): string | null {
+  const message = exit.message.trim();
+  if (!message || exit.status === "ok") return null;
+  if (exit.status === "compile-error" && recentOutput.trim()) return null;
+  if (recentOutput.includes(message)) return null;
+  return message;
 }

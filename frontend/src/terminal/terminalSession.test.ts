@@ -85,4 +85,20 @@ describe("TerminalSession", () => {
     expect(session.run("main.py")).toBe(false);
     expect(session.getState()).toMatchObject({ kind: "error", code: "disconnected" });
   });
+  it("shows the last run until a new one starts, and never over a run already seen", async () => {
+    const { session, socket } = await connected();
+    const shown: string[] = [];
+    session.onHistory((run) => shown.push(run.output_tail));
+    const last = { run_id: "r0", entry: "main.py", status: "runtime-error" as const, exit_code: 1, signal: null, wall_ms: 30, cpu_ms: 20, peak_memory_kb: 900, output_bytes: 40, message: "exited with code 1", output_tail: "Traceback...\r\nNameError: x\r\n", finished_at: null };
+    expect(session.restore(last)).toBe(true);
+    expect(session.getState()).toMatchObject({ kind: "exited", exit: { run_id: "r0", status: "runtime-error", exit_code: 1 } });
+    expect(session.getHistory()).toBe(last);
+    expect(shown).toEqual(["Traceback...\r\nNameError: x\r\n"]);
+
+    socket.serverSend(JSON.stringify({ type: "started", run_id: "r1", language: "python", entry: "main.py" }));
+    expect(session.getHistory()).toBeNull();
+    expect(session.restore(last)).toBe(false); // the answer came late: the live run wins
+    expect(session.getState().kind).toBe("running");
+    session.destroy();
+  });
 });

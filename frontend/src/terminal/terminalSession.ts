@@ -4,10 +4,12 @@
  * run state. Teachers use the same channel as a mirror (no run, no stdin).
  */
 import { ReconnectingSocket, frameBytes, wsUrl, type SocketState } from "../live/socket";
-import { isActive, nextRunState, parseFrame, type RunState, type ServerFrame } from "./runState";
+import type { LastRun } from "../api/types";
+import { isActive, lastRunExit, nextRunState, parseFrame, type RunState, type ServerFrame } from "./runState";
 
 type OutputListener = (chunk: Uint8Array | string) => void;
 type FrameListener = (frame: ServerFrame) => void;
+type HistoryListener = (run: LastRun) => void;
 
 export class TerminalSession {
   readonly socket: ReconnectingSocket;
@@ -15,6 +17,8 @@ export class TerminalSession {
   private stateListeners = new Set<() => void>();
   private outputListeners = new Set<OutputListener>();
   private frameListeners = new Set<FrameListener>();
+  private historyListeners = new Set<HistoryListener>();
+  private history: LastRun | null = null;
   private size: { rows: number; cols: number } = { rows: 24, cols: 80 };
   private encoder = new TextEncoder();
   private unsubscribeSocket: () => void;
@@ -45,6 +49,25 @@ export class TerminalSession {
   onFrame(listener: FrameListener): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
+  }
+
+  /** The last run before this page opened (a reload, a teacher opening the student), while nothing newer is known. */
+  getHistory(): LastRun | null {
+    return this.history;
+  }
+
+  onHistory(listener: HistoryListener): () => void {
+    this.historyListeners.add(listener);
+    return () => this.historyListeners.delete(listener);
+  }
+
+  /** Shows `run` as the last run, unless a run has been seen since the page opened. */
+  restore(run: LastRun): boolean {
+    if (this.state.kind !== "idle") return false;
+    this.history = run;
+    this.setState({ kind: "exited", exit: lastRunExit(run) });
+    this.historyListeners.forEach((listener) => listener(run));
+    return true;
   }
 
   start(): void {
@@ -110,6 +133,7 @@ export class TerminalSession {
     if (typeof event.data === "string") {
       const frame = parseFrame(event.data);
       if (!frame) return;
+      if (frame.type === "started") this.history = null;
       this.setState(nextRunState(this.state, frame));
       this.frameListeners.forEach((listener) => listener(frame));
       return;

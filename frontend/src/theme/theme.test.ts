@@ -25,7 +25,7 @@ const PAIRS: Array<[string, string]> = [
   ["typing-ink", "typing-bg"], ["run", "running-bg"], ["bad", "error-bg"], ["help", "help-bg"], ["ok", "ok-bg"],
   ["offline-ink", "offline-bg"], ["ended-ink", "ended-bg"], ["error-ink", "error-bg"], ["help-soft-ink", "help-soft"],
   ["ink", "notice-bg"], ["ink", "warn-bg"], ["ink", "claimed-bg"],
-  ["run-btn-ink", "run-btn"], ["danger-btn-ink", "danger-btn"],
+  ["bad", "panel"], ["bad", "claimed-bg"], ["run-btn-ink", "run-btn"], ["danger-btn-ink", "danger-btn"],
   ["term-ink", "term-bg"], ["term-head-ink", "term-head-bg"], ["term-ok", "term-head-bg"], ["term-bad", "term-head-bg"],
   ["term-run", "term-head-bg"], ["topbar-ink", "topbar-bg"],
 ];  // prettier-ignore
