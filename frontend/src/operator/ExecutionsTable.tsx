@@ -78,7 +78,7 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
             </thead>
             <tbody>
               {data.results.map((run) => (
-                <tr key={run.id} data-testid="execution-row" data-status={run.status}>
+                <tr key={run.id} data-testid="execution-row" data-run-id={run.id} data-status={run.status}>
                   <td title={run.created_at}>{timeAgo(run.created_at)}</td>
                   <td>
                     <PersonCell run={run} onPick={(person) => change({ ...state, person })} />

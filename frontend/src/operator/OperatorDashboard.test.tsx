@@ -90,4 +90,26 @@ describe("OperatorDashboard", () => {
     });
     expect(screen.getByTestId("figure-runs-value")).toHaveTextContent("7");
   });
+
+  it("reloads the executions after a run even when more pushes follow at once", async () => {
+    const fetcher = open(byPeriod({ hour: statistics(), week: statistics() }));
+    await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    const figures = {
+      type: "figures", at: "", window_seconds: 3600, active_runs: 0, queued_runs: 0, live_sessions: 1,
+      participants: { joined: 3, online: 2 }, connections: { total: 2, by_kind: {} }, runs: 7, runs_finished: 7,
+      runs_ok: 7, runs_failed: 0, success_rate: 1, avg_wall_ms: 100, p95_wall_ms: 200, peak_concurrency: 2, errors: 0,
+      system: { cpu_percent: 10, memory_percent: 20, disk_percent: 30, load_1m: 0.1, status: "healthy" },
+    };  // prettier-ignore
+    const socket = FakeWebSocket.last();
+    act(() => {
+      socket.serverOpen();
+      socket.serverSend(JSON.stringify(figures));
+    });
+    const executions = () => fetcher.mock.calls.filter(([url]) => String(url).includes("/api/monitoring/executions")).length;
+    await waitFor(() => expect(executions()).toBe(1));
+    // A run ends, then the next push (a tick, another socket's event) says nothing new.
+    act(() => socket.serverSend(JSON.stringify({ ...figures, runs: 8, runs_finished: 8, runs_ok: 8 })));
+    act(() => socket.serverSend(JSON.stringify({ ...figures, runs: 8, runs_finished: 8, runs_ok: 8, at: "later" })));
+    await waitFor(() => expect(executions()).toBe(2), { timeout: 3000 });
+  });
 });

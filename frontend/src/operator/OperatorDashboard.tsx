@@ -29,13 +29,20 @@ const HISTORY_SETTLE_MS = 400;
 export default function OperatorDashboard() {
   const live = useLiveFigures();
   const [historyKey, setHistoryKey] = useState(0);
+  // How many pushes said the history changed. The reload waits on this, not on every push:
+  // a push that changes nothing (a tick, right after a run's end) must not cancel it.
+  const [historyChanges, setHistoryChanges] = useState(0);
   const [languagePeriod, setLanguagePeriod] = useState<Period>("hour");
 
   useEffect(() => {
-    if (!live.figures || !historyChanged(live.previous, live.figures)) return undefined;
+    if (live.figures && historyChanged(live.previous, live.figures)) setHistoryChanges((count) => count + 1);
+  }, [live.figures, live.previous]);
+
+  useEffect(() => {
+    if (historyChanges === 0) return undefined;
     const timer = setTimeout(() => setHistoryKey((key) => key + 1), HISTORY_SETTLE_MS);
     return () => clearTimeout(timer);
-  }, [live.figures, live.previous]);
+  }, [historyChanges]);
 
   const hour = useResource((signal) => monitoring.statistics("hour", signal), [historyKey]);
   const byLanguage = useResource(
