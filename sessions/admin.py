@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from accounts.names import DisplayNameAdminMixin
 from sessions.models import ClassSession, Document, HelpRequest, Participant
+from sessions.serializers import SessionUpdateInputSerializer
 
 
 class ParticipantInline(admin.TabularInline):
@@ -18,6 +22,21 @@ class ParticipantInline(admin.TabularInline):
     show_change_link = True
 
 
+def _messages(errors: Any) -> list[str]:
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _messages(value)]
+    if isinstance(errors, list):
+        return [m for value in errors for m in _messages(value)]
+    return [str(errors)]
+
+
+def validate_starter_files(value: Any) -> None:
+    """The API's rule for starter files (names, types, uniqueness, count) in the admin's JSON."""
+    checked = SessionUpdateInputSerializer(data={"starter_files": value})
+    if not checked.is_valid():
+        raise ValidationError(_messages(checked.errors.get("starter_files", checked.errors)))
+
+
 @admin.register(ClassSession)
 class ClassSessionAdmin(admin.ModelAdmin):
     list_display = ("title", "teacher", "language", "state", "join_code", "created_at", "ended_at")
@@ -27,6 +46,12 @@ class ClassSessionAdmin(admin.ModelAdmin):
     raw_id_fields = ("teacher",)
     date_hierarchy = "created_at"
     inlines = [ParticipantInline]
+
+    def formfield_for_dbfield(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "starter_files" and field is not None:
+            field.validators.append(validate_starter_files)
+        return field
 
 
 class DocumentInline(admin.TabularInline):
