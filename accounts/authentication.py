@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import Token
 
 from accounts.principals import GuestPrincipal
 from accounts.tokens import GuestToken
@@ -17,8 +17,21 @@ from accounts.tokens import GuestToken
 Principal = Any  # accounts.models.User | GuestPrincipal
 
 
+def token_text(raw: bytes | str) -> str | None:
+    """A token as text, or None when it cannot be one: a JWT is ASCII (base64url and
+    dots), and a header's bytes that are not (`Bearer \xe9...`) are no token at all."""
+    try:
+        text = raw.decode("ascii") if isinstance(raw, bytes) else raw
+        text.encode("ascii")
+    except UnicodeError:
+        return None
+    return text
+
+
 def guest_from_token(raw: str) -> GuestPrincipal | None:
     """The guest a valid guest token names, if its participant is still in the session."""
+    if token_text(raw) is None:
+        return None
     try:
         token = GuestToken(raw)
     except TokenError:
@@ -38,8 +51,8 @@ def guest_from_token(raw: str) -> GuestPrincipal | None:
 def user_from_token(raw: str) -> Any | None:
     """The active user a valid access token names."""
     try:
-        token = AccessToken(raw)  # type: ignore[arg-type]
-        return JWTAuthentication().get_user(token)
+        authentication = UserTokenAuthentication()
+        return authentication.get_user(authentication.get_validated_token(raw))  # type: ignore[arg-type]
     except (TokenError, InvalidToken, exceptions.AuthenticationFailed):
         return None
 
@@ -58,7 +71,9 @@ class GuestTokenAuthentication(JWTAuthentication):
         raw = self.get_raw_token(header)
         if raw is None:
             return None
-        text = raw.decode() if isinstance(raw, bytes) else raw
+        text = token_text(raw)
+        if text is None:
+            return None  # not a token: the user JWT class answers 401
         try:
             token = GuestToken(text)
         except TokenError:
@@ -67,3 +82,13 @@ class GuestTokenAuthentication(JWTAuthentication):
         if principal is None:
             raise exceptions.AuthenticationFailed("This guest token's participant has left the session.")
         return principal, str(token)
+
+
+class UserTokenAuthentication(JWTAuthentication):
+    """Accepts `Authorization: Bearer <user access token>` (simplejwt's), refusing with
+    a 401 what cannot be a token at all."""
+
+    def get_validated_token(self, raw_token: bytes | str) -> Token:  # type: ignore[override]
+        if token_text(raw_token) is None:
+            raise InvalidToken("The token is not valid: tokens are ASCII.")
+        return super().get_validated_token(raw_token)  # type: ignore[arg-type]

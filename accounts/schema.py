@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -45,6 +46,12 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """For `extend_schema(responses=...)`: errors an operation answers beyond the defaults
     (400 for bodies, 401/403 behind auth, 404 for paths with ids); 409 and 429 need this."""
     return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+class UserTokenScheme(SimpleJWTScheme):
+    """simplejwt's bearer scheme, for its subclass that the API uses."""
+
+    target_class = "accounts.authentication.UserTokenAuthentication"
 
 
 class GuestTokenScheme(OpenApiAuthenticationExtension):

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import BadRequest, DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, UnreadablePostError
 from django.template import loader
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
@@ -75,11 +75,31 @@ def _codes(exc: exceptions.APIException) -> str:
     return exc.default_code if isinstance(exc.default_code, str) else "invalid"
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request is too large."
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own exceptions about the request, as the API answers them. DRF reads
+    the body while the view runs, so these reach here and not ApiErrorMiddleware."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return RequestTooLarge(f"The request body is larger than the server takes ({limit} bytes).")
+    if isinstance(exc, SuspiciousOperation | BadRequest | UnreadablePostError):
+        return exceptions.ParseError("The request could not be read.", code="bad_request")
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)

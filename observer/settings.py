@@ -203,15 +203,22 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # last hop is the client; without a proxy the header is the client's to forge, so off.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
+# The largest WebSocket message (and frame) the server takes, in bytes; document
+# sockets take frames up to it (LIVE_DOCUMENT_MAX_FRAME_BYTES). Daphne must be started
+# with the same number: --websocket-max-message-size and --websocket-max-frame-size
+# (scripts/run, deploy/observer@.service); past it a socket is closed with 1009.
+WEBSOCKET_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+LIVE_DOCUMENT_MAX_FRAME_BYTES = WEBSOCKET_MAX_MESSAGE_BYTES
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Guest first: a guest token is a JWT of another type that the user JWT class rejects.
         "accounts.authentication.GuestTokenAuthentication",
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.UserTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["observer.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "observer.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "accounts.schema.ErrorAwareAutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from observer import json_input
 from observer.signals import rate_limited, websocket_connected, websocket_disconnected
 
 logger = logging.getLogger("observer.ws")
@@ -203,6 +204,12 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         """The connection's task was cancelled: drop in-memory references (no awaiting;
         presence is settled by the process's shutdown or its ledger's expiry)."""
 
+    @property
+    def takes_text(self) -> bool:
+        """Whether this socket has text frames in its protocol (a subclass's on_text);
+        on one that has not, any text frame is `unsupported`, JSON or not."""
+        return type(self).on_text is not ObserverConsumer.on_text
+
     async def on_text(self, message: dict[str, Any]) -> None:
         raise FrameError("unsupported", "This socket takes no text frames.")
 
@@ -226,10 +233,12 @@ class ObserverConsumer(AsyncWebsocketConsumer):
                 text = text_data or ""
                 if len(text) > self.max_frame_bytes:
                     raise FrameError("too_large", f"Frames are limited to {self.max_frame_bytes} bytes.")
+                if not self.takes_text:
+                    raise FrameError("unsupported", "This socket takes binary frames only.")
                 try:
-                    message = json.loads(text)
-                except ValueError:
-                    raise FrameError("invalid", "Text frames must be JSON objects.") from None
+                    message = json_input.loads(text)
+                except json_input.MalformedJSON as error:
+                    raise FrameError("invalid", f"Text frames must be JSON objects. {error}") from None
                 if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                     raise FrameError("invalid", 'Text frames must be JSON objects with a "type".')
                 await self.on_text(message)

@@ -3,10 +3,11 @@ and the few messages the server builds."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from pycrdt import write_var_uint
+
+from observer import json_input
 
 MESSAGE_SYNC = 0
 MESSAGE_AWARENESS = 1
@@ -110,8 +111,10 @@ def parse_awareness(update: bytes) -> list[AwarenessEntry]:
         client, clock = reader.var_uint(), reader.var_uint()
         try:
             state = reader.var_bytes().decode("utf-8")
-            json.loads(state)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # Relayed to others and re-read to set the sender's name: too deep or not
+            # text (a lone surrogate) would fail there, for every socket of the document.
+            json_input.loads(state)
+        except (UnicodeDecodeError, json_input.MalformedJSON) as exc:
             raise ProtocolError("awareness state is not JSON") from exc
         entries.append((client, clock, state))
     if not reader.done():
