@@ -125,6 +125,7 @@ def test_it_fits_every_screen(
     wait_editor_ready(staff)
     assert_fits(staff, FOCUS_PANELS, f"student focus at {screen}")
     assert_not_covered(staff, "[data-testid=terminal]", f"student focus at {screen}")
+    staff.evaluate("window.scrollTo(0, 0)")
     shot(staff, output_dir, f"{screen}-5-focus")
 
 

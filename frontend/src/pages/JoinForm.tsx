@@ -76,7 +76,7 @@ export function JoinForm({ initialCode = "" }: { initialCode?: string }) {
           autoComplete="off"
           autoCapitalize="characters"
           spellCheck={false}
-          placeholder="ABC123"
+          placeholder="ABC234"
           aria-invalid={codeError ? true : undefined}
           aria-describedby={codeError ? "join-code-error" : "join-code-hint"}
         />
