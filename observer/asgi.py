@@ -11,7 +11,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import TokenAuthMiddleware  # noqa: E402
+from observer import daphne_guards  # noqa: E402
 from observer.routing import websocket_urlpatterns  # noqa: E402
+
+daphne_guards.install()
 
 application = ProtocolTypeRouter(
     {

@@ -78,6 +78,8 @@ async def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+# As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
+DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
 PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of a busy machine's other work
 
 
@@ -86,7 +88,7 @@ def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         # BENCH_DAPHNE: another launcher (a profiler, a debug loop) in place of `-m daphne`.
         [*PRIORITY, sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
-         "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
+         "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS, "observer.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND_INDEX = ROOT / "static" / "app" / "index.html"
+# As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
+DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
 
 
 def free_port() -> int:
@@ -130,7 +132,8 @@ def start_server() -> LiveServer:
     log_path = workdir / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
+         "observer.asgi:application"],  # fmt: skip
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from sessions.live import protocol, ydoc
+from tests.e2e.server import DAPHNE_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = """
@@ -106,7 +107,7 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
     fixture: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
     port = _free_port()
     log = open(tmp_path / "daphne.log", "wb")
-    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
                                "observer.asgi:application"], cwd=ROOT, env=server_env, stdout=log,
                               stderr=subprocess.STDOUT)
     try:
