@@ -79,7 +79,8 @@ def run_plan(*, participant_id: uuid.UUID, file_ids: Sequence[str] | None, entry
     if entry in problems:
         raise RunRefused("invalid", f'The file "{entry}" cannot run: {problems[entry]} Rename it, then run it again.')
     if not entry.endswith(language.source_suffixes):
-        kinds = " or ".join(language.source_suffixes)
+        *most, last = language.source_suffixes
+        kinds = f"{', '.join(most)} or {last}" if most else last
         raise RunRefused("invalid", f"This session runs {language.label}: only {kinds} files run, and {entry} is "
                          f"not one. Put the code to run in a {language.source_suffixes[0]} file.")
     documents = [d for d in documents if d.name not in problems]

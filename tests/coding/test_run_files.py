@@ -82,6 +82,7 @@ async def test_it_says_which_file_cannot_run_and_how_to_fix_it(app: object, clas
     ("python", "notes.txt", "This session runs Python 3: only .py files run, and notes.txt is not one."),
     ("c", "helper.py", "This session runs C (gcc): only .c files run, and helper.py is not one."),
     ("java", "Main.txt", "This session runs Java 17: only .java files run, and Main.txt is not one."),
+    ("cpp", "main.c", "This session runs C++ (g++): only .cpp, .cc or .cxx files run, and main.c is not one."),
 ])  # fmt: skip
 async def test_it_says_what_the_session_runs_when_asked_to_run_another_language(
     app: object, classroom: Classroom, language: str, entry: str, says: str
