@@ -11,6 +11,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import Token
 
+from accounts import denylist
 from accounts.principals import GuestPrincipal
 from accounts.tokens import GuestToken
 
@@ -86,9 +87,12 @@ class GuestTokenAuthentication(JWTAuthentication):
 
 class UserTokenAuthentication(JWTAuthentication):
     """Accepts `Authorization: Bearer <user access token>` (simplejwt's), refusing with
-    a 401 what cannot be a token at all."""
+    a 401 what cannot be a token at all and tokens that have ended (accounts.denylist)."""
 
     def get_validated_token(self, raw_token: bytes | str) -> Token:  # type: ignore[override]
         if token_text(raw_token) is None:
             raise InvalidToken("The token is not valid: tokens are ASCII.")
-        return super().get_validated_token(raw_token)  # type: ignore[arg-type]
+        token = super().get_validated_token(raw_token)  # type: ignore[arg-type]
+        if denylist.has_ended(token):
+            raise InvalidToken("This token has ended: its sign-in logged out or was refreshed.")
+        return token

@@ -7,9 +7,11 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import denylist
 from accounts.models import Role, User
 from monitoring.services import audit_record
 
@@ -53,11 +55,43 @@ def user_register(
 def token_pair_for(*, user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     refresh["role"] = user.role
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+    access = refresh.access_token
+    access[denylist.MINTED_WITH_CLAIM] = refresh[api_settings.JTI_CLAIM]
+    return {"refresh": str(refresh), "access": str(access)}
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """A new pair for a valid refresh token, which is used up: it is blacklisted, and
+    the access tokens minted with it end. Refused (401): expired, tampered, already
+    used, or a user who is gone or inactive."""
+    try:
+        old = RefreshToken(refresh)  # type: ignore[arg-type]  (checks the blacklist too)
+    except TokenError as error:
+        raise InvalidToken("This refresh token is invalid, expired or already used.") from error
+    user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise InvalidToken("This refresh token's account is gone or inactive.")
+    _end(old, error=InvalidToken("This refresh token is invalid, expired or already used."))
+    return token_pair_for(user=user)
 
 
 def token_logout(*, refresh: str) -> None:
+    """Ends a sign-in: its refresh token is blacklisted and its access tokens end."""
     try:
-        RefreshToken(refresh).blacklist()  # type: ignore[arg-type]
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as error:
         raise exceptions.ValidationError({"refresh": [str(error)]}) from error
+    _end(token, error=exceptions.ValidationError({"refresh": ["Token is blacklisted"]}))
+
+
+def _end(token: RefreshToken, *, error: Exception) -> None:
+    """Blacklist `token` once (two requests racing with the same token: one wins, the
+    other gets `error`), then end the access tokens minted with it."""
+    try:
+        with transaction.atomic():
+            _, created = token.blacklist()
+    except IntegrityError:
+        created = False
+    if not created:
+        raise error
+    denylist.end(refresh_jti=str(token[api_settings.JTI_CLAIM]))

@@ -11,8 +11,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import serializers as s
 from accounts import services
@@ -78,7 +76,8 @@ class LoginView(AnonymousView):
 
 
 class RefreshView(AnonymousView):
-    """Trades a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Trades a refresh token for a new pair; the old refresh token is blacklisted and
+    the access tokens minted with it end."""
 
     @extend_schema(
         request=s.RefreshInputSerializer,
@@ -86,14 +85,9 @@ class RefreshView(AnonymousView):
     )
     def post(self, request: Request) -> Response:
         limit_attempts(request, group="refresh", account=token_account(_field(request, "refresh")))
-        s.RefreshInputSerializer(data=request.data).is_valid(raise_exception=True)
-        serializer = TokenRefreshSerializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, exceptions.ValidationError) as error:
-            # An expired, tampered or already-rotated (blacklisted) refresh token.
-            raise InvalidToken("This refresh token is invalid, expired or already used.") from error
-        return Response(serializer.validated_data)
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"]))
 
 
 class LogoutView(AnonymousView):
