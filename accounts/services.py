@@ -65,7 +65,7 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
     the access tokens minted with it end. Refused (401): expired, tampered, already
     used, or a user who is gone or inactive."""
     try:
-        old = RefreshToken(refresh)  # type: ignore[arg-type]  (checks the blacklist too)
+        old = RefreshToken(refresh)  # type: ignore[arg-type]  # checks the blacklist too
     except TokenError as error:
         raise InvalidToken("This refresh token is invalid, expired or already used.") from error
     user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
@@ -89,7 +89,7 @@ def _end(token: RefreshToken, *, error: Exception) -> None:
     other gets `error`), then end the access tokens minted with it."""
     try:
         with transaction.atomic():
-            _, created = token.blacklist()
+            _, created = token.blacklist()  # type: ignore[misc]  # get_or_create's (object, created)
     except IntegrityError:
         created = False
     if not created:
