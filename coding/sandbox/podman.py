@@ -133,11 +133,12 @@ def ulimit_args(wanted: dict[str, tuple[int, int]]) -> list[str]:
     return args
 
 
-def subid_range(user: str = "containers") -> tuple[int, int] | None:
+def subid_range(user: str = "containers", files: tuple[str, ...] = ("/etc/subuid", "/etc/subgid"),
+                ) -> tuple[int, int] | None:
     """``(start, count)`` of ``user``'s ids in both /etc/subuid and /etc/subgid (the
     pool of ``--userns=auto``), when both have one big enough for a container."""
     found = []
-    for path in ("/etc/subuid", "/etc/subgid"):
+    for path in files:
         try:
             lines = Path(path).read_text().splitlines()
         except OSError:

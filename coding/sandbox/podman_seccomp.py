@@ -128,10 +128,11 @@ def derive(default: dict[str, Any], *, machine: str | None = None) -> dict[str, 
     return profile
 
 
-def profile_path(default_profile: Path = DEFAULT_PROFILE) -> tuple[Path, str]:
+def profile_path(default_profile: Path | None = None) -> tuple[Path, str]:
     """The derived profile's file (written on first use), for ``--security-opt seccomp=``,
     and what it was derived from: without podman's default (or with an unreadable one)
     the policy's rules over "allow the rest", which still refuses all the policy does."""
+    default_profile = default_profile or DEFAULT_PROFILE
     try:
         default = json.loads(default_profile.read_text())
         origin = f"podman's default profile ({default_profile}) narrowed by the policy"
