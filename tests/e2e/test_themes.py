@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.classes import Teacher, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
+from tests.e2e.classes import Teacher, call, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer
 from tests.e2e.ui import expect_terminal_contains, replace_editor_text, shot, wait_editor_ready
 
@@ -171,3 +171,26 @@ def test_the_switch_overrides_the_system_and_is_remembered(
     student.emulate_media(color_scheme="dark")
     assert_theme(student, "dark")
     shot(student, output_dir, "2-back-to-the-system")
+
+
+@pytest.mark.timeout(180)
+def test_the_operator_dashboard_reads_in_the_dark(
+    open_page: Callable[..., Page], observer_server: LiveServer, teacher: Teacher, output_dir: Path
+) -> None:
+    from tests.e2e.test_operator_dashboard import ADMIN, create_admin
+
+    create_admin(observer_server)
+    lesson = start_class(observer_server, teacher, "Operator dark")
+    student = open_page("student", viewport=LAPTOP, color_scheme="dark")
+    open_as_student(student, join_guest(observer_server, lesson["join_code"], "Ops"))
+    student.keyboard.press("ControlOrMeta+Enter")
+    expect(student.get_by_test_id("run-status")).to_have_attribute("data-status", "ok", timeout=20_000)
+    admin = call(observer_server, "POST", "/api/auth/login",
+                 {"username": ADMIN, "password": observer_server.teacher_password})  # fmt: skip
+    operator = open_page("operator", viewport=LAPTOP, color_scheme="dark")
+    open_as_teacher(operator, Teacher(admin["access"], admin["refresh"]), "/operator")
+    expect(operator.get_by_test_id("figure-runs-value")).to_be_visible(timeout=20_000)
+    expect(operator.get_by_test_id("executions-count")).to_be_visible()
+    expect(operator.locator("html")).to_have_attribute("data-theme", "dark")
+    assert_readable(operator, "operator dashboard, dark")
+    shot(operator, output_dir, "operator-dark")

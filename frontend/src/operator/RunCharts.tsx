@@ -1,11 +1,21 @@
 import { useMemo } from "react";
 import uPlot from "uplot";
 import { EmptyState } from "../components/States";
+import { useTheme } from "../theme/useTheme";
 import { durationLabel, stackTimeline, statusColor } from "./format";
 import type { Statistics } from "./types";
 import { UPlotChart } from "./UPlotChart";
 
 const integerTicks = (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : ""));
+
+const LIGHT_AXIS = { stroke: "#5d6878", grid: { stroke: "rgba(0, 0, 0, 0.07)" } };
+const DARK_AXIS = { stroke: "#a3adbd", grid: { stroke: "rgba(255, 255, 255, 0.08)" } };
+
+/** Axis labels and grid lines that read on the page's background (uPlot draws them on a canvas, out of CSS's reach). */
+function useAxisColours(): { stroke: string; grid: { stroke: string } } {
+  const { theme } = useTheme();
+  return theme === "dark" ? DARK_AXIS : LIGHT_AXIS;
+}
 
 /** Runs per minute over the last hour, one stacked bar per minute, coloured by status. */
 export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
@@ -13,6 +23,7 @@ export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
   const statuses = series.map((s) => s.status).join(",");
   // The tallest stack first: each shorter one is drawn over it, so every colour shows.
   const drawn = useMemo(() => [...series].reverse(), [series]);
+  const axis = useAxisColours();
 
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
     const bars = uPlot.paths.bars!({ size: [0.9, 30], gap: 1 });
@@ -21,7 +32,7 @@ export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
       cursor: { drag: { x: false, y: false } },
       // Half a bucket of room each side, so the first and last bars show whole.
       scales: { x: { time: true, range: (_u, min, max) => [min - 30, max + 30] }, y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] } },
-      axes: [{ stroke: "#5d6878" }, { stroke: "#5d6878", values: integerTicks, size: 40 }],
+      axes: [{ ...axis }, { ...axis, values: integerTicks, size: 40 }],
       series: [
         {},
         ...statuses
@@ -31,7 +42,7 @@ export function RunsPerMinuteChart({ stats }: { stats: Statistics }) {
           .map((status) => ({ label: status, fill: statusColor(status), stroke: statusColor(status), width: 0, paths: bars, points: { show: false } })),
       ],
     };
-  }, [statuses]);
+  }, [statuses, axis]);
 
   const data = useMemo<uPlot.AlignedData>(() => [xs, ...drawn.map((s) => s.top)], [xs, drawn]);
   const totals = series.map((s) => ({ status: s.status, total: s.counts.reduce((a, b) => a + b, 0) }));
@@ -59,6 +70,7 @@ export function DurationChart({ stats }: { stats: Statistics }) {
     [stats.durations],
   );
   const count = labels.length;
+  const axis = useAxisColours();
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(
     () => ({
       legend: { show: false },
@@ -68,12 +80,12 @@ export function DurationChart({ stats }: { stats: Statistics }) {
         y: { range: (_u, _min, max) => [0, Math.max(2, Math.ceil(max * 1.1))] },
       },
       axes: [
-        { stroke: "#5d6878", splits: () => labels.map((_, i) => i), values: () => labels, size: 36 },
-        { stroke: "#5d6878", values: integerTicks, size: 40 },
+        { ...axis, splits: () => labels.map((_, i) => i), values: () => labels, size: 36 },
+        { ...axis, values: integerTicks, size: 40 },
       ],
       series: [{}, { label: "runs", fill: "#1769aa", stroke: "#1769aa", width: 0, paths: uPlot.paths.bars!({ size: [0.8, 60] }), points: { show: false } }],
     }),
-    [labels, count],
+    [labels, count, axis],
   );
   const data = useMemo<uPlot.AlignedData>(
     () => [stats.durations.map((_, i) => i), stats.durations.map((bucket) => bucket.count)],

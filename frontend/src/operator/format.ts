@@ -30,10 +30,11 @@ export const STATUS_COLORS: Record<string, string> = {
   queued: "#7fb3e0",
 };
 
+/** Text and meter colours of a health state: the theme's own (styles.css), which read at WCAG AA on its panels. */
 export const HEALTH_COLORS: Record<HealthStatus, string> = {
-  healthy: "#17864b",
-  degraded: "#b96b00",
-  unhealthy: "#c8312f",
+  healthy: "var(--ok)",
+  degraded: "var(--warn)",
+  unhealthy: "var(--bad)",
 };
 
 export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "java"];
