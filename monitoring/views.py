@@ -51,7 +51,11 @@ def _ip_allowed(address: str) -> bool:
 def _token_ok(request: HttpRequest) -> bool:
     expected = str(conf("MONITORING_METRICS_TOKEN") or "")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a header's bytes
+    # that are not ASCII arrive as such), which would make a bad token a 500.
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 @never_cache

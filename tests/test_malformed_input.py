@@ -307,6 +307,20 @@ def test_every_body_field_refuses_wrong_types_without_a_500(
             assert_answered(response, f"{method} {url} {field}={name} ({who})")
 
 
+PAGES = ["/health", "/metrics", "/admin/login/", "/", "/join/ABC123", "/static/nothing.js"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_outside_the_api_answer_odd_headers_without_a_500(
+    world: World, no_new_errors: None, settings: Any, path: str
+) -> None:
+    settings.MONITORING_METRICS_TOKEN = "scrape-me"  # so /metrics compares what it is sent
+    for name, headers in HEADERS.items():
+        for method in ("GET", "POST"):
+            response = call(method, path, body=b"{}", **headers)
+            assert response.status_code < 500, f"{method} {path} header {name}: {response.status_code}"
+
+
 ODD_PATHS = [
     "/api/auth/join", "/api/sessions/not-a-uuid/", "/api/%ff%fe/", "/api/\u202e/", "/api/sessions/" + "a" * 5000,
     "/api/participants/00000000-0000-0000-0000-000000000000/",
