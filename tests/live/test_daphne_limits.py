@@ -238,3 +238,20 @@ async def test_a_document_frame_over_the_limit_is_closed_with_1009(daphne: Daphn
             await asyncio.wait_for(ws.recv(), 30)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009, closed.value
     assert daphne.errors_listed() == []
+
+
+def test_a_daphne_started_with_another_limit_is_told_how_to_start_it(caplog: pytest.LogCaptureFixture) -> None:
+    from daphne.ws_protocol import WebSocketFactory
+
+    from observer import daphne_guards
+
+    daphne_guards.install()
+    factory = WebSocketFactory(object())
+    assert factory.failByDrop is False  # over a limit: a close code, not a dropped connection
+    with caplog.at_level("INFO", logger="observer.server"):
+        factory.setProtocolOptions(maxMessagePayloadSize=MiB, maxFramePayloadSize=MiB)  # Daphne's defaults
+    assert f"--websocket-max-message-size {4 * MiB}" in caplog.text and caplog.records[-1].levelname == "WARNING"
+    caplog.clear()
+    with caplog.at_level("INFO", logger="observer.server"):
+        factory.setProtocolOptions(maxMessagePayloadSize=4 * MiB, maxFramePayloadSize=4 * MiB)
+    assert caplog.records[-1].levelname == "INFO"
