@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.server import ROOT, LiveServer, start_server
 from tests.e2e.ui import new_page
+
+# Expectations wait as long as actions do (ui.new_page): on a loaded machine a page can
+# take longer than Playwright's default 5 s to show what it will show (a join, 4 s here).
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
