@@ -114,3 +114,21 @@ def test_the_denylist_keeps_an_entry_only_as_long_as_an_access_token_lives(api, 
     api.post("/api/auth/logout", {"refresh": pair["refresh"]}, format="json")
     lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
     assert timeouts and all(lifetime <= t <= lifetime + 60 for t in timeouts), timeouts
+
+
+def test_a_cache_that_does_not_answer_ends_nothing_and_breaks_nothing(api, student) -> None:
+    """Tokens then live their normal lifetime; signed-in requests and logout still work."""
+    import socket
+
+    from django.test import override_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    pair = _login(api, student)
+    broken = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": f"redis://127.0.0.1:{port}/0"}}  # fmt: skip
+    with override_settings(CACHES=broken, RATELIMIT_ENABLE=False):
+        assert _me(api, pair["access"]) == 200
+        assert api.post("/api/auth/logout", {"refresh": pair["refresh"]}, format="json").status_code == 204
+    assert api.post("/api/auth/refresh", {"refresh": pair["refresh"]}, format="json").status_code == 401
