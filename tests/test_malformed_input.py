@@ -419,6 +419,15 @@ def _frames() -> dict[str, dict[str, Any]]:
     return frames
 
 
+def test_the_corpus_knows_every_socket_route() -> None:
+    """A new kind of socket needs a path in _socket_path (and so gets the corpus)."""
+    from observer.routing import websocket_urlpatterns
+
+    routes = {str(route.pattern) for route in websocket_urlpatterns}
+    assert routes == {"ws/documents/<str:document_id>/", "ws/sessions/<str:session_id>/",
+                      "ws/terminal/<str:participant_id>/", "ws/monitoring/", ""}, routes  # fmt: skip
+
+
 @pytest.fixture
 def socket_world(transactional_db: None) -> World:
     return World()
