@@ -83,17 +83,23 @@ async def test_it_coalesces_previews_to_a_few_a_second(app: object, classroom: C
             await student.type(len(student.text), str(i % 10))
             await asyncio.sleep(0.01)
 
+    loop = asyncio.get_running_loop()
+    began = loop.time()
     typing_task = asyncio.create_task(type_fast())
     events = await _events(comm, 1.8)
     await typing_task
-    previews = [e for e in events if e["type"] == "preview"]
-    assert 2 <= len(previews) <= 8, len(previews)  # ~1 s of typing at <= 4 a second, plus the last
+    typed_for = loop.time() - began
+    # On a loaded machine the typing outlasts the window: its trailing preview comes after.
+    events += await _events(comm, 0.6)
+    previews = [e for e in events if e["type"] == "preview" and not e["opened"]]
+    # Coalesced: at most one per interval (0.25 s) while typing, plus the last.
+    assert 2 <= len(previews) <= typed_for / 0.25 + 2, (len(previews), typed_for)
     assert previews[-1]["text"] == student.text
     assert previews[-1]["document_id"] == str(classroom.document.pk)
     assert previews[-1]["participant_id"] == str(classroom.participant.pk)
     assert previews[-1]["name"] == "main.py"
     typing = [e for e in events if e["type"] == "typing"]
-    assert 1 <= len(typing) <= 2
+    assert 1 <= len(typing) <= typed_for / 2 + 1, (len(typing), typed_for)  # at most one per 2 s
     await student.comm.disconnect()
     await comm.disconnect()
 
