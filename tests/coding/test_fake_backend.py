@@ -102,4 +102,4 @@ async def test_it_times_out_an_idle_interactive_run() -> None:
 async def test_it_reports_the_fake_backend_as_available() -> None:
     status = runner.backend_status()
     assert status == {"backend": "fake", "available": True, "cgroup_mode": "none",
-                      "message": "fake backend: nothing is executed (tests only)"}
+                      "message": "fake backend: nothing is executed (tests only)", "protections": []}
