@@ -23,14 +23,8 @@ KEYFRAME_EVERY = 50
 
 
 def _edit(before: str, after: str) -> dict[str, Any]:
-    start, limit = 0, min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
-    end_b, end_a = len(before), len(after)
-    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
-        end_b -= 1
-        end_a -= 1
-    return {"pos": start, "delete": end_b - start, "insert": after[start:end_a]}
+    start, deleted, inserted = ydoc.text_delta(before, after)
+    return {"pos": start, "delete": deleted, "insert": after[start : start + inserted]}
 
 
 def _author(row: DocumentUpdate) -> dict[str, Any]:

@@ -180,14 +180,8 @@ def edit_to(doc: Doc, new_text: str) -> None:
     old = str(text)
     if old == new_text:
         return
-    start = 0
-    limit = min(len(old), len(new_text))
-    while start < limit and old[start] == new_text[start]:
-        start += 1
-    end_old, end_new = len(old), len(new_text)
-    while end_old > start and end_new > start and old[end_old - 1] == new_text[end_new - 1]:
-        end_old -= 1
-        end_new -= 1
+    start, deleted, inserted = text_delta(old, new_text)
+    end_old, end_new = start + deleted, start + inserted
     offset = len(old[:start].encode("utf-8"))
     removed = len(old[start:end_old].encode("utf-8"))
     with doc.transaction():
