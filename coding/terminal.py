@@ -30,6 +30,7 @@ from channels.db import database_sync_to_async
 
 from coding import limits, runner, services
 from coding.sandbox.base import RunResult, SandboxError, Status
+from observer.errors import record_error_async
 from sessions.live.registry import LiveRegistry
 from sessions.live.topics import COMMAND, OUTPUT, STATUS, terminal_topic
 
@@ -151,7 +152,7 @@ class ActiveRun:
         except Exception as exc:
             logger.exception("terminal run failed")
             self.on_error("server_error", f"The run failed: {type(exc).__name__}.")
-            await _record_error(exc, participant_id=self.participant_id, run_id=self.run_id)
+            await record_error_async(exc, where="terminal run", participant_id=self.participant_id, run_id=self.run_id)
         finally:
             self.state = "done"
             if self._orphan is not None:
@@ -319,18 +320,6 @@ class ActiveRun:
 async def _released(ticket: str) -> bool:
     await limits.slot_release(ticket=ticket)
     return False
-
-
-async def _record_error(exc: BaseException, **details: Any) -> None:
-    """Into the operator's error list (next to the log line)."""
-    from monitoring.services import error_record
-
-    def write() -> None:
-        error_record(source="websocket", exc=exc,
-                     details={"where": "terminal run", **{k: str(v) for k, v in details.items() if v is not None}})
-
-    with contextlib.suppress(Exception):
-        await database_sync_to_async(write)()
 
 
 # --- runs that a dead server process left `running` --------------------------------------------

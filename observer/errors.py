@@ -8,6 +8,7 @@ from templates/errors/.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -96,6 +97,21 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, SuspiciousOperation | BadRequest | UnreadablePostError):
         return exceptions.ParseError("The request could not be read.", code="bad_request")
     return exc
+
+
+async def record_error_async(exc: BaseException, **details: Any) -> None:
+    """An unexpected error in a socket or a background task, into the operator's error list
+    (source "websocket"; the details that are set, as text). Never raises."""
+    from channels.db import database_sync_to_async
+
+    def write() -> None:
+        from monitoring.services import error_record
+
+        error_record(source="websocket", exc=exc,
+                     details={k: str(v) for k, v in details.items() if v is not None})
+
+    with contextlib.suppress(Exception):
+        await database_sync_to_async(write)()
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

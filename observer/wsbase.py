@@ -30,6 +30,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from observer import json_input
+from observer.errors import record_error_async
 from observer.signals import rate_limited, websocket_connected, websocket_disconnected
 
 logger = logging.getLogger("observer.ws")
@@ -314,12 +315,4 @@ class ObserverConsumer(AsyncWebsocketConsumer):
             await self._drained.wait()
 
     async def report_error(self, exc: BaseException) -> None:
-        from channels.db import database_sync_to_async
-
-        def write() -> None:
-            from monitoring.services import error_record
-
-            error_record(source="websocket", exc=exc, details={"kind": self.kind, "path": self.scope.get("path")})
-
-        with contextlib.suppress(Exception):
-            await database_sync_to_async(write)()
+        await record_error_async(exc, kind=self.kind, path=self.scope.get("path"))

@@ -20,6 +20,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from observer.errors import record_error_async
 from sessions.live import presence, shutdown, store
 from sessions.live.bridge import Bridge, make_bridge
 from sessions.live.conf import live_setting
@@ -199,7 +200,7 @@ class LiveRegistry:
                 except Exception as exc:
                     logger.exception("could not write activity counters; kept for the next flush")
                     self.activity.restore(deltas)
-                    await _record_error(exc)
+                    await record_error_async(exc, where="live flush")
 
     async def _flush_hubs(self, hubs: list[DocumentHub], *, force: bool) -> None:
         async with self._flush_lock:
@@ -229,7 +230,7 @@ class LiveRegistry:
                 logger.exception("could not write %d documents; kept for the next flush", len(taken))
                 for hub, items, snapshot in taken:
                     hub.restore(items, snapshot)
-                await _record_error(exc)
+                await record_error_async(exc, where="live flush")
 
     # --- anti-entropy with the other processes ---------------------------------------------
 
@@ -281,16 +282,6 @@ async def _audit(author: Author, document_id: uuid.UUID, participant_id: uuid.UU
         await database_sync_to_async(write)()
     except Exception:
         logger.exception("could not audit a teacher edit")
-
-
-async def _record_error(exc: BaseException) -> None:
-    def write() -> None:
-        from monitoring.services import error_record
-
-        error_record(source="websocket", exc=exc, details={"where": "live flush"})
-
-    with contextlib.suppress(Exception):
-        await database_sync_to_async(write)()
 
 
 # --- which registry -------------------------------------------------------------------------
