@@ -8,10 +8,12 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         import os
 
-        from monitoring import metrics, receivers, resources
+        from monitoring import metrics, receivers, resources, services
+        from observer import errors
 
         path = metrics.multiprocess_dir()
         if path:  # prometheus-client writes its per-process files there from the first metric on
             os.makedirs(path, exist_ok=True)
         receivers.connect()
+        errors.set_error_recorder(services.error_record)  # the base package's errors land in our list
         resources.prime()

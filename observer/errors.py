@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import BadRequest, DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -99,16 +99,41 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
+class ErrorRecorder(Protocol):
+    def __call__(self, *, source: str, exc: BaseException | None = ..., request: Any = ...,
+                 details: dict[str, Any] | None = ...) -> object: ...
+
+
+# Where unexpected errors go for the operator: the monitoring app registers its error
+# list here (MonitoringConfig.ready), so that this base package depends on no app.
+_error_recorder: ErrorRecorder | None = None
+
+
+def set_error_recorder(recorder: ErrorRecorder | None) -> None:
+    global _error_recorder
+    _error_recorder = recorder
+
+
+def record_error(*, source: str, exc: BaseException | None = None, request: Any = None,
+                 details: dict[str, Any] | None = None) -> None:
+    """An unexpected error, into the operator's error list (if an app registered one).
+    Never raises (it runs inside error handling)."""
+    recorder = _error_recorder
+    if recorder is None:
+        return
+    try:
+        recorder(source=source, exc=exc, request=request, details=details)
+    except Exception:
+        logger.exception("could not record an error")
+
+
 async def record_error_async(exc: BaseException, **details: Any) -> None:
     """An unexpected error in a socket or a background task, into the operator's error list
     (source "websocket"; the details that are set, as text). Never raises."""
     from channels.db import database_sync_to_async
 
     def write() -> None:
-        from monitoring.services import error_record
-
-        error_record(source="websocket", exc=exc,
-                     details={k: str(v) for k, v in details.items() if v is not None})
+        record_error(source="websocket", exc=exc, details={k: str(v) for k, v in details.items() if v is not None})
 
     with contextlib.suppress(Exception):
         await database_sync_to_async(write)()
@@ -119,9 +144,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
-        from monitoring.services import error_record
-
-        error_record(source="api", exc=exc, request=context.get("request"))
+        record_error(source="api", exc=exc, request=context.get("request"))
         return Response(
             error_body("server_error", "Something went wrong on the server. It has been logged."),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
@@ -289,7 +312,5 @@ class ApiErrorMiddleware:
         if isinstance(exception, SuspiciousOperation | BadRequest):
             return json_error(400)
         logger.error("Unhandled API error on %s", request.path, exc_info=exception)
-        from monitoring.services import error_record
-
-        error_record(source="api", exc=exception, request=request)
+        record_error(source="api", exc=exception, request=request)
         return json_error(500)
