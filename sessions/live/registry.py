@@ -273,9 +273,9 @@ async def _audit(author: Author, document_id: uuid.UUID, participant_id: uuid.UU
         from sessions.models import Document
 
         audit_record(
-            action="code.teacher_edit", actor=author.principal,
+            action="file.teacher_edit", actor=author.principal,
             target=Document.objects.filter(pk=document_id).first(),
-            details={"participant_id": str(participant_id), "session_id": str(session_id)},
+            details={"participant_id": str(participant_id), "session_id": str(session_id), "change": "live"},
         )
 
     try:

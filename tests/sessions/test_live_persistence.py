@@ -169,9 +169,13 @@ async def test_it_audits_a_teachers_edit_once_per_burst(app: object, classroom: 
     await teacher.type(0, "!")  # a second burst, after a pause
     await asyncio.sleep(0.3)
     events = await database_sync_to_async(
-        lambda: list(AuditEvent.objects.filter(action="code.teacher_edit").values_list("actor_id", "target_id"))
+        lambda: list(
+            AuditEvent.objects.filter(action="file.teacher_edit").values_list("actor_id", "target_id", "details")
+        )
     )()
-    assert events == [(classroom.teacher.pk, str(classroom.document.pk))] * 2
+    details = {"participant_id": str(classroom.document.participant_id), "session_id": str(classroom.session.pk),
+               "change": "live"}
+    assert events == [(classroom.teacher.pk, str(classroom.document.pk), details)] * 2
     await teacher.comm.disconnect()
 
 
