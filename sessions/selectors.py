@@ -169,6 +169,14 @@ def document_access(*, principal: Any, participant_id: uuid.UUID, document_id: u
     return access, document
 
 
+def document_history_access(*, principal: Any, document_id: uuid.UUID) -> tuple[Access, Document]:
+    """A document (deleted ones too: their history stays) and its participant's access."""
+    document = Document.objects.filter(pk=document_id).only("id", "name", "participant_id").first()
+    if document is None:
+        raise NotFound("No such file.")
+    return participant_access(principal=principal, participant_id=document.participant_id), document
+
+
 def help_access(*, principal: Any, help_id: uuid.UUID) -> tuple[Access, HelpRequest]:
     help_request = (
         HelpRequest.objects.select_related("participant", "session", "session__teacher", "claimed_by")

@@ -6,7 +6,6 @@ import uuid
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +13,6 @@ from rest_framework.views import APIView
 
 from sessions import selectors
 from sessions.live import replay
-from sessions.models import Document
 from sessions.permissions import IsSessionOwnerOrAdmin
 
 
@@ -82,10 +80,7 @@ class DocumentHistoryView(APIView):
         summary="A document's edit history, for replay",
     )
     def get(self, request: Request, document_id: uuid.UUID) -> Response:
-        document = Document.objects.filter(pk=document_id).only("id", "name", "participant_id").first()
-        if document is None:
-            raise NotFound("No such file.")
-        access = selectors.participant_access(principal=request.user, participant_id=document.participant_id)
+        access, document = selectors.document_history_access(principal=request.user, document_id=document_id)
         self.check_object_permissions(request, access)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
