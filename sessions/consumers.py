@@ -16,9 +16,10 @@ from channels.db import database_sync_to_async
 
 from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
 from sessions import events
+from sessions.authors import Author
 from sessions.live import access, presence, protocol, ydoc
 from sessions.live.conf import live_setting
-from sessions.live.hub import Author, DocumentHub, TooLarge
+from sessions.live.hub import DocumentHub, TooLarge
 from sessions.live.registry import LiveRegistry, registry_for
 from sessions.live.topics import feed_topic
 
@@ -82,10 +83,8 @@ class DocumentConsumer(SessionMemberConsumer):
             return grant
         self.grant = grant
         self.readonly = grant.readonly
-        guest = getattr(principal, "is_guest", False)
         self.author = Author(
-            participant_id=grant.participant.pk if grant.role == "owner" and grant.participant else None,
-            user_id=None if guest else principal.pk,
+            participant=grant.participant if grant.role == "owner" else None,
             is_teacher=grant.role == "teacher",
             principal=principal,
             name=grant.participant.display_name if grant.role == "owner" and grant.participant else principal.name,

@@ -15,13 +15,13 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.db import database_sync_to_async
 from pycrdt import Doc, write_var_uint
 
+from sessions.authors import Author
 from sessions.live import protocol, store, ydoc
 from sessions.live.conf import live_setting
 from sessions.live.topics import AWARENESS, HELLO, PROBE, REPLY, SERVER_EDIT, SYNC, UPDATE, document_topic
@@ -30,18 +30,6 @@ if TYPE_CHECKING:
     from sessions.live.registry import LiveRegistry
 
 logger = logging.getLogger("observer.live")
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who is behind a connection, as the log and the accounting need it."""
-
-    participant_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
-    is_teacher: bool = False
-    principal: Any = None
-    # The name others see on this editor's cursor (whatever name its awareness claims).
-    name: str = ""
 
 
 class TooLarge(Exception):

@@ -21,10 +21,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from observer.errors import record_error_async
+from sessions.authors import Author
 from sessions.live import presence, shutdown, store
 from sessions.live.bridge import Bridge, make_bridge
 from sessions.live.conf import live_setting
-from sessions.live.hub import Author, DocumentHub
+from sessions.live.hub import DocumentHub
 from sessions.live.presence import ActivityTracker, record_activity
 from sessions.live.topics import feed_topic
 

@@ -16,27 +16,9 @@ from coding.languages import get_language
 from monitoring.services import audit_record
 from observer.errors import Conflict
 from sessions import events, filenames, selectors
+from sessions.authors import Author
 from sessions.models import ClassSession, Document, DocumentUpdate, Participant
 from sessions.services.common import check_size, check_total_size, require_not_ended, touch_session
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who writes a file: the participant themselves (user or guest) or a teacher."""
-
-    user: Any = None
-    participant: Participant | None = None
-
-    @property
-    def is_teacher(self) -> bool:
-        return self.participant is None
-
-    @classmethod
-    def of(cls, *, principal: Any, access: selectors.Access) -> Author:
-        if access.is_self:
-            user = principal if selectors.user_id_of(principal) is not None else None
-            return cls(user=user, participant=access.participant)
-        return cls(user=principal)
 
 
 def _writable(participant: Participant) -> None:

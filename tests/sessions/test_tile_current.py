@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions import services
-from sessions.services.files import Author
+from sessions.authors import Author
 from tests import live_support
 from tests.live_factories import make_document
 from tests.live_support import Classroom, editor, next_json, open_socket
@@ -55,7 +55,7 @@ async def test_deleting_a_file_tells_the_teachers(app: object, classroom: Classr
     comm = await _monitor(app, classroom)
     await database_sync_to_async(services.document_delete)(
         document=classroom.document, participant=classroom.participant,
-        author=Author(user=classroom.student, participant=classroom.participant),
+        author=Author(principal=classroom.student, participant=classroom.participant),
     )  # fmt: skip
     assert await next_json(comm, "file.deleted") == {
         "type": "file.deleted", "participant_id": str(classroom.participant.pk),
