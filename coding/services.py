@@ -22,6 +22,7 @@ from coding.languages import Language, get_language
 from coding.models import Execution, ExecutionStatus
 from coding.sandbox import configured_backend_name
 from coding.sandbox.base import RunResult
+from observer.errors import SessionEnded
 from sessions import filenames
 from sessions.events import broadcast_on_commit, session_group
 from sessions.live import ledger
@@ -52,11 +53,12 @@ class RunPlan:
 
 
 def run_plan(*, participant_id: uuid.UUID, file_ids: Sequence[str] | None, entry: str | None) -> RunPlan:
-    """Which of the participant's files run, and which is the entry (or RunRefused)."""
+    """Which of the participant's files run, and which is the entry (or RunRefused, or
+    SessionEnded)."""
     participant = Participant.objects.select_related("session").get(pk=participant_id)
     session = participant.session
     if session.state == SessionState.ENDED:
-        raise RunRefused("session_ended", "This session has ended; runs are closed.")
+        raise SessionEnded("This session has ended; runs are closed.")
     if participant.removed_at is not None:
         raise RunRefused("forbidden", "You were removed from this session.")
     documents = list(

@@ -30,7 +30,7 @@ from channels.db import database_sync_to_async
 
 from coding import limits, runner, services
 from coding.sandbox.base import RunResult, SandboxError, Status
-from observer.errors import record_error_async
+from observer.errors import SessionEnded, record_error_async
 from sessions.live.registry import LiveRegistry
 from sessions.live.topics import COMMAND, OUTPUT, STATUS, terminal_topic
 
@@ -166,7 +166,7 @@ class ActiveRun:
                 participant_id=self.participant_id, file_ids=self.request.get("files"),
                 entry=self.request.get("entry"),
             )
-        except services.RunRefused as refused:
+        except (services.RunRefused, SessionEnded) as refused:
             self._rejected(language="", reason=refused.code)
             self.on_error(refused.code, refused.message)
             return

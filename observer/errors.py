@@ -44,6 +44,19 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
 
 
+class SessionEnded(Conflict):
+    """The session has ended, so it takes no more writes, joins or runs: a 409
+    `session_ended` over HTTP, an error frame with that code on a socket."""
+
+    default_code = "session_ended"
+    default_detail = "This session has ended."
+    code = default_code
+
+    @property
+    def message(self) -> str:
+        return str(self.detail)
+
+
 class FileTooLarge(exceptions.APIException):
     """A file over the size cap: a 400 with its own code, so clients can say why."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from observer.errors import Conflict, FileTooLarge
+from observer.errors import FileTooLarge, SessionEnded
 from sessions import events, filenames, selectors
 from sessions.models import ClassSession, HelpRequest, Participant, SessionState
 
@@ -15,7 +15,7 @@ from sessions.models import ClassSession, HelpRequest, Participant, SessionState
 def require_not_ended(session: ClassSession) -> None:
     """Students are read-only once a session ends (409 session_ended)."""
     if session.state == SessionState.ENDED:
-        raise Conflict("This session has ended; its files are read-only.", code="session_ended")
+        raise SessionEnded("This session has ended; its files are read-only.")
 
 
 def check_size(*, content: str, language: str, field_name: str = "content") -> None:

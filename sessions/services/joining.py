@@ -12,7 +12,7 @@ from rest_framework import exceptions
 
 from accounts.tokens import GuestToken
 from monitoring.services import audit_record
-from observer.errors import Conflict
+from observer.errors import Conflict, SessionEnded
 from sessions import events, joincodes, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState
 from sessions.services.common import broadcast_help, participant_payload, touch_session
@@ -38,7 +38,7 @@ def _find_session_for_code(code: str) -> ClassSession:
     if session is not None:
         return session
     if ClassSession.objects.filter(join_code=code, state=SessionState.ENDED).exists():
-        raise Conflict("This session has ended. Ask your teacher for the new code.", code="session_ended")
+        raise SessionEnded("This session has ended. Ask your teacher for the new code.")
     raise exceptions.NotFound("No session has this code. Check it with your teacher.")
 
 
