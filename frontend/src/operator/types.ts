@@ -1,19 +1,11 @@
 /** JSON shapes of the monitoring API (/api/monitoring/..., /ws/monitoring/). */
 
+import type { RunStatus } from "../api/types";
+
 export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 
-export type RunStatus =
-  | "ok"
-  | "runtime-error"
-  | "compile-error"
-  | "timeout"
-  | "memory-limit"
-  | "output-limit"
-  | "killed"
-  | "sandbox-error"
-  | "rejected"
-  | "queued"
-  | "running";
+/** An execution row's status: a finished run's outcome, or refused, waiting, running. */
+export type ExecutionStatus = RunStatus | "rejected" | "queued" | "running";
 
 export interface SystemHeadline {
   cpu_percent: number;
@@ -49,7 +41,7 @@ export interface Execution {
   entry: string;
   backend: string;
   interactive: boolean;
-  status: RunStatus | string;
+  status: ExecutionStatus | string;
   exit_code: number | null;
   signal: number | null;
   message: string;
