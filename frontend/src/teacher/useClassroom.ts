@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useReducer, useRef } from "react";
 import { files as filesApi, sessions } from "../api/endpoints";
 import type { ClassSession, HelpRequest, ParticipantStatus } from "../api/types";
 import { userCredential } from "../auth/credential";
+import { useResource } from "../hooks/useResource";
 import { useSessionEvents, type SessionEvent } from "../live/sessionEvents";
 import type { ReconnectingSocket } from "../live/socket";
 import { applyEvent, emptyClassroom, latestFile, withHelp, withHelpList, withParticipants, withPreview, type Classroom, type Preview } from "./classroom";
@@ -52,40 +53,28 @@ export function useClassroom(sessionId: string, options: { previews?: boolean; o
   const wantPreviews = options.previews ?? true;
   const extraHandler = useRef(options.onEvent);
   extraHandler.current = options.onEvent;
-  const [session, setSession] = useState<ClassSession | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [nonce, setNonce] = useState(0);
   const [classroom, dispatch] = useReducer(reducer, sessionId, (id) => picture.get(id) ?? emptyClassroom);
   useEffect(() => {
     picture.set(sessionId, classroom);
   }, [sessionId, classroom]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setLoadError(null);
-    (async () => {
-      const loaded = await sessions.get(sessionId, controller.signal);
-      if (controller.signal.aborted) return;
-      setSession(loaded);
-      if (loaded.state === "draft") return;
-      const [participants, help] = await Promise.all([
-        sessions.participants(sessionId, controller.signal),
-        sessions.help(sessionId, undefined, controller.signal),
-      ]);
-      if (controller.signal.aborted) return;
+  // The session, then (once it has started) its students and help queue into the picture.
+  const loaded = useResource(async (signal: AbortSignal): Promise<ClassSession> => {
+    const found = await sessions.get(sessionId, signal);
+    if (found.state === "draft") return found;
+    const [participants, help] = await Promise.all([
+      sessions.participants(sessionId, signal),
+      sessions.help(sessionId, undefined, signal),
+    ]);
+    if (!signal.aborted) {
       dispatch({ type: "participants", participants });
       dispatch({ type: "help-list", help });
-    })()
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setLoadError(error);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [sessionId, nonce]);
+    }
+    return found;
+  }, [sessionId]);
+  const session = loaded.data ?? null;
+  const { mutate } = loaded;
+  const setSession = useCallback((next: ClassSession) => mutate(() => next), [mutate]);
 
   // Tiles show code from preview events; until a student types, show the file they edited last.
   const fetched = useRef(new Set<string>());
@@ -95,7 +84,7 @@ export function useClassroom(sessionId: string, options: { previews?: boolean; o
     if (event.type === "file.deleted") fetched.current.delete(event.participant_id);
     dispatch({ type: "event", event });
     extraHandler.current?.(event);
-  }, []);
+  }, [setSession]);
   const socket = useSessionEvents(session && session.state !== "draft" ? sessionId : null, userCredential.getToken, onEvent);
 
   const mounted = useRef(true);
@@ -126,12 +115,12 @@ export function useClassroom(sessionId: string, options: { previews?: boolean; o
 
   return {
     session,
-    loadError,
-    loading,
+    loadError: loaded.error,
+    loading: loaded.loading,
     classroom,
     socket,
     setSession,
     updateHelp: useCallback((help: HelpRequest) => dispatch({ type: "help", help }), []),
-    reload: useCallback(() => setNonce((n) => n + 1), []),
+    reload: loaded.reload,
   };
 }
