@@ -4,7 +4,7 @@ import { timeAgo } from "../components/time";
 import { useResource } from "../hooks/useResource";
 import { monitoring } from "./api";
 import { ExecutionFilterBar, NO_FILTERS, queryFor, type FilterState, type Person } from "./ExecutionFilterBar";
-import { formatBytes, formatMs, statusColor } from "./format";
+import { formatBytes, formatMs, statusColor, statusTextColor } from "./format";
 import type { Execution } from "./types";
 
 const PAGE_SIZE = 25;
@@ -89,7 +89,7 @@ export function ExecutionsTable({ refreshKey, sessions }: Props) {
                     {run.entry ? <span className="muted"> · {run.entry}</span> : null}
                   </td>
                   <td>
-                    <span className="op-status-pill" style={{ background: statusColor(run.status) }} title={run.message}>
+                    <span className="op-status-pill" style={{ background: statusColor(run.status), color: statusTextColor(run.status) }} title={run.message}>
                       {run.status}
                     </span>
                   </td>

@@ -1,6 +1,18 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
-import { durationLabel, formatBytes, formatMs, formatRate, historyChanged, sinceFor, stackTimeline } from "./format";
+import { contrastRatio } from "../theme/theme";
+import {
+  durationLabel,
+  formatBytes,
+  formatMs,
+  formatRate,
+  historyChanged,
+  sinceFor,
+  stackTimeline,
+  STATUS_COLORS,
+  statusColor,
+  statusTextColor,
+} from "./format";
 import type { Figures } from "./types";
 
 describe("number formats", () => {
@@ -55,5 +67,13 @@ describe("historyChanged", () => {
     expect(historyChanged(base, { ...base, at: "later" } as Figures)).toBe(false);
     expect(historyChanged(base, { ...base, runs: 4 })).toBe(true);
     expect(historyChanged(base, { ...base, active_runs: 1 })).toBe(true);
+  });
+});
+
+describe("status pills", () => {
+  it("read at WCAG AA for every status, known or not", () => {
+    for (const status of [...Object.keys(STATUS_COLORS), "something-new"]) {
+      expect(contrastRatio(statusTextColor(status), statusColor(status)), status).toBeGreaterThanOrEqual(4.5);
+    }
   });
 });

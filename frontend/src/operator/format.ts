@@ -1,4 +1,5 @@
 /** Pure helpers of the operator dashboard: number formats, status colours, chart data. */
+import { contrastRatio } from "../theme/theme";
 import type { Figures, HealthStatus, Period, Statistics } from "./types";
 
 /** Run statuses in the order charts stack them (successes at the bottom). */
@@ -41,6 +42,13 @@ export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "jav
 
 export function statusColor(status: string): string {
   return STATUS_COLORS[status] ?? "#7a8596";
+}
+
+/** The text colour of a status pill: white or near-black, whichever reads better on the
+ * status's colour (white on the grey of "killed" was 3.7:1, under WCAG AA's 4.5:1). */
+export function statusTextColor(status: string): string {
+  const background = statusColor(status);
+  return contrastRatio("#ffffff", background) >= contrastRatio("#111418", background) ? "#ffffff" : "#111418";
 }
 
 export function formatMs(ms: number | null | undefined): string {
