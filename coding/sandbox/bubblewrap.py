@@ -113,19 +113,6 @@ def work_files_args(spec: StepSpec, fds: list[int]) -> list[str]:
     return args
 
 
-def memfd_with(content: bytes, name: str) -> int:
-    fd = os.memfd_create(name[:200], os.MFD_CLOEXEC)
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view):]
-        os.lseek(fd, 0, os.SEEK_SET)
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
-
-
 _LINGER_SECONDS = 600.0  # how long a lingering init may keep its uid before it is forgotten
 
 
@@ -582,7 +569,7 @@ class BubblewrapBackend(Backend):
         step: BubblewrapStep | None = None
         slot, owned = self.step_slot(spec)
         try:
-            file_fds = [memfd_with(f.content, f.name) for f in spec.files]
+            file_fds = [workdir.memfd_with(f.content, f.name) for f in spec.files]
             status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
             os.set_blocking(status_w, True)
             filter_fd = self.filter.memfd()

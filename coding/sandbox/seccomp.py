@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from coding.sandbox import policy
+from coding.sandbox import policy, workdir
 from coding.sandbox.config import setting
 
 _BPF_INSTRUCTION = 8  # struct sock_filter
@@ -44,16 +44,7 @@ class Filter:
 
     def memfd(self) -> int:
         """A descriptor to hand to one bwrap (it reads it to the end)."""
-        fd = os.memfd_create("observer-seccomp", os.MFD_CLOEXEC)
-        try:
-            view = memoryview(self.program)
-            while view:
-                view = view[os.write(fd, view):]
-            os.lseek(fd, 0, os.SEEK_SET)
-        except OSError:
-            os.close(fd)
-            raise
-        return fd
+        return workdir.memfd_with(self.program, "observer-seccomp")
 
 
 def load(path: str | None = None) -> Filter:

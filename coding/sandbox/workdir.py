@@ -57,6 +57,21 @@ def make_private_dir(prefix: str, *, owner: tuple[int, int] | None = None) -> st
     return path
 
 
+def memfd_with(content: bytes, name: str) -> int:
+    """A sealed-off in-memory file holding ``content``, positioned at its start: what a
+    sandbox reads its sources (and bwrap its seccomp program) from, never a host path."""
+    fd = os.memfd_create(name[:200], os.MFD_CLOEXEC)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def write_files(directory: str, files: Iterable[SourceFile], *, mode: int = 0o644) -> None:
     """Create ``files`` (relative names) inside ``directory``; never follows a symlink
     and never overwrites: an existing name, or a symlink anywhere on the path, fails."""
