@@ -199,9 +199,15 @@ export interface Limits {
 }
 
 /** A participant's last finished run (GET /api/participants/{pid}/last-run). */
-export interface LastRun {
+export interface LastRun extends RunOutcome {
   run_id: string;
   entry: string;
+  output_tail: string;
+  finished_at: string | null;
+}
+
+/** How a run ended: what the terminal's exit frame and the last-run answer both carry. */
+export interface RunOutcome {
   status: RunStatus;
   exit_code: number | null;
   signal: number | null;
@@ -210,6 +216,4 @@ export interface LastRun {
   peak_memory_kb: number | null;
   output_bytes: number | null;
   message: string;
-  output_tail: string;
-  finished_at: string | null;
 }

@@ -1,17 +1,9 @@
 /** The terminal protocol's JSON frames (docs/API.md, /ws/terminal/<participant_id>/) and the run state they drive. */
-import type { LastRun, RunStatus } from "../api/types";
+import type { LastRun, RunOutcome, RunStatus } from "../api/types";
 
-export interface ExitFrame {
+export interface ExitFrame extends RunOutcome {
   type: "exit";
   run_id: string;
-  status: RunStatus;
-  exit_code: number | null;
-  signal: number | null;
-  wall_ms: number | null;
-  cpu_ms: number | null;
-  peak_memory_kb: number | null;
-  output_bytes: number | null;
-  message: string;
 }
 
 export type ServerFrame =
