@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions.apps.ClassroomConfig",
     "coding",
+    "exercises",
     "monitoring",
 ]
 

@@ -24,6 +24,7 @@ from accounts.tokens import GuestToken
 from monitoring.models import ErrorEvent
 from sessions.models import ClassSession, Document, HelpRequest, Participant
 from tests import live_support
+from tests.exercises.factories import ExerciseFactory, IoCaseFactory
 from tests.live_support import open_socket
 from tests.sessions.factories import (
     ClassSessionFactory,
@@ -76,7 +77,7 @@ def test_the_corpus_knows_every_api_route_and_id() -> None:
             assert part.split("}")[0] in IDS, f"{route}: add a real object for {part.split('}')[0]} to IDS"
 
 
-IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id")
+IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id")
 
 
 class World:
@@ -92,9 +93,12 @@ class World:
         self.guest = GuestParticipantFactory(session=self.session, display_name="Guest")
         self.document = DocumentFactory(participant=self.participant, name="main.py", content="print(1)\n")
         self.help = HelpRequestFactory(session=self.session, participant=self.participant)
+        self.exercise = ExerciseFactory(owner=self.teacher)
+        self.test = IoCaseFactory(exercise=self.exercise)
         self.ids = {
             "session_id": self.session.pk, "participant_id": self.participant.pk, "file_id": self.document.pk,
-            "document_id": self.document.pk, "help_id": self.help.pk,
+            "document_id": self.document.pk, "help_id": self.help.pk, "exercise_id": self.exercise.pk,
+            "test_id": self.test.pk,
         }  # fmt: skip
         guest_token = GuestToken.for_participant(
             participant_id=str(self.guest.pk), session_id=str(self.session.pk), display_name="Guest"
