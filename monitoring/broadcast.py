@@ -18,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from observer import from_sync
+from observer.contract import FiguresChanged
 
 logger = logging.getLogger("observer.monitoring")
 
@@ -54,7 +55,7 @@ def off_loop(fn: Callable[..., Any], /, **kwargs: Any) -> None:
         _spawn(loop, database_sync_to_async(fn)(**kwargs))
 
 
-async def _group_send(message: dict[str, Any]) -> None:
+async def _group_send(message: FiguresChanged) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -66,7 +67,7 @@ async def _group_send(message: dict[str, Any]) -> None:
 
 def notify_dashboards(reason: str) -> None:
     """Ask every dashboard (every process) to push fresh figures; after commit when in a transaction."""
-    message = {"type": "figures.changed", "at": time.time(), "reason": reason}
+    message = FiguresChanged(type="figures.changed", at=time.time(), reason=reason)
     loop = _running_loop()
     if loop is not None:
         _spawn(loop, _group_send(message))

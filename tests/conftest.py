@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import token_pair_for
+from tests.contract_support import frames_checked
 from tests.factories import AdminFactory, TeacherFactory, UserFactory
 
 
@@ -20,6 +21,16 @@ def _fresh_rate_limits() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _frames_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every JSON frame a socket sends and every session event broadcast in any test is
+    one observer.contract defines (the browser drops anything else)."""
+    with frames_checked(monkeypatch) as violations:
+        yield
+    if violations:
+        pytest.fail("frames outside observer.contract:\n" + "\n".join(violations[:20]), pytrace=False)
 
 
 @pytest.fixture

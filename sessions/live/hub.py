@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from channels.db import database_sync_to_async
 from pycrdt import Doc, write_var_uint
 
+from observer import contract
 from sessions.authors import Author
 from sessions.live import protocol, store, ydoc
 from sessions.live.conf import live_setting
@@ -385,11 +386,10 @@ class DocumentHub:
                 self._preview_timer = asyncio.get_running_loop().call_later(delay, self._emit_preview)
         if now - self._typing_at >= live_setting("LIVE_TYPING_INTERVAL_SECONDS"):
             self._typing_at = now
-            self.registry.emit_feed(self.session_id, {
-                "type": "typing", "participant_id": str(self.participant_id),
-                "document_id": str(self.document_id), "at": at.isoformat().replace("+00:00", "Z"),
-                "by": "teacher" if author.is_teacher else "participant",
-            })
+            self._feed(contract.Typing(
+                type="typing", participant_id=str(self.participant_id), document_id=str(self.document_id),
+                at=at.isoformat().replace("+00:00", "Z"), by="teacher" if author.is_teacher else "participant",
+            ))
         if author.is_teacher:
             last = self._teacher_edit_at.get(author.user_id)
             self._teacher_edit_at[author.user_id] = now
@@ -402,10 +402,14 @@ class DocumentHub:
             return
         self._preview_at = time.monotonic()
         limit = live_setting("LIVE_PREVIEW_MAX_CHARS")
-        self.registry.emit_feed(self.session_id, {
-            "type": "preview", "participant_id": str(self.participant_id), "document_id": str(self.document_id),
-            "name": self.meta.name, "text": self.text[:limit], "truncated": len(self.text) > limit, "opened": opened,
-        })
+        self._feed(contract.Preview(
+            type="preview", participant_id=str(self.participant_id), document_id=str(self.document_id),
+            name=self.meta.name, text=self.text[:limit], truncated=len(self.text) > limit, opened=opened,
+        ))
+
+    def _feed(self, event: contract.FeedEvent) -> None:
+        # A plain dict while LiveRegistry.emit_feed takes one (it is being reworked).
+        self.registry.emit_feed(self.session_id, dict(event))
 
     def stop_timers(self) -> None:
         self.closed = True

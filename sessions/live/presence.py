@@ -14,6 +14,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from observer import contract
 from sessions.events import broadcast_on_commit, session_group
 from sessions.live import ledger
 from sessions.live.conf import live_setting
@@ -110,17 +111,19 @@ def record_activity(deltas: list[ActivityDelta]) -> None:
 def _presence(participant: Participant, online: bool) -> None:
     teachers = [session_group(participant.session_id, "teachers")]
     broadcast_on_commit(
-        groups=teachers, event={"type": "presence", "participant_id": str(participant.pk), "online": online}
+        groups=teachers, event=contract.Presence(type="presence", participant_id=str(participant.pk), online=online)
     )
     if not online:
-        broadcast_on_commit(groups=teachers, event={"type": "participant.left", "participant": _status(participant)})
+        broadcast_on_commit(
+            groups=teachers,
+            event=contract.ParticipantLeft(type="participant.left", participant=_status(participant)),
+        )
 
 
-def _status(participant: Participant) -> dict[str, Any]:
-    from sessions import selectors
-    from sessions.serializers import ParticipantStatusSerializer
+def _status(participant: Participant) -> contract.ParticipantStatus:
+    from sessions.services.common import participant_payload
 
-    return dict(ParticipantStatusSerializer(selectors.participant_with_status(participant_id=participant.pk)).data)
+    return participant_payload(participant)
 
 
 def connection_opened(*, participant_id: uuid.UUID) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Literal
 
 from django.utils import timezone
 
+from observer import contract
 from observer.errors import FileTooLarge, SessionEnded
 from sessions import events, filenames, selectors
 from sessions.models import ClassSession, HelpRequest, Participant, SessionState
@@ -42,38 +43,43 @@ def touch_session(session: ClassSession, *, participant: Participant | None = No
         Participant.objects.filter(pk=participant.pk).update(last_activity_at=now)
 
 
-def session_payload(session: ClassSession) -> dict[str, Any]:
+def session_payload(session: ClassSession) -> contract.ClassSession:
     from sessions.serializers import SessionOutputSerializer
 
-    return dict(SessionOutputSerializer(selectors.session_detail(session_id=session.pk)).data)
+    return contract.ClassSession(dict(SessionOutputSerializer(selectors.session_detail(session_id=session.pk)).data))
 
 
-def participant_payload(participant: Participant) -> dict[str, Any]:
+def participant_payload(participant: Participant) -> contract.ParticipantStatus:
     from sessions.serializers import ParticipantStatusSerializer
 
-    return dict(ParticipantStatusSerializer(selectors.participant_with_status(participant_id=participant.pk)).data)
+    return contract.ParticipantStatus(
+        dict(ParticipantStatusSerializer(selectors.participant_with_status(participant_id=participant.pk)).data)
+    )
 
 
-def help_payload(help_request: HelpRequest) -> dict[str, Any]:
+def help_payload(help_request: HelpRequest) -> contract.HelpRequest:
     from sessions.serializers import HelpRequestOutputSerializer
 
-    return dict(HelpRequestOutputSerializer(help_request).data)
+    return contract.HelpRequest(dict(HelpRequestOutputSerializer(help_request).data))
 
 
 def broadcast_session(session: ClassSession) -> None:
     events.broadcast_on_commit(
         groups=[events.session_group(session.pk, "all")],
-        event={"type": "session.updated", "session": session_payload(session)},
+        event=contract.SessionUpdated(type="session.updated", session=session_payload(session)),
     )
 
 
-def broadcast_help(help_request: HelpRequest, kind: str) -> None:
+HelpEventType = Literal["help.raised", "help.claimed", "help.resolved", "help.cancelled"]
+
+
+def broadcast_help(help_request: HelpRequest, event_type: HelpEventType) -> None:
     payload = help_payload(help_request)
     events.broadcast_on_commit(
         groups=[events.session_group(help_request.session_id, "teachers")],
-        event={"type": f"help.{kind}", "help_request": payload},
+        event=contract.HelpChanged(type=event_type, help_request=payload),
     )
     events.broadcast_on_commit(
         groups=[events.participant_group(help_request.participant_id)],
-        event={"type": "help.updated", "help_request": payload},
+        event=contract.HelpUpdated(type="help.updated", help_request=payload),
     )

@@ -14,6 +14,7 @@ from rest_framework import exceptions
 
 from coding.languages import get_language
 from monitoring.services import audit_record
+from observer import contract
 from observer.errors import Conflict
 from sessions import events, filenames, selectors
 from sessions.authors import Author
@@ -102,8 +103,8 @@ def document_delete(*, document: Document, participant: Participant, author: Aut
         _audit_teacher_edit(author, document, "delete", request)
         events.broadcast_on_commit(
             groups=[events.session_group(participant.session_id, "teachers")],
-            event={"type": "file.deleted", "participant_id": str(participant.pk), "document_id": str(document.pk),
-                   "name": document.name},
+            event=contract.FileDeleted(type="file.deleted", participant_id=str(participant.pk),
+                                       document_id=str(document.pk), name=document.name),
         )  # a tile showing this file lets go of it
 
 
@@ -172,7 +173,8 @@ def file_push(
                                      "name": document.name})
             events.broadcast_on_commit(
                 groups=[events.participant_group(document.participant_id)],
-                event={"type": "file.pushed", "file": dict(PushedFileSerializer(document).data)},
+                event=contract.FilePushed(type="file.pushed",
+                                          file=contract.PushedFile(dict(PushedFileSerializer(document).data))),
             )
         touch_session(session)
     return result

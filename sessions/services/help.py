@@ -40,7 +40,7 @@ def help_raise(
             line=line,
             last_output=selectors.last_run_output(participant=participant)[-LAST_OUTPUT_CHARS:],
         )
-        broadcast_help(help_request, "raised")
+        broadcast_help(help_request, "help.raised")
         touch_session(participant.session, participant=participant)
     return help_request
 
@@ -58,7 +58,7 @@ def help_claim(*, help_request: HelpRequest, teacher: Any) -> HelpRequest:
     help_request.claimed_by, help_request.claimed_at = teacher, timezone.now()
     with transaction.atomic():
         help_request.save(update_fields=["state", "claimed_by", "claimed_at"])
-        broadcast_help(help_request, "claimed")
+        broadcast_help(help_request, "help.claimed")
     return help_request
 
 
@@ -69,7 +69,7 @@ def help_resolve(*, help_request: HelpRequest, teacher: Any) -> HelpRequest:
         help_request.claimed_by, help_request.claimed_at = teacher, help_request.resolved_at
     with transaction.atomic():
         help_request.save(update_fields=["state", "resolved_at", "claimed_by", "claimed_at"])
-        broadcast_help(help_request, "resolved")
+        broadcast_help(help_request, "help.resolved")
     return help_request
 
 
@@ -78,5 +78,5 @@ def help_cancel(*, help_request: HelpRequest) -> HelpRequest:
     help_request.resolved_at = timezone.now()
     with transaction.atomic():
         help_request.save(update_fields=["state", "resolved_at"])
-        broadcast_help(help_request, "cancelled")
+        broadcast_help(help_request, "help.cancelled")
     return help_request

@@ -12,6 +12,7 @@ from rest_framework import exceptions
 
 from accounts.tokens import GuestToken
 from monitoring.services import audit_record
+from observer import contract
 from observer.errors import Conflict, SessionEnded
 from sessions import events, joincodes, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState
@@ -106,7 +107,7 @@ def _participant_create(session: ClassSession, principal: Any, display_name: str
     )
     events.broadcast_on_commit(
         groups=[events.session_group(session.pk, "teachers")],
-        event={"type": "participant.joined", "participant": participant_payload(participant)},
+        event=contract.ParticipantJoined(type="participant.joined", participant=participant_payload(participant)),
     )
     return participant
 
@@ -124,10 +125,10 @@ def participant_remove(*, participant: Participant, actor: Any, request: Any = N
         ).select_related("participant", "claimed_by"):
             help_request.state, help_request.resolved_at = HelpState.CANCELLED, timezone.now()
             help_request.save(update_fields=["state", "resolved_at"])
-            broadcast_help(help_request, "cancelled")
+            broadcast_help(help_request, "help.cancelled")
         audit_record(action="participant.removed", actor=actor, target=participant, request=request,
                      details={"session_id": str(participant.session_id)})
-        event = {"type": "participant.removed", "participant": participant_payload(participant)}
+        event = contract.ParticipantRemoved(type="participant.removed", participant=participant_payload(participant))
         events.broadcast_on_commit(
             groups=[events.session_group(participant.session_id, "teachers"), events.participant_group(participant.pk)],
             event=event,

@@ -1,0 +1,429 @@
+"""Every event and socket frame the server sends, defined once.
+
+Each frame is a TypedDict. The server builds frames by calling them (mypy checks the
+fields at every call), `observer.contract_render` generates the browser's types
+(frontend/src/api/events.gen.ts) and the frame tables of docs/API.md from them, and
+`problems` tells whether a frame a socket sent conforms (the test suite applies it to
+every frame the tests make a server send, as zulip checks its events against one schema).
+
+Objects the REST API already defines (a session, a participant's status, a help request,
+a file) travel as their serializers' output: NewTypes here, named as the browser names
+them. This module imports no app, so every app may build its frames with it.
+"""
+
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NewType, NotRequired, TypedDict, Union, get_args, get_origin, get_type_hints
+
+# --- what the REST API defines (the serializer's output, as the event carries it) --------
+
+ClassSession = NewType("ClassSession", dict[str, Any])
+ParticipantStatus = NewType("ParticipantStatus", dict[str, Any])
+HelpRequest = NewType("HelpRequest", dict[str, Any])
+PushedFile = NewType("PushedFile", dict[str, Any])
+"""A file as the files API lists it, plus the `participant_id` it was pushed to."""
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A string field that takes one of these values. Annotated on `str` rather than a
+    Literal where the sender holds a model's text field (an `Execution.status`)."""
+
+    values: tuple[str, ...]
+
+
+RunStatus = Annotated[
+    str,
+    OneOf(("ok", "runtime-error", "compile-error", "timeout", "memory-limit", "output-limit", "killed",
+           "sandbox-error")),
+]
+
+
+# --- every socket -------------------------------------------------------------------------
+
+
+class ErrorFrame(TypedDict):
+    """A frame the server could not take (the socket stays open), or a refusal."""
+
+    type: Literal["error"]
+    code: str
+    message: str
+    retry_after: NotRequired[int]
+
+
+# --- /ws/sessions/{session_id}/ -------------------------------------------------------------
+
+
+class Snapshot(TypedDict):
+    """On connect, to the session's teachers: the class and its open and claimed help requests."""
+
+    type: Literal["snapshot"]
+    participants: list[ParticipantStatus]
+    help: list[HelpRequest]
+
+
+class Pong(TypedDict):
+    """The answer to the client's `{"type": "ping"}`."""
+
+    type: Literal["pong"]
+
+
+class SessionUpdated(TypedDict):
+    """The session started, ended, reopened or its settings changed."""
+
+    type: Literal["session.updated"]
+    session: ClassSession
+
+
+class FilePushed(TypedDict):
+    """The teacher pushed a file to this participant."""
+
+    type: Literal["file.pushed"]
+    file: PushedFile
+
+
+class HelpUpdated(TypedDict):
+    """The participant's own help request changed."""
+
+    type: Literal["help.updated"]
+    help_request: HelpRequest
+
+
+class HelpChanged(TypedDict):
+    """A help request was raised, claimed, resolved or cancelled."""
+
+    type: Literal["help.raised", "help.claimed", "help.resolved", "help.cancelled"]
+    help_request: HelpRequest
+
+
+class ParticipantJoined(TypedDict):
+    """A participant joined the session."""
+
+    type: Literal["participant.joined"]
+    participant: ParticipantStatus
+
+
+class ParticipantLeft(TypedDict):
+    """The participant's last live socket closed."""
+
+    type: Literal["participant.left"]
+    participant: ParticipantStatus
+
+
+class ParticipantRemoved(TypedDict):
+    """The teacher removed the participant (their own socket then closes with 4403)."""
+
+    type: Literal["participant.removed"]
+    participant: ParticipantStatus
+
+
+class Presence(TypedDict):
+    """Online while any of the participant's own document, terminal or session sockets is open."""
+
+    type: Literal["presence"]
+    participant_id: str
+    online: bool
+
+
+class Typing(TypedDict):
+    """Someone typed in a participant's document (at most one per document per 2 s)."""
+
+    type: Literal["typing"]
+    participant_id: str
+    document_id: str
+    at: str
+    by: Literal["participant", "teacher"]
+
+
+class Preview(TypedDict):
+    """A document's text, coalesced (at most one per document per 0.25 s), capped at 4000
+    characters; `opened` when the student just opened the file in an editor."""
+
+    type: Literal["preview"]
+    participant_id: str
+    document_id: str
+    name: str
+    text: str
+    truncated: bool
+    opened: bool
+
+
+class FileDeleted(TypedDict):
+    """A participant's file was deleted (a tile showing it lets go of it)."""
+
+    type: Literal["file.deleted"]
+    participant_id: str
+    document_id: str
+    name: str
+
+
+class RunStarted(TypedDict):
+    """A participant's run started."""
+
+    type: Literal["run.started"]
+    participant_id: str
+    run_id: str
+    language: str
+
+
+class RunEnded(TypedDict):
+    """A participant's run ended (and was recorded)."""
+
+    type: Literal["run.ended"]
+    participant_id: str
+    run_id: str
+    status: RunStatus
+    exit_code: int | None
+    wall_ms: int | None
+
+
+# What services broadcast to a session's channel-layer groups (sessions.events).
+BroadcastEvent = (
+    SessionUpdated | FilePushed | HelpUpdated | HelpChanged | ParticipantJoined | ParticipantLeft
+    | ParticipantRemoved | Presence | FileDeleted | RunStarted | RunEnded
+)
+# What document hubs send the teachers' monitor on the live registry's feed.
+FeedEvent = Typing | Preview
+
+
+# --- /ws/documents/{document_id}/ (text frames; the rest is binary y-protocols) -------------
+
+
+class Readonly(TypedDict):
+    """On connect, and again whenever it changes: whether this socket may edit."""
+
+    type: Literal["readonly"]
+    readonly: bool
+
+
+# --- /ws/terminal/{participant_id}/ (text frames; output is binary) -------------------------
+
+
+class TerminalQueued(TypedDict):
+    """The run waits for a slot; 1 = next (sent again when it changes)."""
+
+    type: Literal["queued"]
+    position: int
+
+
+class TerminalStarted(TypedDict):
+    """The run started (also to a socket that connects while it runs, before the output's tail)."""
+
+    type: Literal["started"]
+    run_id: str
+    language: str
+    entry: str
+
+
+class TerminalPhase(TypedDict):
+    """A compiled language's step."""
+
+    type: Literal["phase"]
+    phase: Literal["compiling", "running"]
+
+
+class TerminalExit(TypedDict):
+    """The run ended: how, and what it used."""
+
+    type: Literal["exit"]
+    run_id: str
+    status: RunStatus
+    exit_code: int | None
+    signal: int | None
+    wall_ms: int | None
+    cpu_ms: int | None
+    peak_memory_kb: int | None
+    output_bytes: int | None
+    message: str
+
+
+# --- /ws/monitoring/ ---------------------------------------------------------------------------
+
+
+class ParticipantFigures(TypedDict):
+    joined: int
+    online: int
+
+
+class ConnectionFigures(TypedDict):
+    total: int
+    by_kind: dict[str, int]
+
+
+class SystemHeadline(TypedDict):
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float
+    load_1m: float
+    status: Literal["healthy", "degraded", "unhealthy"]
+
+
+class DashboardFigures(TypedDict):
+    """The dashboard's current figures (as GET /api/monitoring/figures answers): on connect,
+    shortly after runs and sockets change, on a slow tick and on `{"type": "refresh"}`."""
+
+    type: Literal["figures"]
+    at: str
+    window_seconds: int
+    active_runs: int
+    queued_runs: int
+    live_sessions: int
+    participants: ParticipantFigures
+    connections: ConnectionFigures
+    runs: int
+    runs_finished: int
+    runs_ok: int
+    runs_failed: int
+    success_rate: float | None
+    avg_wall_ms: int | None
+    p95_wall_ms: int | None
+    peak_concurrency: int
+    errors: int
+    system: SystemHeadline
+
+
+# --- between server processes (the channel layer), never sent to a browser ------------------
+
+
+class SessionEventMessage(TypedDict):
+    """How a broadcast event travels to the consumers of a group."""
+
+    type: Literal["session.event"]
+    event: BroadcastEvent
+
+
+class FiguresChanged(TypedDict):
+    """Asks every open dashboard (every process) to push fresh figures."""
+
+    type: Literal["figures.changed"]
+    at: float
+    reason: str
+
+
+# --- which socket sends what ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    definition: type
+    to: str  # who receives it
+
+
+@dataclass(frozen=True)
+class Socket:
+    kind: str  # the consumer's `kind`
+    path: str
+    union: str  # the TypeScript union of its frames
+    frames: tuple[Frame, ...]
+
+    def definition_for(self, type_name: object) -> type | None:
+        for frame in self.frames:
+            if type_name in get_args(get_type_hints(frame.definition)["type"]):
+                return frame.definition
+        return None
+
+
+TEACHERS = "the session's teachers and admins"
+SOCKETS: tuple[Socket, ...] = (
+    Socket("session", "/ws/sessions/{session_id}/", "SessionEvent", (
+        Frame(Snapshot, TEACHERS),
+        Frame(SessionUpdated, "everyone in the session"),
+        Frame(FilePushed, "the participants pushed to"),
+        Frame(HelpUpdated, "the participant's own tabs"),
+        Frame(ParticipantRemoved, f"{TEACHERS}; the removed participant's own tabs"),
+        Frame(ParticipantJoined, TEACHERS),
+        Frame(ParticipantLeft, TEACHERS),
+        Frame(Presence, TEACHERS),
+        Frame(Typing, TEACHERS),
+        Frame(Preview, TEACHERS),
+        Frame(FileDeleted, TEACHERS),
+        Frame(RunStarted, TEACHERS),
+        Frame(RunEnded, TEACHERS),
+        Frame(HelpChanged, TEACHERS),
+        Frame(Pong, "the socket that pinged"),
+        Frame(ErrorFrame, "the socket that sent a bad frame"),
+    )),
+    Socket("document", "/ws/documents/{document_id}/", "DocumentFrame", (
+        Frame(Readonly, "the socket"),
+        Frame(ErrorFrame, "the socket that sent a bad frame or a refused change"),
+    )),
+    Socket("terminal", "/ws/terminal/{participant_id}/", "TerminalFrame", (
+        Frame(TerminalQueued, "every terminal socket of the participant, in any process (teachers' mirrors too)"),
+        Frame(TerminalStarted, "every terminal socket of the participant"),
+        Frame(TerminalPhase, "every terminal socket of the participant"),
+        Frame(TerminalExit, "every terminal socket of the participant"),
+        Frame(ErrorFrame, "the socket that asked only"),
+    )),
+    Socket("monitoring", "/ws/monitoring/", "DashboardFrame", (
+        Frame(DashboardFigures, "every open dashboard"),
+        Frame(ErrorFrame, "the dashboard (`unavailable`: figures cannot be computed now; or a bad frame)"),
+    )),
+)
+SOCKETS_BY_KIND = {socket.kind: socket for socket in SOCKETS}
+
+
+# --- conformance ------------------------------------------------------------------------------
+
+
+def problems(frame: object, *, socket: str) -> list[str]:
+    """What makes `frame` (as parsed from JSON) not a frame the contract lets `socket` send."""
+    if not isinstance(frame, Mapping) or not isinstance(frame.get("type"), str):
+        return [f"not an object with a string type: {frame!r:.200}"]
+    definition = SOCKETS_BY_KIND[socket].definition_for(frame["type"])
+    if definition is None:
+        return [f"{frame['type']!r} is not a frame of the {socket} socket"]
+    return [f"{frame['type']}: {problem}" for problem in typed_dict_problems(frame, definition)]
+
+
+def typed_dict_problems(value: Mapping[str, object], definition: type) -> list[str]:
+    hints = get_type_hints(definition, include_extras=True)
+    required: frozenset[str] = getattr(definition, "__required_keys__", frozenset())
+    found = [f"missing {key!r}" for key in sorted(required - value.keys())]
+    found += [f"unexpected {key!r}" for key in sorted(value.keys() - hints.keys())]
+    for key in sorted(value.keys() & hints.keys()):
+        mismatch = value_problem(value[key], hints[key])
+        if mismatch:
+            found.append(f"{key!r} {mismatch}")
+    return found
+
+
+def value_problem(value: object, hint: Any) -> str | None:
+    """Why `value` is not of type `hint` (None when it is)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is NotRequired:
+        return value_problem(value, args[0])
+    if origin is Annotated:
+        problem = value_problem(value, args[0])
+        values = [item.values for item in hint.__metadata__ if isinstance(item, OneOf)]
+        if problem is None and values and value not in values[0]:
+            problem = f"is {value!r}, not one of {', '.join(values[0])}"
+        return problem
+    if origin is Literal:
+        return None if value in args else f"is {value!r}, not one of {', '.join(map(repr, args))}"
+    if origin in (Union, types.UnionType):
+        return None if any(value_problem(value, arm) is None for arm in args) else f"is {value!r:.80}: no {hint}"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"is {type(value).__name__}, not a list"
+        return next((f"[{i}] {p}" for i, item in enumerate(value) if (p := value_problem(item, args[0]))), None)
+    if origin is dict:
+        if not isinstance(value, dict):
+            return f"is {type(value).__name__}, not an object"
+        return next((f"[{k!r}] {p}" for k, item in value.items() if (p := value_problem(item, args[1]))), None)
+    if isinstance(hint, NewType):
+        return value_problem(value, hint.__supertype__)
+    if isinstance(hint, type) and hasattr(hint, "__required_keys__"):
+        if not isinstance(value, Mapping):
+            return f"is {type(value).__name__}, not an object"
+        nested = typed_dict_problems(value, hint)
+        return "; ".join(nested) if nested else None
+    if hint is Any:
+        return None
+    if hint is type(None):
+        return None if value is None else f"is {value!r:.80}, not null"
+    expected = {str: (str,), bool: (bool,), int: (int,), float: (int, float)}[hint]
+    if isinstance(value, expected) and (hint is bool or not isinstance(value, bool)):
+        return None
+    return f"is {type(value).__name__}, not {hint.__name__}"
