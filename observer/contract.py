@@ -191,7 +191,7 @@ FeedEvent = Typing | Preview
 # --- /ws/documents/{document_id}/ (text frames; the rest is binary y-protocols) -------------
 
 
-class Readonly(TypedDict):
+class DocumentReadonly(TypedDict):
     """On connect, and again whenever it changes: whether this socket may edit."""
 
     type: Literal["readonly"]
@@ -237,6 +237,10 @@ class TerminalExit(TypedDict):
     peak_memory_kb: int | None
     output_bytes: int | None
     message: str
+
+
+# What a run's owner sends every terminal socket of the participant (coding's status frames).
+TerminalStatus = TerminalQueued | TerminalStarted | TerminalPhase | TerminalExit
 
 
 # --- /ws/monitoring/ ---------------------------------------------------------------------------
@@ -346,7 +350,7 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(ErrorFrame, "the socket that sent a bad frame"),
     )),
     Socket("document", "/ws/documents/{document_id}/", "DocumentFrame", (
-        Frame(Readonly, "the socket"),
+        Frame(DocumentReadonly, "the socket"),
         Frame(ErrorFrame, "the socket that sent a bad frame or a refused change"),
     )),
     Socket("terminal", "/ws/terminal/{participant_id}/", "TerminalFrame", (

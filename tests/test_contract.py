@@ -1,7 +1,6 @@
-"""observer.contract: the generated browser types and docs tables follow it, its check
-catches what breaks it, and the frames built outside it (coding, monitoring) conform.
-
-Every frame the other suites make a socket send is checked against it too (tests/conftest.py)."""
+"""observer.contract: the generated browser types and docs tables follow it, and its check
+catches what breaks it. Every frame the other suites make a socket send (the terminal's
+status frames of tests/coding included) is checked against it too (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +11,10 @@ from pathlib import Path
 import pytest
 
 from coding.models import ExecutionStatus
-from coding.services import exit_frame
 from monitoring.selectors import current_figures
 from monitoring.serializers import FiguresSerializer
 from observer import contract, contract_render
 from tests.contract_support import Violations
-from tests.sessions.factories import ExecutionFactory
 
 PID, DID = str(uuid.uuid4()), str(uuid.uuid4())
 
@@ -99,12 +96,6 @@ def test_run_statuses_are_the_finished_statuses_of_an_execution() -> None:
     (one_of,) = contract.RunStatus.__metadata__
     not_finished = {ExecutionStatus.QUEUED, ExecutionStatus.RUNNING, ExecutionStatus.REJECTED}
     assert set(one_of.values) == {status.value for status in ExecutionStatus if status not in not_finished}
-
-
-@pytest.mark.django_db
-def test_codings_exit_frame_conforms() -> None:
-    execution = ExecutionFactory(status="runtime-error", exit_code=1, message="ZeroDivisionError: division by zero")
-    assert contract.problems(json.loads(json.dumps(exit_frame(execution), default=str)), socket="terminal") == []
 
 
 @pytest.mark.django_db

@@ -157,12 +157,12 @@ export const SESSION_FRAME_SHAPES: FrameShapes<SessionEvent> = {
 // --- /ws/documents/{document_id}/
 
 /** On connect, and again whenever it changes: whether this socket may edit. */
-export interface Readonly {
+export interface DocumentReadonly {
   type: "readonly";
   readonly: boolean;
 }
 
-export type DocumentFrame = Readonly | ErrorFrame;
+export type DocumentFrame = DocumentReadonly | ErrorFrame;
 
 export const DOCUMENT_FRAME_SHAPES: FrameShapes<DocumentFrame> = {
   "readonly": { readonly: { kind: "boolean" } },

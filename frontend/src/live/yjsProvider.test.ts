@@ -154,6 +154,8 @@ describe("YjsProvider notices", () => {
     socket.serverSend(JSON.stringify({ type: "readonly", readonly: true }));
     socket.serverSend(JSON.stringify({ type: "error", code: "session_ended", message: "The session has ended." }));
     socket.serverSend("not json");
+    socket.serverSend(JSON.stringify({ type: "readonly", readonly: "yes" })); // not in the contract: dropped
+    socket.serverSend(JSON.stringify({ type: "snapshot", participants: [], help: [] })); // another socket's frame
     expect(notices).toEqual([
       { type: "readonly", readonly: true },
       { type: "error", code: "session_ended", message: "The session has ended." },

@@ -8,6 +8,8 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
+import { DOCUMENT_FRAME_SHAPES, type DocumentFrame } from "../api/events.gen";
+import { parseFrame } from "./frames";
 import { ReconnectingSocket, frameBytes, type SocketOptions, type SocketState } from "./socket";
 
 export const MESSAGE_SYNC = 0;
@@ -19,8 +21,8 @@ export interface YjsProviderOptions extends Omit<SocketOptions, "onOpen" | "onMe
 }
 
 type SyncListener = (synced: boolean) => void;
-/** The server's JSON text frames: {"type": "error", code, message} or {"type": "readonly", readonly}. */
-export type DocumentNotice = { type: "error"; code: string; message: string } | { type: "readonly"; readonly: boolean };
+/** The server's JSON text frames on a document socket: readonly and error (observer/contract.py). */
+export type DocumentNotice = DocumentFrame;
 type NoticeListener = (notice: DocumentNotice) => void;
 
 export class YjsProvider {
@@ -164,15 +166,8 @@ export class YjsProvider {
   }
 
   private handleText(text: string): void {
-    let notice: DocumentNotice;
-    try {
-      notice = JSON.parse(text) as DocumentNotice;
-    } catch {
-      return;
-    }
-    if (notice && (notice.type === "error" || notice.type === "readonly")) {
-      this.noticeListeners.forEach((listener) => listener(notice));
-    }
+    const notice = parseFrame(text, DOCUMENT_FRAME_SHAPES, "document");
+    if (notice) this.noticeListeners.forEach((listener) => listener(notice));
   }
 
   private handleDocUpdate = (update: Uint8Array, origin: unknown): void => {

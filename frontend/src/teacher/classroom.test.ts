@@ -37,7 +37,7 @@ describe("classroom", () => {
 
   it("shows typing from preview events, with the code", () => {
     let state = start();
-    state = applyEvent(state, { type: "preview", participant_id: "a", document_id: "d", name: "main.py", text: "print(1)" }, T0);
+    state = applyEvent(state, { type: "preview", participant_id: "a", document_id: "d", name: "main.py", text: "print(1)", truncated: false, opened: false }, T0);
     expect(state.students["a"]!.preview).toEqual({ documentId: "d", name: "main.py", text: "print(1)" });
     expect(tileStatus(state.students["a"]!, T0 + 1000)).toBe("typing");
     expect(tileStatus(state.students["a"]!, T0 + 10_000)).toBe("idle");
@@ -96,7 +96,7 @@ describe("classroom", () => {
 
   it("ignores events for unknown students", () => {
     const state = start();
-    expect(applyEvent(state, { type: "typing", participant_id: "zz", document_id: "d", at: "" }, T0)).toBe(state);
+    expect(applyEvent(state, { type: "typing", participant_id: "zz", document_id: "d", at: "", by: "participant" }, T0)).toBe(state);
   });
 });
 
@@ -109,7 +109,7 @@ describe("classroom previews from the server", () => {
 
 describe("classroom: the tile shows what the student works on now", () => {
   const preview = (documentId: string, name: string, text: string, opened = false) =>
-    ({ type: "preview", participant_id: "a", document_id: documentId, name, text, opened }) as const;
+    ({ type: "preview", participant_id: "a", document_id: documentId, name, text, truncated: false, opened }) as const;
 
   it("follows the file the student opens, without calling it typing", () => {
     let state = applyEvent(start(), preview("m", "main.py", "print(1)"), T0);
