@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from rest_framework import exceptions
@@ -12,10 +12,11 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import Token
 
 from accounts import denylist
-from accounts.principals import GuestPrincipal
+from accounts.principals import GuestPrincipal, Principal
 from accounts.tokens import GuestToken
 
-Principal = Any  # accounts.models.User | GuestPrincipal
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def token_text(raw: bytes | str) -> str | None:
@@ -49,11 +50,11 @@ def guest_from_token(raw: str) -> GuestPrincipal | None:
     )
 
 
-def user_from_token(raw: str) -> Any | None:
+def user_from_token(raw: str) -> User | None:
     """The active user a valid access token names."""
     try:
         authentication = UserTokenAuthentication()
-        return authentication.get_user(authentication.get_validated_token(raw))  # type: ignore[arg-type]
+        return authentication.get_user(authentication.get_validated_token(raw))  # type: ignore[arg-type,return-value]
     except (TokenError, InvalidToken, exceptions.AuthenticationFailed):
         return None
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts import serializers as s
 from accounts import services
 from accounts.limits import limit_attempts, token_account
-from accounts.models import User
+from accounts.principals import is_admin, is_guest, principal_of, principal_or_none, user_of
 from accounts.schema import error_responses
 from monitoring.services import audit_record
 
@@ -48,7 +48,8 @@ class RegisterView(APIView):
         limit_attempts(request, group="register", username=_field(request, "username"))
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        creator = request.user if isinstance(request.user, User) and request.user.is_admin else None
+        principal = principal_or_none(request)
+        creator = user_of(principal) if is_admin(principal) else None
         user = services.user_register(**data.validated_data, created_by=creator)
         body = {**services.token_pair_for(user=user), "user": s.UserOutputSerializer(user).data}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -110,7 +111,7 @@ class MeView(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        user = request.user
-        if getattr(user, "is_guest", False):
-            return Response(s.GuestOutputSerializer(user).data)
-        return Response(s.UserOutputSerializer(user).data)
+        principal = principal_of(request)
+        if is_guest(principal):
+            return Response(s.GuestOutputSerializer(principal).data)
+        return Response(s.UserOutputSerializer(principal).data)

@@ -6,37 +6,40 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from accounts.principals import Principal, user_of
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from sessions.models import Participant
     from sessions.selectors import Access
 
 
 @dataclass(frozen=True)
 class Author:
-    principal: Any = None  # who is behind the write: a User or a guest principal
+    principal: Principal | None = None  # who is behind the write
     participant: Participant | None = None  # set when a participant writes their own files
     is_teacher: bool = False
     # The name others see on this editor's cursor (whatever name its awareness claims).
     name: str = ""
 
     @property
-    def user(self) -> Any:
+    def user(self) -> User | None:
         """The signed-in user behind the write; None for a guest."""
-        return None if self.principal is None or getattr(self.principal, "is_guest", False) else self.principal
+        return user_of(self.principal)
 
     @property
     def user_id(self) -> uuid.UUID | None:
         user = self.user
-        return getattr(user, "pk", None) if user is not None else None
+        return user.pk if user is not None else None
 
     @property
     def participant_id(self) -> uuid.UUID | None:
         return self.participant.pk if self.participant is not None else None
 
     @classmethod
-    def of(cls, *, principal: Any, access: Access) -> Author:
+    def of(cls, *, principal: Principal, access: Access) -> Author:
         """The author of a files API write."""
-        participant = access.participant if access.is_self else None
+        participant = access.participant if access.is_student else None
         return cls(principal=principal, participant=participant, is_teacher=participant is None)

@@ -14,6 +14,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from accounts.principals import Principal
 from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
 from sessions import events
 from sessions.authors import Author
@@ -31,19 +32,25 @@ class SessionMemberConsumer(ObserverConsumer):
     grant: access.Grant
     groups_joined: list[str]
 
-    def _principal(self) -> Any:
-        return self.scope["user"]
+    def _principal(self) -> Principal:
+        return self.scope["user"]  # type: ignore[no-any-return]  # accounts.middleware put it there
+
+    @property
+    def is_student(self) -> bool:
+        """The participant themself is on the other end (not their teacher or an admin)."""
+        return self.grant.is_student and self.grant.participant is not None
 
     @property
     def is_owner(self) -> bool:
-        return self.grant.role == "owner" and self.grant.participant is not None
+        """Deprecated: the old name of `is_student`, kept only until coding.consumers switches."""
+        return self.is_student
 
     async def join_groups(self, *groups: str) -> None:
         self.groups_joined = list(groups)
         if self.channel_layer is not None:
             for group in groups:
                 await self.channel_layer.group_add(group, self.channel_name)
-        if self.is_owner:
+        if self.is_student:
             assert self.grant.participant is not None
             # The registry's loop keeps this process's count of the participant alive.
             await registry_for(self.scope).ensure_started()
@@ -53,7 +60,7 @@ class SessionMemberConsumer(ObserverConsumer):
         if self.channel_layer is not None:
             for group in getattr(self, "groups_joined", []):
                 await self.channel_layer.group_discard(group, self.channel_name)
-        if self.is_owner:
+        if self.is_student:
             assert self.grant.participant is not None
             await database_sync_to_async(presence.connection_closed)(participant_id=self.grant.participant.pk)
 
@@ -61,7 +68,7 @@ class SessionMemberConsumer(ObserverConsumer):
         if event.get("type") != "participant.removed" or self.grant.participant is None:
             return False
         removed = (event.get("participant") or {}).get("id")
-        return self.is_owner and str(removed) == str(self.grant.participant.pk)
+        return self.is_student and str(removed) == str(self.grant.participant.pk)
 
 
 class DocumentConsumer(SessionMemberConsumer):
@@ -84,10 +91,10 @@ class DocumentConsumer(SessionMemberConsumer):
         self.grant = grant
         self.readonly = grant.readonly
         self.author = Author(
-            participant=grant.participant if grant.role == "owner" else None,
-            is_teacher=grant.role == "teacher",
+            participant=grant.participant if grant.is_student else None,
+            is_teacher=grant.is_teacher,
             principal=principal,
-            name=grant.participant.display_name if grant.role == "owner" and grant.participant else principal.name,
+            name=grant.participant.display_name if grant.is_student and grant.participant else principal.name,
         )
         self.registry = registry_for(self.scope)
         assert grant.document is not None
@@ -193,7 +200,7 @@ class DocumentConsumer(SessionMemberConsumer):
             session = self.grant.session
             session.state = event["session"].get("state", session.state)
             session.teacher_can_edit = event["session"].get("teacher_can_edit", session.teacher_can_edit)
-            readonly = access.readonly_for(self.grant.role, session)
+            readonly = access.readonly_for(self.grant.who, session)
             if readonly != self.readonly:
                 self.readonly = readonly
                 self.push_json({"type": "readonly", "readonly": readonly})
@@ -220,7 +227,7 @@ class SessionConsumer(SessionMemberConsumer):
 
     @property
     def is_monitor(self) -> bool:
-        return self.grant.role in ("teacher", "admin")
+        return self.grant.is_teacher or self.grant.is_admin
 
     async def on_accepted(self) -> None:
         self._feed: list[str] = []

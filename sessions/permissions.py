@@ -2,7 +2,8 @@
 
 Object checks receive the `selectors.Access` of the request's principal: the
 selectors already answered 404 when the principal has no part in the session, so a
-False here (403) only ever reaches someone who can see the object.
+False here (403) only ever reaches someone who can see the object. The names say who
+(see `selectors.Access`): the session's teacher, the student themself, a peer, an admin.
 """
 
 from __future__ import annotations
@@ -12,34 +13,35 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from sessions.selectors import Access, user_id_of
+from accounts.principals import is_teacher_account, principal_or_none
+from sessions.selectors import Access
 
 
-class IsTeacher(BasePermission):
-    """Teachers and admins (signed in, not guests)."""
+class IsTeacherAccount(BasePermission):
+    """Signed-in users with the teacher role, and admins (not guests): may create sessions."""
 
     message = "Only teachers can do this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return user_id_of(request.user) is not None and bool(getattr(request.user, "is_teacher", False))
+        return is_teacher_account(principal_or_none(request))
 
 
-class IsSessionOwner(BasePermission):
-    """Only the teacher who owns the session."""
+class IsSessionTeacher(BasePermission):
+    """Only the session's teacher."""
 
     message = "Only this session's teacher can do this."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_owner
+        return obj.is_teacher
 
 
-class IsSessionOwnerOrAdmin(BasePermission):
+class IsSessionTeacherOrAdmin(BasePermission):
     """The session's teacher or an admin."""
 
     message = "Only this session's teacher or an admin can do this."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_owner or obj.is_admin
+        return obj.is_teacher or obj.is_admin
 
 
 class CanListParticipants(BasePermission):
@@ -48,40 +50,44 @@ class CanListParticipants(BasePermission):
     message = "Students of this session cannot see each other."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_owner or obj.is_admin or (obj.is_member and obj.session.students_see_each_other)
+        return obj.is_teacher or obj.is_admin or (obj.is_member and obj.session.students_see_each_other)
 
 
-class IsParticipantSelfOrStaff(BasePermission):
-    """The participant themselves, the session's teacher, or an admin."""
+class IsStudentOrTeacherOrAdmin(BasePermission):
+    """The student themself, the session's teacher, or an admin."""
 
     message = "You can only see your own participation."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_self or obj.is_owner or obj.is_admin
+        return obj.is_student or obj.is_teacher or obj.is_admin
 
 
-class IsParticipantSelf(BasePermission):
-    """Only the participant themselves (their user or their guest token)."""
+class IsStudent(BasePermission):
+    """Only the student themself (their user or their guest token)."""
 
     message = "Only the student themselves can do this."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_self
+        return obj.is_student
 
 
 class CanReadFiles(BasePermission):
-    """The participant, the teacher, admins, and peers when students see each other."""
+    """The student, the session's teacher, admins, and peers when students see each other."""
 
     message = "You cannot read this student's files."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_self or obj.is_owner or obj.is_admin or obj.is_peer
+        return obj.is_student or obj.is_teacher or obj.is_admin or obj.is_peer
 
 
 class CanWriteFiles(BasePermission):
-    """The participant, or the session's teacher when the session lets the teacher edit."""
+    """The student, or the session's teacher when the session lets the teacher edit."""
 
     message = "You cannot change this student's files."
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
-        return obj.is_self or (obj.is_owner and obj.session.teacher_can_edit)
+        return obj.is_student or (obj.is_teacher and obj.session.teacher_can_edit)
+
+
+# Deprecated: the old name, kept only until coding/api.py imports IsStudentOrTeacherOrAdmin.
+IsParticipantSelfOrStaff = IsStudentOrTeacherOrAdmin

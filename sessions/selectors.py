@@ -13,7 +13,6 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import (
     Case,
@@ -30,6 +29,7 @@ from django.db.models import (
 )
 from rest_framework.exceptions import NotFound
 
+from accounts.principals import Principal, is_admin, is_guest, user_id_of
 from coding.models import Execution
 from sessions import filenames
 from sessions.models import (
@@ -52,32 +52,32 @@ ERROR_STATUSES = ("runtime-error", "compile-error", "timeout", "memory-limit", "
 NOT_A_RUN_STATUSES = ("rejected",)
 
 
-# --- principals and access ------------------------------------------------------------
-
-
-def user_id_of(principal: Any) -> uuid.UUID | None:
-    """The signed-in user's id; None for guests and anonymous requests."""
-    if principal is None or getattr(principal, "is_guest", False):
-        return None
-    return getattr(principal, "pk", None)
-
-
-def is_admin(principal: Any) -> bool:
-    return user_id_of(principal) is not None and bool(getattr(principal, "is_admin", False))
+# --- who a principal is to a session ---------------------------------------------------
+#
+# One access model for REST and sockets (sessions.live.access builds its grants from it).
+# To one session, a principal is:
+#   teacher  the session's teacher (`ClassSession.teacher`);
+#   student  the participant in question themself (their user, or their guest token);
+#   peer     another participant of the same session, where students see each other;
+#   admin    an admin (accounts.principals: the admin role or a superuser);
+#   member   any present participant of the session (a student or a peer);
+# and no one else sees anything of it (404).
 
 
 @dataclass(frozen=True)
 class Access:
     """One principal's relation to one session (and optionally one participant in it)."""
 
-    principal: Any
+    principal: Principal
     session: ClassSession
-    own_participant_id: uuid.UUID | None
-    participant: Participant | None = None
+    own_participant_id: uuid.UUID | None  # the principal's own participation in the session
+    participant: Participant | None = None  # the participant in question, if any
 
     @property
-    def is_owner(self) -> bool:
-        return self.session.teacher_id == user_id_of(self.principal)
+    def is_teacher(self) -> bool:
+        """The session's teacher."""
+        user_id = user_id_of(self.principal)
+        return user_id is not None and self.session.teacher_id == user_id
 
     @property
     def is_admin(self) -> bool:
@@ -85,20 +85,26 @@ class Access:
 
     @property
     def is_member(self) -> bool:
+        """A present participant of the session."""
         return self.own_participant_id is not None
 
     @property
-    def is_self(self) -> bool:
-        return self.participant is not None and self.participant.id == self.own_participant_id
+    def is_student(self) -> bool:
+        """The participant in question themself (not removed from the session)."""
+        return (
+            self.participant is not None
+            and self.participant.removed_at is None
+            and self.participant.id == self.own_participant_id
+        )
 
     @property
     def is_peer(self) -> bool:
         """Another participant of the session, in a session where students see each other."""
-        return self.is_member and not self.is_self and self.session.students_see_each_other
+        return self.is_member and not self.is_student and self.session.students_see_each_other
 
     @property
     def is_visible(self) -> bool:
-        return self.is_owner or self.is_admin or self.is_member
+        return self.is_teacher or self.is_admin or self.is_member
 
     @property
     def target(self) -> Participant:
@@ -107,10 +113,8 @@ class Access:
         return self.participant
 
 
-def _own_participant_id(principal: Any, session: ClassSession, target: Participant | None) -> uuid.UUID | None:
-    if principal is None:
-        return None
-    if getattr(principal, "is_guest", False):
+def _own_participant_id(principal: Principal, session: ClassSession, target: Participant | None) -> uuid.UUID | None:
+    if is_guest(principal):
         return principal.participant_id if principal.session_id == session.id else None
     user_id = user_id_of(principal)
     if user_id is None:
@@ -124,6 +128,20 @@ def _own_participant_id(principal: Any, session: ClassSession, target: Participa
         .values_list("id", flat=True)
         .first()
     )
+
+
+def participation_of(*, principal: Principal, session: ClassSession) -> Participant | None:
+    """The principal's own present participation in the session (whoever else they are)."""
+    if is_guest(principal):
+        if principal.session_id != session.pk:
+            return None
+        return Participant.objects.filter(pk=principal.participant_id, removed_at__isnull=True).first()
+    return Participant.objects.filter(session=session, user_id=principal.pk, removed_at__isnull=True).first()
+
+
+def access_to(*, principal: Principal, session: ClassSession, participant: Participant | None = None) -> Access:
+    """The principal's relation to the session (and to one participant of it), visible or not."""
+    return Access(principal, session, _own_participant_id(principal, session, participant), participant)
 
 
 def _visible(access: Access, what: str) -> Access:
@@ -144,24 +162,25 @@ def session_detail(*, session_id: uuid.UUID) -> ClassSession:
     return session_queryset().get(pk=session_id)
 
 
-def session_access(*, principal: Any, session_id: uuid.UUID) -> Access:
+def session_access(*, principal: Principal, session_id: uuid.UUID) -> Access:
     session = session_queryset().filter(id=session_id).first()
     if session is None:
         raise NotFound("No such session.")
-    return _visible(Access(principal, session, _own_participant_id(principal, session, None)), "session")
+    return _visible(access_to(principal=principal, session=session), "session")
 
 
-def participant_access(*, principal: Any, participant_id: uuid.UUID) -> Access:
+def participant_access(*, principal: Principal, participant_id: uuid.UUID) -> Access:
     participant = (
         Participant.objects.select_related("session", "session__teacher").filter(id=participant_id).first()
     )
     if participant is None:
         raise NotFound("No such participant.")
-    own = _own_participant_id(principal, participant.session, participant)
-    return _visible(Access(principal, participant.session, own, participant), "participant")
+    return _visible(access_to(principal=principal, session=participant.session, participant=participant), "participant")
 
 
-def document_access(*, principal: Any, participant_id: uuid.UUID, document_id: uuid.UUID) -> tuple[Access, Document]:
+def document_access(
+    *, principal: Principal, participant_id: uuid.UUID, document_id: uuid.UUID
+) -> tuple[Access, Document]:
     access = participant_access(principal=principal, participant_id=participant_id)
     document = Document.objects.filter(id=document_id, participant_id=participant_id, deleted_at__isnull=True).first()
     if document is None:
@@ -169,7 +188,7 @@ def document_access(*, principal: Any, participant_id: uuid.UUID, document_id: u
     return access, document
 
 
-def document_history_access(*, principal: Any, document_id: uuid.UUID) -> tuple[Access, Document]:
+def document_history_access(*, principal: Principal, document_id: uuid.UUID) -> tuple[Access, Document]:
     """A document (deleted ones too: their history stays) and its participant's access."""
     document = Document.objects.filter(pk=document_id).only("id", "name", "participant_id").first()
     if document is None:
@@ -177,7 +196,7 @@ def document_history_access(*, principal: Any, document_id: uuid.UUID) -> tuple[
     return participant_access(principal=principal, participant_id=document.participant_id), document
 
 
-def help_access(*, principal: Any, help_id: uuid.UUID) -> tuple[Access, HelpRequest]:
+def help_access(*, principal: Principal, help_id: uuid.UUID) -> tuple[Access, HelpRequest]:
     help_request = (
         HelpRequest.objects.select_related("participant", "session", "session__teacher", "claimed_by")
         .filter(id=help_id)
@@ -185,35 +204,33 @@ def help_access(*, principal: Any, help_id: uuid.UUID) -> tuple[Access, HelpRequ
     )
     if help_request is None:
         raise NotFound("No such help request.")
-    session = help_request.session
-    own = _own_participant_id(principal, session, help_request.participant)
-    return _visible(Access(principal, session, own, help_request.participant), "help request"), help_request
+    access = access_to(principal=principal, session=help_request.session, participant=help_request.participant)
+    return _visible(access, "help request"), help_request
 
 
 # --- sessions ---------------------------------------------------------------------------
 
 
-def sessions_for(*, user: Any) -> QuerySet[ClassSession]:
+def _live_first(state_field: str) -> Case:
+    return Case(When(**{state_field: SessionState.LIVE}, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def sessions_for(*, user: Principal) -> QuerySet[ClassSession]:
     """A teacher's own sessions; every session for an admin. Live ones first (a reopened
     old session stays on the first page), then newest first."""
-    live_first = Case(When(state=SessionState.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
-    sessions = session_queryset().order_by(live_first, "-created_at", "pk")
+    sessions = session_queryset().order_by(_live_first("state"), "-created_at", "pk")
     return sessions if is_admin(user) else sessions.filter(teacher_id=user_id_of(user))
 
 
-def participant_current(*, principal: Any) -> Participant:
+def participant_current(*, principal: Principal) -> Participant:
     """The participation a reloading browser resumes: a guest's own; for a signed-in
     user the latest one, live sessions first."""
     participants = Participant.objects.select_related("session").filter(removed_at__isnull=True)
-    user_id = user_id_of(principal)
-    if getattr(principal, "is_guest", False):
+    if is_guest(principal):
         participants = participants.filter(id=principal.participant_id)
-    elif user_id is not None:
-        participants = participants.filter(user_id=user_id).order_by(
-            Case(When(session__state=SessionState.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "-joined_at",
-        )
-    participant = participants.first() if user_id is not None or getattr(principal, "is_guest", False) else None
+    else:
+        participants = participants.filter(user_id=principal.pk).order_by(_live_first("session__state"), "-joined_at")
+    participant = participants.first()
     if participant is None:
         raise NotFound("You are not in a session. Join one with its code.")
     return participant

@@ -15,6 +15,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.principals import principal_of
 from sessions import selectors
 from sessions.export import streamed_async
 from sessions.models import Document, HelpRequest
@@ -53,12 +54,12 @@ class ScopedView(APIView):
         return [permission() for permission in classes]
 
     def session_access(self, request: Request, session_id: uuid.UUID) -> selectors.Access:
-        access = selectors.session_access(principal=request.user, session_id=session_id)
+        access = selectors.session_access(principal=principal_of(request), session_id=session_id)
         self.check_object_permissions(request, access)
         return access
 
     def participant_access(self, request: Request, participant_id: uuid.UUID) -> selectors.Access:
-        access = selectors.participant_access(principal=request.user, participant_id=participant_id)
+        access = selectors.participant_access(principal=principal_of(request), participant_id=participant_id)
         self.check_object_permissions(request, access)
         return access
 
@@ -66,13 +67,13 @@ class ScopedView(APIView):
         self, request: Request, participant_id: uuid.UUID, document_id: uuid.UUID
     ) -> tuple[selectors.Access, Document]:
         access, document = selectors.document_access(
-            principal=request.user, participant_id=participant_id, document_id=document_id
+            principal=principal_of(request), participant_id=participant_id, document_id=document_id
         )
         self.check_object_permissions(request, access)
         return access, document
 
     def help_access(self, request: Request, help_id: uuid.UUID) -> HelpRequest:
-        access, help_request = selectors.help_access(principal=request.user, help_id=help_id)
+        access, help_request = selectors.help_access(principal=principal_of(request), help_id=help_id)
         self.check_object_permissions(request, access)
         return help_request
 

@@ -12,15 +12,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.principals import principal_of
 from monitoring.services import audit_record
 from sessions import export, selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView, ZipRenderer, zip_response
-from sessions.permissions import CanReadFiles, CanWriteFiles, IsParticipantSelfOrStaff
+from sessions.permissions import CanReadFiles, CanWriteFiles, IsStudentOrTeacherOrAdmin
 
 
 def _author(request: Request, access: selectors.Access) -> services.Author:
-    return services.Author.of(principal=request.user, access=access)
+    return services.Author.of(principal=principal_of(request), access=access)
 
 
 class FilesView(ScopedView):
@@ -76,7 +77,7 @@ class FileDetailView(ScopedView):
 
 
 class FilesDownloadView(ScopedView):
-    method_permissions = {"GET": [IsParticipantSelfOrStaff]}
+    method_permissions = {"GET": [IsStudentOrTeacherOrAdmin]}
     renderer_classes = [JSONRenderer, ZipRenderer]
 
     @extend_schema(
@@ -84,8 +85,8 @@ class FilesDownloadView(ScopedView):
     )
     def get(self, request: Request, participant_id: uuid.UUID) -> StreamingHttpResponse:
         access = self.participant_access(request, participant_id)
-        if not access.is_self:  # like the session export: a teacher or admin took a student's work
-            audit_record(action="participant.exported", actor=request.user, target=access.target, request=request,
-                         details={"session_id": str(access.session.pk)})  # fmt: skip
+        if not access.is_student:  # like the session export: a teacher or admin took a student's work
+            audit_record(action="participant.exported", actor=principal_of(request), target=access.target,
+                         request=request, details={"session_id": str(access.session.pk)})  # fmt: skip
         name = export.download_name(f"{access.session.title} {access.target.display_name}")
         return zip_response(request, export.participant_zip(participant=access.target), name)

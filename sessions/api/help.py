@@ -10,14 +10,15 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.principals import user_required
 from sessions import selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView
-from sessions.permissions import IsParticipantSelf, IsSessionOwner, IsSessionOwnerOrAdmin
+from sessions.permissions import IsSessionTeacher, IsSessionTeacherOrAdmin, IsStudent
 
 
 class HelpQueueView(ScopedView):
-    method_permissions = {"GET": [IsSessionOwnerOrAdmin]}
+    method_permissions = {"GET": [IsSessionTeacherOrAdmin]}
 
     @extend_schema(
         parameters=[OpenApiParameter("state", enum=["open", "claimed", "resolved", "cancelled"], required=False,
@@ -35,7 +36,7 @@ class HelpQueueView(ScopedView):
 
 
 class HelpRaiseView(ScopedView):
-    method_permissions = {"POST": [IsParticipantSelf]}
+    method_permissions = {"POST": [IsStudent]}
 
     @extend_schema(request=s.HelpRaiseInputSerializer, responses={201: s.HelpRequestOutputSerializer})
     def post(self, request: Request, participant_id: uuid.UUID) -> Response:
@@ -53,25 +54,27 @@ _HELP_SCHEMA: dict[str, Any] = {"request": None, "responses": {200: s.HelpReques
 
 
 class HelpClaimView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(**_HELP_SCHEMA, summary="The teacher takes a help request")
     def post(self, request: Request, help_id: uuid.UUID) -> Response:
-        help_request = services.help_claim(help_request=self.help_access(request, help_id), teacher=request.user)
+        help_request = self.help_access(request, help_id)
+        help_request = services.help_claim(help_request=help_request, teacher=user_required(request))
         return Response(s.HelpRequestOutputSerializer(help_request).data)
 
 
 class HelpResolveView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(**_HELP_SCHEMA, summary="The teacher marks a help request done")
     def post(self, request: Request, help_id: uuid.UUID) -> Response:
-        help_request = services.help_resolve(help_request=self.help_access(request, help_id), teacher=request.user)
+        help_request = self.help_access(request, help_id)
+        help_request = services.help_resolve(help_request=help_request, teacher=user_required(request))
         return Response(s.HelpRequestOutputSerializer(help_request).data)
 
 
 class HelpCancelView(ScopedView):
-    method_permissions = {"POST": [IsParticipantSelf]}
+    method_permissions = {"POST": [IsStudent]}
 
     @extend_schema(**_HELP_SCHEMA, summary="The student withdraws their request")
     def post(self, request: Request, help_id: uuid.UUID) -> Response:

@@ -9,10 +9,11 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.principals import principal_of, user_required
 from sessions import selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView
-from sessions.permissions import CanListParticipants, IsParticipantSelfOrStaff, IsSessionOwner
+from sessions.permissions import CanListParticipants, IsSessionTeacher, IsStudentOrTeacherOrAdmin
 
 
 class SessionParticipantsView(ScopedView):
@@ -22,24 +23,24 @@ class SessionParticipantsView(ScopedView):
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
         participants = selectors.participants_of(session=access.session)
-        staff = access.is_owner or access.is_admin
+        staff = access.is_teacher or access.is_admin
         context = {} if staff else {"viewer_participant_id": access.own_participant_id}
         return Response(s.ParticipantStatusSerializer(participants, many=True, context=context).data)
 
 
 class SessionParticipantView(ScopedView):
-    method_permissions = {"DELETE": [IsSessionOwner]}
+    method_permissions = {"DELETE": [IsSessionTeacher]}
 
     @extend_schema(responses={204: None}, summary="Remove a participant (their guest token stops working)")
     def delete(self, request: Request, session_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
         participant = selectors.participant_in_session(session=access.session, participant_id=participant_id)
-        services.participant_remove(participant=participant, actor=request.user, request=request)
+        services.participant_remove(participant=participant, actor=principal_of(request), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SessionPushView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(
         request=s.PushInputSerializer,
@@ -50,12 +51,12 @@ class SessionPushView(ScopedView):
         access = self.session_access(request, session_id)
         data = s.PushInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.file_push(session=access.session, teacher=request.user, **data.validated_data)
+        result = services.file_push(session=access.session, teacher=user_required(request), **data.validated_data)
         return Response(s.PushOutputSerializer(result).data)
 
 
 class ParticipantDetailView(ScopedView):
-    method_permissions = {"GET": [IsParticipantSelfOrStaff]}
+    method_permissions = {"GET": [IsStudentOrTeacherOrAdmin]}
 
     @extend_schema(responses={200: s.ParticipantDetailSerializer})
     def get(self, request: Request, participant_id: uuid.UUID) -> Response:

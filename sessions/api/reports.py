@@ -11,15 +11,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.principals import principal_of
 from monitoring.services import audit_record
 from sessions import analytics, export
 from sessions import serializers as s
 from sessions.api.base import ScopedView, ZipRenderer, zip_response
-from sessions.permissions import IsSessionOwnerOrAdmin
+from sessions.permissions import IsSessionTeacherOrAdmin
 
 
 class SessionAnalyticsView(ScopedView):
-    method_permissions = {"GET": [IsSessionOwnerOrAdmin]}
+    method_permissions = {"GET": [IsSessionTeacherOrAdmin]}
 
     @extend_schema(responses={200: s.AnalyticsOutputSerializer}, summary="Per-student and session figures")
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
@@ -28,7 +29,7 @@ class SessionAnalyticsView(ScopedView):
 
 
 class SessionExportView(ScopedView):
-    method_permissions = {"GET": [IsSessionOwnerOrAdmin]}
+    method_permissions = {"GET": [IsSessionTeacherOrAdmin]}
     renderer_classes = [JSONRenderer, ZipRenderer]
 
     @extend_schema(
@@ -42,5 +43,5 @@ class SessionExportView(ScopedView):
     )
     def get(self, request: Request, session_id: uuid.UUID) -> StreamingHttpResponse:
         session = self.session_access(request, session_id).session
-        audit_record(action="session.exported", actor=request.user, target=session, request=request)
+        audit_record(action="session.exported", actor=principal_of(request), target=session, request=request)
         return zip_response(request, export.session_zip(session=session), export.download_name(session.title))

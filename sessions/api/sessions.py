@@ -13,12 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.principals import principal_of, principal_or_none, user_required
 from observer.ratelimits import limit_failures
 from sessions import selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView, SessionsPagination
 from sessions.models import ClassSession, Participant
-from sessions.permissions import IsSessionOwner, IsSessionOwnerOrAdmin, IsTeacher
+from sessions.permissions import IsSessionTeacher, IsSessionTeacherOrAdmin, IsTeacherAccount
 
 # Every join attempt from one address (a whole school behind one NAT): far above a
 # class joining at once, far below a flood. Failed attempts have the strict `join_ip`.
@@ -35,7 +36,7 @@ def _files_data(participant: Participant) -> Any:
 
 
 class SessionsView(APIView):
-    permission_classes = [IsAuthenticated, IsTeacher]
+    permission_classes = [IsAuthenticated, IsTeacherAccount]
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int, description="1-based page number"),
@@ -46,19 +47,19 @@ class SessionsView(APIView):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         paginator = SessionsPagination()
-        page = paginator.paginate_queryset(selectors.sessions_for(user=request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.sessions_for(user=principal_of(request)), request, view=self)
         return paginator.get_paginated_response(s.SessionOutputSerializer(page, many=True).data)
 
     @extend_schema(request=s.SessionCreateInputSerializer, responses={201: s.SessionOutputSerializer})
     def post(self, request: Request) -> Response:
         data = s.SessionCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = services.session_create(teacher=request.user, **data.validated_data)
+        session = services.session_create(teacher=user_required(request), **data.validated_data)
         return Response(_session_data(session), status=status.HTTP_201_CREATED)
 
 
 class SessionDetailView(ScopedView):
-    method_permissions = {"GET": [IsSessionOwnerOrAdmin], "PATCH": [IsSessionOwnerOrAdmin]}
+    method_permissions = {"GET": [IsSessionTeacherOrAdmin], "PATCH": [IsSessionTeacherOrAdmin]}
 
     @extend_schema(responses={200: s.SessionOutputSerializer})
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
@@ -75,7 +76,7 @@ class SessionDetailView(ScopedView):
 
 
 class SessionStartView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(request=None, responses={200: s.SessionOutputSerializer}, summary="Go live and get a join code")
     def post(self, request: Request, session_id: uuid.UUID) -> Response:
@@ -84,17 +85,17 @@ class SessionStartView(ScopedView):
 
 
 class SessionEndView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(request=None, responses={200: s.SessionOutputSerializer}, summary="End: students read-only")
     def post(self, request: Request, session_id: uuid.UUID) -> Response:
         access = self.session_access(request, session_id)
-        session = services.session_end(session=access.session, actor=request.user, request=request)
+        session = services.session_end(session=access.session, actor=principal_of(request), request=request)
         return Response(_session_data(session))
 
 
 class SessionReopenView(ScopedView):
-    method_permissions = {"POST": [IsSessionOwner]}
+    method_permissions = {"POST": [IsSessionTeacher]}
 
     @extend_schema(request=None, responses={200: s.SessionOutputSerializer}, summary="Live again after ending")
     def post(self, request: Request, session_id: uuid.UUID) -> Response:
@@ -117,7 +118,7 @@ class JoinView(APIView):
         with limit_failures(request, group="join", rate_name="join_ip", ceiling=ceiling):
             data = s.JoinInputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            joined = services.session_join(principal=request.user, **data.validated_data)
+            joined = services.session_join(principal=principal_or_none(request), **data.validated_data)
         participant = selectors.participant_with_status(participant_id=joined.participant.pk)
         body: dict[str, Any] = {
             "participant": s.ParticipantStatusSerializer(participant).data,
@@ -134,7 +135,7 @@ class CurrentSessionView(APIView):
 
     @extend_schema(responses={200: s.CurrentOutputSerializer}, summary="The session a guest or student is in")
     def get(self, request: Request) -> Response:
-        current = selectors.participant_current(principal=request.user)
+        current = selectors.participant_current(principal=principal_of(request))
         participant = selectors.participant_with_status(participant_id=current.pk)
         return Response(
             {

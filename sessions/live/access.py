@@ -1,65 +1,86 @@
 """Who may open which live socket (synchronous selectors, called from consumers).
 
-Students reach only their own documents and terminal and their session's events;
-a session's teacher reaches every participant of that session and its monitor;
-admins may watch (read-only). Everyone else is refused.
+The same access model as the REST API (`sessions.selectors.Access`), with the same
+names: a grant says who the principal is to the socket's participant or session.
+- `student`: the participant themself; reaches their own documents and terminal and
+  their session's events;
+- `teacher`: the session's teacher; reaches every participant of that session and its
+  monitor (read-only when the session does not let the teacher edit);
+- `admin`: watches anything, read-only.
+Peers get no socket (they may read each other's files over REST only), and everyone
+else is refused (4403; an id that names nothing, 4404).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from accounts.principals import Principal
 from sessions.models import ClassSession, Document, Participant, SessionState
+from sessions.selectors import Access, access_to, participation_of
 
-Role = Literal["owner", "teacher", "admin"]
+Who = Literal["student", "teacher", "admin"]
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 
 
 @dataclass(frozen=True)
 class Grant:
-    role: Role
+    who: Who
     session: ClassSession
     participant: Participant | None  # the participant the socket is about
     document: Document | None = None
 
     @property
+    def is_student(self) -> bool:
+        """The participant themself (then `participant` is set)."""
+        return self.who == "student"
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.who == "teacher"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.who == "admin"
+
+    @property
     def readonly(self) -> bool:
-        return readonly_for(self.role, self.session)
+        return readonly_for(self.who, self.session)
+
+    @property
+    def role(self) -> str:
+        """Deprecated, read-only: the old name of `who`, where the student was "owner".
+        Kept only until coding.consumers asks `is_student`; do not use."""
+        return "owner" if self.who == "student" else self.who
 
 
-def readonly_for(role: str, session: ClassSession) -> bool:
-    if session.state == SessionState.ENDED or role == "admin":
+def readonly_for(who: Who, session: ClassSession) -> bool:
+    if session.state == SessionState.ENDED or who == "admin":
         return True
-    return role == "teacher" and not session.teacher_can_edit
+    return who == "teacher" and not session.teacher_can_edit
 
 
-def parse_uuid(value: Any) -> uuid.UUID | None:
+def parse_uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
     except ValueError:
         return None
 
 
-def _is_admin(principal: Any) -> bool:
-    return bool(getattr(principal, "is_admin", False) or getattr(principal, "is_superuser", False))
-
-
-def _role_for(principal: Any, participant: Participant, session: ClassSession) -> Role | None:
-    if getattr(principal, "is_guest", False):
-        owner = principal.participant_id == participant.pk
-    else:
-        owner = participant.user_id is not None and participant.user_id == getattr(principal, "pk", None)
-    if owner:
-        return "owner" if participant.removed_at is None else None
-    if not getattr(principal, "is_guest", False) and session.teacher_id == getattr(principal, "pk", None):
+def who_of(access: Access) -> Who | None:
+    """Who a participant-scoped access is on the participant's sockets: the student
+    themself first (a teacher trying their own session as a student is that student)."""
+    if access.is_student:
+        return "student"
+    if access.is_teacher:
         return "teacher"
-    return "admin" if _is_admin(principal) else None
+    return "admin" if access.is_admin else None
 
 
-def document_grant(principal: Any, document_id: Any) -> Grant | int:
+def document_grant(principal: Principal, document_id: object) -> Grant | int:
     pk = parse_uuid(document_id)
     document = (
         Document.objects.select_related("participant__session").filter(pk=pk, deleted_at__isnull=True).first()
@@ -69,36 +90,34 @@ def document_grant(principal: Any, document_id: Any) -> Grant | int:
     if document is None:
         return NOT_FOUND
     participant = document.participant
-    role = _role_for(principal, participant, participant.session)
-    if role is None:
+    who = who_of(access_to(principal=principal, session=participant.session, participant=participant))
+    if who is None:
         return FORBIDDEN
-    return Grant(role, participant.session, participant, document)
+    return Grant(who, participant.session, participant, document)
 
 
-def participant_grant(principal: Any, participant_id: Any) -> Grant | int:
+def participant_grant(principal: Principal, participant_id: object) -> Grant | int:
     pk = parse_uuid(participant_id)
     participant = Participant.objects.select_related("session").filter(pk=pk).first() if pk else None
     if participant is None:
         return NOT_FOUND
-    role = _role_for(principal, participant, participant.session)
-    if role is None:
+    who = who_of(access_to(principal=principal, session=participant.session, participant=participant))
+    if who is None:
         return FORBIDDEN
-    return Grant(role, participant.session, participant)
+    return Grant(who, participant.session, participant)
 
 
-def session_grant(principal: Any, session_id: Any) -> Grant | int:
+def session_grant(principal: Principal, session_id: object) -> Grant | int:
+    """The session's event stream: its teacher, a present participant (as that student),
+    or an admin."""
     pk = parse_uuid(session_id)
     session = ClassSession.objects.filter(pk=pk).first() if pk else None
     if session is None:
         return NOT_FOUND
-    if getattr(principal, "is_guest", False):
-        if principal.session_id != session.pk:
-            return FORBIDDEN
-        participant = Participant.objects.filter(pk=principal.participant_id, removed_at__isnull=True).first()
-        return Grant("owner", session, participant) if participant else FORBIDDEN
-    if session.teacher_id == principal.pk:
+    if Access(principal, session, None).is_teacher:
         return Grant("teacher", session, None)
-    participant = Participant.objects.filter(session=session, user_id=principal.pk, removed_at__isnull=True).first()
-    if participant is not None:
-        return Grant("owner", session, participant)
-    return Grant("admin", session, None) if _is_admin(principal) else FORBIDDEN
+    own = participation_of(principal=principal, session=session)  # an admin may have joined as a student
+    access = Access(principal, session, own.pk if own is not None else None)
+    if access.is_member:
+        return Grant("student", session, own)
+    return Grant("admin", session, None) if access.is_admin else FORBIDDEN

@@ -11,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.principals import principal_of
 from sessions import selectors
 from sessions.live import replay
-from sessions.permissions import IsSessionOwnerOrAdmin
+from sessions.permissions import IsSessionTeacherOrAdmin
 
 
 class HistoryQuerySerializer(serializers.Serializer):
@@ -67,7 +68,7 @@ class HistoryOutputSerializer(serializers.Serializer):
 
 
 class DocumentHistoryView(APIView):
-    permission_classes = [IsAuthenticated, IsSessionOwnerOrAdmin]
+    permission_classes = [IsAuthenticated, IsSessionTeacherOrAdmin]
 
     @extend_schema(
         parameters=[
@@ -80,7 +81,7 @@ class DocumentHistoryView(APIView):
         summary="A document's edit history, for replay",
     )
     def get(self, request: Request, document_id: uuid.UUID) -> Response:
-        access, document = selectors.document_history_access(principal=request.user, document_id=document_id)
+        access, document = selectors.document_history_access(principal=principal_of(request), document_id=document_id)
         self.check_object_permissions(request, access)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from rest_framework import exceptions
 
+from accounts.models import User
 from coding.languages import get_language
 from monitoring.services import audit_record
 from observer import contract
@@ -126,7 +127,7 @@ def _changed_by_student() -> Exists:
 
 
 def file_push(
-    *, session: ClassSession, teacher: Any, name: str, content: str, participant_id: uuid.UUID | None = None
+    *, session: ClassSession, teacher: User, name: str, content: str, participant_id: uuid.UUID | None = None
 ) -> PushResult:
     """Give students a file without overwriting their work: a new file; the same name
     replaced if they never changed it; else a clearly named copy beside theirs."""

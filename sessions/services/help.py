@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from accounts.models import User
 from observer.errors import Conflict
 from sessions import selectors
 from sessions.models import Document, HelpRequest, HelpState, Participant
@@ -51,7 +51,7 @@ def _help_transition(help_request: HelpRequest, *, allowed: tuple[str, ...], to:
     help_request.state = to
 
 
-def help_claim(*, help_request: HelpRequest, teacher: Any) -> HelpRequest:
+def help_claim(*, help_request: HelpRequest, teacher: User) -> HelpRequest:
     if help_request.state == HelpState.CLAIMED and help_request.claimed_by_id == teacher.pk:
         return help_request
     _help_transition(help_request, allowed=(HelpState.OPEN, HelpState.CLAIMED), to=HelpState.CLAIMED, verb="claimed")
@@ -62,7 +62,7 @@ def help_claim(*, help_request: HelpRequest, teacher: Any) -> HelpRequest:
     return help_request
 
 
-def help_resolve(*, help_request: HelpRequest, teacher: Any) -> HelpRequest:
+def help_resolve(*, help_request: HelpRequest, teacher: User) -> HelpRequest:
     _help_transition(help_request, allowed=selectors.OPEN_HELP_STATES, to=HelpState.RESOLVED, verb="resolved")
     help_request.resolved_at = timezone.now()
     if help_request.claimed_by_id is None:

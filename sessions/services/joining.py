@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from accounts.principals import Principal, is_guest, user_id_of, user_of
 from accounts.tokens import GuestToken
 from monitoring.services import audit_record
 from observer import contract
@@ -43,11 +44,10 @@ def _find_session_for_code(code: str) -> ClassSession:
     raise exceptions.NotFound("No session has this code. Check it with your teacher.")
 
 
-def _existing_participant(session: ClassSession, principal: Any, key_hash: str) -> Participant | None:
-    is_guest = getattr(principal, "is_guest", False)
-    if is_guest and principal.session_id == session.pk:
+def _existing_participant(session: ClassSession, principal: Principal | None, key_hash: str) -> Participant | None:
+    if is_guest(principal) and principal.session_id == session.pk:
         return Participant.objects.filter(pk=principal.participant_id).first()
-    user_id = selectors.user_id_of(principal)
+    user_id = user_id_of(principal)
     if user_id is not None:
         return Participant.objects.filter(session=session, user_id=user_id).first()
     if key_hash:
@@ -55,10 +55,12 @@ def _existing_participant(session: ClassSession, principal: Any, key_hash: str) 
     return None
 
 
-def session_join(*, code: str, principal: Any, display_name: str = "", guest_key: str = "") -> JoinResult:
+def session_join(
+    *, code: str, principal: Principal | None, display_name: str = "", guest_key: str = ""
+) -> JoinResult:
     """Join a live session as the signed-in user or as a guest. The same user, guest
     token or guest key always gets the same participant (a reload, a second tab)."""
-    user_id = selectors.user_id_of(principal)
+    user_id = user_id_of(principal)
     key_hash = _guest_key_hash(guest_key) if guest_key and user_id is None else ""
     with transaction.atomic():
         session = _find_session_for_code(code)  # locks the session row: joins queue up
@@ -82,12 +84,15 @@ def session_join(*, code: str, principal: Any, display_name: str = "", guest_key
     return JoinResult(participant=participant, created=created, token=token)
 
 
-def _participant_create(session: ClassSession, principal: Any, display_name: str, key_hash: str) -> Participant:
+def _participant_create(
+    session: ClassSession, principal: Principal | None, display_name: str, key_hash: str
+) -> Participant:
     present = Participant.objects.filter(session=session, removed_at__isnull=True).count()
     if present >= session.max_participants:
         raise Conflict(f"This session is full ({session.max_participants} students).", code="session_full")
-    user_id = selectors.user_id_of(principal)
-    name = display_name.strip() or (str(principal.name) if user_id is not None else "")
+    user = user_of(principal)
+    user_id = user.pk if user is not None else None
+    name = display_name.strip() or (user.name if user is not None else "")
     if not name:
         raise exceptions.ValidationError({"display_name": ["Enter the name your teacher will see."]})
     now = timezone.now()
@@ -112,7 +117,7 @@ def _participant_create(session: ClassSession, principal: Any, display_name: str
     return participant
 
 
-def participant_remove(*, participant: Participant, actor: Any, request: Any = None) -> None:
+def participant_remove(*, participant: Participant, actor: Principal | None, request: Any = None) -> None:
     """The participant leaves for good: their guest token stops working, their open
     help request is cancelled; their files stay for the teacher and the export."""
     if participant.removed_at is not None:

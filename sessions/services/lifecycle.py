@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from accounts.models import User
+from accounts.principals import Principal
 from coding.languages import get_language
 from monitoring.services import audit_record
 from observer.errors import Conflict
@@ -28,7 +30,7 @@ def _check_starter_files(starter_files: list[dict[str, str]], language: str) -> 
 
 def session_create(
     *,
-    teacher: Any,
+    teacher: User,
     title: str,
     language: str,
     instructions: str = "",
@@ -109,7 +111,9 @@ def session_start(*, session: ClassSession) -> ClassSession:
     return session
 
 
-def session_end(*, session: ClassSession, actor: Any = None, request: Any = None, reason: str = "") -> ClassSession:
+def session_end(
+    *, session: ClassSession, actor: Principal | None = None, request: Any = None, reason: str = ""
+) -> ClassSession:
     """Students become read-only and runs are refused; the code stays so that joining
     with it explains the session has ended."""
     with transaction.atomic():
