@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from accounts.limits import limit_attempts
 from accounts.models import User
 from accounts.names import DisplayNameAdminMixin
+from accounts.principals import as_principal
 from monitoring.services import audit_record
 from observer.errors import RateLimited, rate_limited_page
 
@@ -45,7 +46,7 @@ class UserAdmin(DisplayNameAdminMixin, BaseUserAdmin):
         if change and previous != obj.role:
             audit_record(
                 action="user.role_changed",
-                actor=request.user,
+                actor=as_principal(request.user),
                 target=obj,
                 request=request,
                 details={"from": previous, "to": obj.role},

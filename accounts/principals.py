@@ -99,6 +99,16 @@ def principal_key(principal: Principal) -> str:
     return f"g:{principal.participant_id}" if is_guest(principal) else f"u:{principal.pk}"
 
 
+def as_principal(value: object) -> Principal | None:
+    """A principal from an untyped source (a signal's arguments, a socket's scope): a guest
+    or a signed-in user; None for anything else (nobody, AnonymousUser)."""
+    from accounts.models import User  # not at import time: the app registry may not be ready
+
+    if isinstance(value, GuestPrincipal):
+        return value
+    return value if isinstance(value, User) and value.is_authenticated else None
+
+
 def principal_or_none(request: Request) -> Principal | None:
     """The request's principal; None for an anonymous request."""
     user = request.user

@@ -51,8 +51,8 @@ class MonitoringConsumer(ObserverConsumer):
     changed_at: float | None = None
 
     async def authorize(self) -> int | None:
-        user = self.scope.get("user")
-        return None if getattr(user, "is_admin", False) else CLOSE_FORBIDDEN
+        user = self.scope.get("user")  # a User or a GuestPrincipal (accounts.middleware): both answer is_admin
+        return None if user is not None and user.is_admin else CLOSE_FORBIDDEN
 
     async def on_accepted(self) -> None:
         self.lock = asyncio.Lock()

@@ -12,5 +12,6 @@ class IsOperator(BasePermission):
     message = "Only administrators can see monitoring data."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        # The one admin rule (accounts.principals): the admin role or a superuser; never a guest.
         user = request.user
-        return bool(user and getattr(user, "is_authenticated", False) and getattr(user, "is_admin", False))
+        return user is not None and user.is_authenticated and user.is_admin

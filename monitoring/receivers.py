@@ -29,7 +29,7 @@ from monitoring.metrics import (
     observe_run_finished,
     short_label,
 )
-from monitoring.services import audit_record, error_record
+from monitoring.services import Actor, actor_of, audit_record, error_record
 
 logger = logging.getLogger("observer.monitoring")
 
@@ -70,7 +70,7 @@ def on_run_rejected(sender: Any, *, language: str, reason: str, **kwargs: Any) -
     RUNS_REJECTED.labels(language=language_label(language), reason=short_label(reason)).inc()
     if reason == "rate":
         RATE_LIMITED.labels(scope="run", limit="runs_per_window").inc()
-        principal = kwargs.get("principal") or kwargs.get("user")
+        principal = actor_of(kwargs.get("principal") or kwargs.get("user"))
         off_loop(
             record_lockout, scope="run", limit="runs_per_window", principal=principal,
             who=_who(principal=principal, participant_id=kwargs.get("participant_id")),
@@ -88,7 +88,7 @@ def on_sandbox_failed(sender: Any, *, language: str, message: str, **kwargs: Any
 def on_rate_limited(sender: Any, *, scope: str, key: str, **kwargs: Any) -> None:
     RATE_LIMITED.labels(scope=short_label(scope), limit=short_label(key)).inc()
     request = kwargs.get("request")
-    principal = kwargs.get("principal") or getattr(request, "user", None)
+    principal = actor_of(kwargs.get("principal") or getattr(request, "user", None))
     off_loop(
         record_lockout, scope=str(scope), limit=str(key), principal=principal, request=request,
         who=_who(principal=principal, request=request, fallback=kwargs.get("value")),
@@ -138,9 +138,11 @@ async def on_websocket_disconnected(sender: Any, *, kind: str, **kwargs: Any) ->
     notify_dashboards("websocket.disconnected")
 
 
-def _who(*, principal: Any = None, request: Any = None, participant_id: Any = None, fallback: Any = None) -> str:
-    if principal is not None and getattr(principal, "is_authenticated", False):
-        return str(getattr(principal, "username", "") or principal)
+def _who(
+    *, principal: Actor | None = None, request: Any = None, participant_id: Any = None, fallback: Any = None
+) -> str:
+    if principal is not None:
+        return principal.username or str(principal)
     if participant_id:
         return f"participant:{participant_id}"
     if request is not None:
@@ -150,15 +152,14 @@ def _who(*, principal: Any = None, request: Any = None, participant_id: Any = No
     return str(fallback or "unknown")
 
 
-def record_lockout(*, scope: str, limit: str, who: str, principal: Any = None, request: Any = None) -> None:
+def record_lockout(*, scope: str, limit: str, who: str, principal: Actor | None = None, request: Any = None) -> None:
     """One audit entry per lockout: repeated refusals of the same (scope, limit, who) within
     MONITORING_LOCKOUT_AUDIT_SECONDS are the same lockout, not a flood of entries."""
     key = f"monitoring:lockout:{scope}:{limit}:{who}"[:240]
     if not cache.add(key, 1, timeout=int(conf("MONITORING_LOCKOUT_AUDIT_SECONDS"))):
         return
-    actor = principal if principal is not None and getattr(principal, "is_authenticated", False) else None
     audit_record(
-        action="ratelimit.lockout", actor=actor, request=request,
+        action="ratelimit.lockout", actor=principal, request=request,
         details={"scope": scope, "limit": limit, "who": who},
     )  # fmt: skip
 

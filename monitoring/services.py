@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from typing import Any, Protocol, cast
 
 from monitoring.conf import conf
 from monitoring.models import AuditEvent, ErrorEvent
 
 logger = logging.getLogger("observer.audit")
+
+
+class Actor(Protocol):
+    """Who did something, as the audit sees them. accounts.principals' `Principal` (a User
+    or a GuestPrincipal) is one; monitoring names no app, so it asks only for this."""
+
+    @property
+    def pk(self) -> Any: ...  # the user's id; None for a guest (no user row)
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def is_guest(self) -> bool: ...
+
+
+def actor_of(value: object) -> Actor | None:
+    """The actor behind an untyped value (a signal's `principal` or `request.user`):
+    None for nobody and for AnonymousUser."""
+    return cast(Actor, value) if getattr(value, "is_authenticated", False) else None
 
 # Actions one request can cause only once. A failed API login is seen twice: by the
 # user_login_failed receiver (django.contrib.auth.authenticate sends it) and by the
@@ -30,12 +50,12 @@ def _ip_of(request: Any) -> str | None:
 def audit_record(
     *,
     action: str,
-    actor: Any = None,
+    actor: Actor | None = None,
     target: Any = None,
     request: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Store one audit event. `actor` may be a User, a GuestPrincipal or None."""
+    """Store one audit event; a guest actor is known by its label (it has no user row)."""
     http_request = getattr(request, "_request", request)
     recorded: dict[str, AuditEvent] | None = None
     if request is not None and action in ONCE_PER_REQUEST:
@@ -45,10 +65,9 @@ def audit_record(
             setattr(http_request, _RECORDED_ATTR, recorded)
         if action in recorded:
             return recorded[action]
-    user = actor if actor is not None and getattr(actor, "pk", None) and not getattr(actor, "is_guest", False) else None
     event = AuditEvent.objects.create(
-        actor=user,
-        actor_label=str(getattr(actor, "username", "") or "")[:200],
+        actor_id=actor.pk if actor is not None and not actor.is_guest else None,
+        actor_label=(actor.username if actor is not None else "")[:200],
         action=action,
         target_type=type(target).__name__ if target is not None else "",
         target_id=str(getattr(target, "pk", "") or "")[:64],
