@@ -20,6 +20,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+
+from accounts.principals import Principal, principal_key
 
 DEFAULTS: dict[str, Any] = {
     "window_seconds": 60,
@@ -42,12 +45,6 @@ DEFAULTS: dict[str, Any] = {
 
 def config() -> dict[str, Any]:
     return {**DEFAULTS, **getattr(settings, "RUN_LIMITS", {})}
-
-
-def principal_key(principal: Any) -> str:
-    if getattr(principal, "is_guest", False):
-        return f"g:{principal.participant_id}"
-    return f"u:{principal.pk}"
 
 
 # --- runs per window ---------------------------------------------------------------------
@@ -181,6 +178,16 @@ class LocalSlots:
             self.slots.pop(ticket, None)
             self.queue.pop(ticket, None)
 
+    # In memory and quick: called on the event loop as they are.
+    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+        return self.acquire(ticket, key, conf, first=first)
+
+    async def arenew(self, ticket: str, conf: dict[str, Any]) -> None:
+        self.renew(ticket, conf)
+
+    async def arelease(self, ticket: str) -> None:
+        self.release(ticket)
+
     def running(self, key: str | None = None) -> int:
         now = time.time()
         with self.lock:
@@ -244,28 +251,61 @@ class RedisSlots:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
+        self.url = url
         self.client: Any = redis.Redis.from_url(url)
         self.keys = [f"{prefix}:runs:slots", f"{prefix}:runs:owner", f"{prefix}:runs:queue", f"{prefix}:runs:qowner"]
         self.script = self.client.register_script(_ACQUIRE)
-
-    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
-        granted, position, refused = self.script(
-            keys=self.keys,
-            args=[ticket, key, time.time(), float(conf["lease_seconds"]), int(conf["max_concurrent"]),
-                  int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
-                  _stale_seconds(conf)],
+        # The run path talks to Redis from the event loop, without a thread hop: an
+        # asyncio client per event loop (its connections belong to the loop).
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, Any]] = (
+            weakref.WeakKeyDictionary()
         )
+
+    def _on_loop(self) -> tuple[Any, Any]:
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None:
+            import redis.asyncio
+
+            connection = redis.asyncio.Redis.from_url(self.url)
+            client = self._async[loop] = (connection, connection.register_script(_ACQUIRE))
+        return client
+
+    def _acquire_args(self, ticket: str, key: str, conf: dict[str, Any], first: bool) -> list[Any]:
+        return [ticket, key, time.time(), float(conf["lease_seconds"]), int(conf["max_concurrent"]),
+                int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
+                _stale_seconds(conf)]
+
+    @staticmethod
+    def _decision(answer: list[Any]) -> SlotDecision:
+        granted, position, refused = answer
         reason = refused.decode() if isinstance(refused, bytes) else str(refused or "")
         return SlotDecision(bool(granted), int(position), reason)
+
+    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+        return self._decision(self.script(keys=self.keys, args=self._acquire_args(ticket, key, conf, first)))
+
+    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+        _client, script = self._on_loop()
+        return self._decision(await script(keys=self.keys, args=self._acquire_args(ticket, key, conf, first)))
 
     def renew(self, ticket: str, conf: dict[str, Any]) -> None:
         self.client.zadd(self.keys[0], {ticket: time.time() + float(conf["lease_seconds"])}, xx=True)
 
-    def release(self, ticket: str) -> None:
-        pipe = self.client.pipeline()
+    async def arenew(self, ticket: str, conf: dict[str, Any]) -> None:
+        client, _script = self._on_loop()
+        await client.zadd(self.keys[0], {ticket: time.time() + float(conf["lease_seconds"])}, xx=True)
+
+    def _release(self, pipe: Any, ticket: str) -> Any:
         pipe.zrem(self.keys[0], ticket).hdel(self.keys[1], ticket)
-        pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
-        pipe.execute()
+        return pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
+
+    def release(self, ticket: str) -> None:
+        self._release(self.client.pipeline(), ticket).execute()
+
+    async def arelease(self, ticket: str) -> None:
+        client, _script = self._on_loop()
+        await self._release(client.pipeline(), ticket).execute()
 
     def queued(self, conf: dict[str, Any]) -> int:
         fresh = time.time() - _stale_seconds(conf)
@@ -299,42 +339,59 @@ def queue_length() -> int:
 
 
 async def slot_acquire(*, ticket: str, key: str, first: bool) -> SlotDecision:
-    return await sync_to_async(slots().acquire, thread_sensitive=False)(ticket, key, config(), first=first)
+    return await slots().aacquire(ticket, key, config(), first=first)
 
 
 async def slot_release(*, ticket: str) -> None:
-    await sync_to_async(slots().release, thread_sensitive=False)(ticket)
+    await slots().arelease(ticket)
     _wake_waiters()
 
 
 async def slot_renew(*, ticket: str) -> None:
-    await sync_to_async(slots().renew, thread_sensitive=False)(ticket, config())
+    await slots().arenew(ticket, config())
 
 
-_waiters: set[asyncio.Event] = set()
+# Waiters of this process, with the queue position each last saw. A freed slot can only
+# go to the head of the queue, so a release wakes the few waiters nearest it (as many
+# as a slot count could reach) rather than every waiter: with a class of 100 waiting,
+# waking all of them made 100 Redis round trips per freed slot, and the head's own
+# attempt waited behind them.
+_waiters: dict[asyncio.Event, int] = {}
 
 
 def _wake_waiters() -> None:
-    for event in list(_waiters):
+    reach = max(1, int(config()["max_concurrent"]))
+    for event in sorted(_waiters, key=_waiters.__getitem__)[:reach]:
         event.set()
 
 
-async def wait_for_turn(seconds: float) -> None:
+def poll_seconds(position: int) -> float:
+    """How long a waiter at `position` sleeps before it asks again, if nothing wakes it:
+    the head polls often (a slot freed by another process wakes nobody here); the rest
+    less, as their place cannot turn into a slot before the head's does."""
+    conf = config()
+    base = float(conf["queue_poll_seconds"])
+    if position <= int(conf["max_concurrent"]):
+        return base
+    return min(4 * base, _stale_seconds(conf) / 4)
+
+
+async def wait_for_turn(seconds: float, *, position: int = 0) -> None:
     """Sleep until a slot may have freed here (or `seconds`, for other processes)."""
     event = asyncio.Event()
-    _waiters.add(event)
+    _waiters[event] = position
     try:
         await asyncio.wait_for(event.wait(), seconds)
     except TimeoutError:
         pass
     finally:
-        _waiters.discard(event)
+        _waiters.pop(event, None)
 
 
 # --- what /api/me/limits shows ------------------------------------------------------------------
 
 
-def run_usage(*, principal: Any) -> dict[str, Any]:
+def run_usage(*, principal: Principal) -> dict[str, Any]:
     key = principal_key(principal)
     rate = rate_peek(key=key)
     conf = config()
@@ -348,5 +405,5 @@ def run_usage(*, principal: Any) -> dict[str, Any]:
     }
 
 
-async def run_usage_async(*, principal: Any) -> dict[str, Any]:
+async def run_usage_async(*, principal: Principal) -> dict[str, Any]:
     return await sync_to_async(run_usage)(principal=principal)

@@ -54,7 +54,7 @@ class Execution(models.Model):
     # The run's output tail, shown in help requests and exports.
     output_tail = models.TextField(blank=True)
     # The server process running it (host:pid:token), so that a run left `running` by a
-    # process that died can be told from one still going (coding.services.executions_sweep).
+    # process that died can be told from one still going (coding.sweeper.executions_sweep).
     owner = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,7 @@ from coding.sandbox.execution import Execution, OutputSink
 from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources, valid_file_name
 
 __all__ = [
+    "BatchRun",
     "InteractiveRun",
     "InvalidRun",
     "Limits",
@@ -37,6 +38,7 @@ __all__ = [
     "default_limits",
     "prepare_sources",
     "run_batch",
+    "start_batch",
     "start_interactive",
     "valid_file_name",
 ]
@@ -65,11 +67,45 @@ async def run_batch(
     limits: Limits | None = None,
 ) -> RunResult:
     """Run to completion with ``stdin`` given up front; stdout/stderr captured apart."""
+    run = await start_batch(language=language, files=files, entry=entry, stdin=stdin, limits=limits)
+    return await run.wait()
+
+
+class BatchRun:
+    """A run with its input given up front and its output captured (stdout and stderr
+    apart): started by :func:`start_batch`, its result from :meth:`wait`."""
+
+    def __init__(self, run: Execution, stdin: bytes) -> None:
+        self._run = run
+        self._task: asyncio.Task[RunResult] = asyncio.get_running_loop().create_task(run.execute(stdin))
+
+    @property
+    def phase(self) -> Phase:
+        return self._run.phase
+
+    async def stop(self) -> RunResult:
+        self._run.stop()
+        return await self.wait()
+
+    async def wait(self) -> RunResult:
+        return await asyncio.shield(self._task)
+
+
+async def start_batch(
+    *,
+    language: str,
+    files: FileInput,
+    entry: str | None = None,
+    stdin: bytes = b"",
+    limits: Limits | None = None,
+) -> BatchRun:
+    """Start a batch run (compile step included) and return at once; raises InvalidRun
+    (before anything starts) or SandboxError."""
     lang = get_language(language)
     limits = limits or default_limits(lang.name)
     sources = prepare_sources(files, entry, lang, limits)
     backend = await get_backend_async()
-    return await Execution(backend, lang, sources, limits, tty=False).execute(stdin)
+    return BatchRun(Execution(backend, lang, sources, limits, tty=False), stdin)
 
 
 class InteractiveRun:

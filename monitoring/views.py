@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.principals import as_principal
 from monitoring import health, metrics, resources, selectors, serializers
 from monitoring.conf import conf
 from monitoring.permissions import IsOperator
@@ -167,5 +168,8 @@ class MyLimitsView(APIView):
             from coding.limits import run_usage
         except ImportError as exc:  # the live layer's limits module is not installed
             raise exceptions.APIException("Run limits are not available on this server.") from exc
-        usage = run_usage(principal=request.user)
+        principal = as_principal(request.user)
+        if principal is None:
+            raise exceptions.NotAuthenticated()
+        usage = run_usage(principal=principal)
         return Response(serializers.LimitsSerializer(usage).data)

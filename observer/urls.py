@@ -16,7 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("sessions.urls")),
-    path("api/", include("coding.urls")),
     path("api/", include("exercises.urls")),
     path("", include("monitoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

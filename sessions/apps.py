@@ -8,3 +8,8 @@ class ClassroomConfig(AppConfig):
     label = "classroom"
     verbose_name = "Classroom"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sessions.terminal import events
+
+        events.connect()

@@ -15,6 +15,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from accounts.principals import Principal
+from observer import contract
+from accounts.principals import Principal
 from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
 from sessions import events
 from sessions.authors import Author
@@ -107,7 +109,7 @@ class DocumentConsumer(SessionMemberConsumer):
         await self.join_groups(
             events.session_group(self.grant.session.pk, "all"), events.participant_group(self.grant.participant.pk)
         )
-        self.push_json({"type": "readonly", "readonly": self.readonly})
+        self.push_json(contract.DocumentReadonly(type="readonly", readonly=self.readonly))
         self.hub.attach(self)
 
     async def on_disconnect(self, code: int) -> None:
@@ -203,7 +205,7 @@ class DocumentConsumer(SessionMemberConsumer):
             readonly = access.readonly_for(self.grant.who, session)
             if readonly != self.readonly:
                 self.readonly = readonly
-                self.push_json({"type": "readonly", "readonly": readonly})
+                self.push_json(contract.DocumentReadonly(type="readonly", readonly=readonly))
 
 
 class SessionConsumer(SessionMemberConsumer):
@@ -242,7 +244,7 @@ class SessionConsumer(SessionMemberConsumer):
         # Subscribed before the snapshot is read, so nothing falls between the two.
         await self.join_groups(*groups)
         if self.is_monitor:
-            self.push_json({"type": "snapshot", **await database_sync_to_async(_snapshot)(self.grant.session)})
+            self.push_json(await database_sync_to_async(_snapshot)(self.grant.session))
 
     async def on_disconnect(self, code: int) -> None:
         if self.is_monitor:
@@ -253,7 +255,7 @@ class SessionConsumer(SessionMemberConsumer):
 
     async def on_text(self, message: dict[str, Any]) -> None:
         if message["type"] == "ping":
-            self.push_json({"type": "pong"})
+            self.push_json(contract.Pong(type="pong"))
             return
         raise FrameError("invalid", f"Unknown message type {str(message['type'])[:40]!r}.")
 
@@ -279,11 +281,14 @@ class SessionConsumer(SessionMemberConsumer):
             await self.close(code=CLOSE_FORBIDDEN, reason="removed from the session")
 
 
-def _snapshot(session: Any) -> dict[str, Any]:
+def _snapshot(session: Any) -> contract.Snapshot:
     from sessions import selectors
     from sessions.serializers import HelpRequestOutputSerializer, ParticipantStatusSerializer
 
-    return {
-        "participants": ParticipantStatusSerializer(selectors.participants_of(session=session), many=True).data,
-        "help": HelpRequestOutputSerializer(selectors.help_queue(session=session), many=True).data,
-    }
+    participants = ParticipantStatusSerializer(selectors.participants_of(session=session), many=True).data
+    help_queue = HelpRequestOutputSerializer(selectors.help_queue(session=session), many=True).data
+    return contract.Snapshot(
+        type="snapshot",
+        participants=[contract.ParticipantStatus(item) for item in participants],
+        help=[contract.HelpRequest(item) for item in help_queue],
+    )

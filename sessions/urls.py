@@ -43,4 +43,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("help/<uuid:help_id>/resolve", help.HelpResolveView.as_view(), name="help-resolve"),
     path("help/<uuid:help_id>/cancel", help.HelpCancelView.as_view(), name="help-cancel"),
     path("", include("sessions.live.urls")),
+    path("", include("sessions.terminal.urls")),
 ]

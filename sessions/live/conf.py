@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from observer import liveness
+
 DEFAULTS: dict[str, Any] = {
     # Frames published to other processes within one tick travel in one Redis PUBLISH.
     "LIVE_BRIDGE_TICK_SECONDS": 0.01,
@@ -32,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_ACTIVITY_FLUSH_SECONDS": 5.0,
     # A process refreshes its claim on its participants' connections this often; three
     # missed beats and the others take them off (a crashed process's students go offline).
-    "LIVE_PRESENCE_HEARTBEAT_SECONDS": 10.0,
+    "LIVE_PRESENCE_HEARTBEAT_SECONDS": liveness.DEFAULT_HEARTBEAT_SECONDS,
     # Gaps between edits up to this long count as active time.
     "LIVE_ACTIVE_GAP_SECONDS": 30.0,
     # A hub with no connection left stays loaded this long (reloads are not free).
@@ -65,7 +67,7 @@ DEFAULTS: dict[str, Any] = {
     # it is closed (4408) and resynchronises when it reconnects.
     "LIVE_OUTBOX_MAX_FRAMES": 5000,
     # Prefix of the Redis pub/sub channels of the bridge.
-    "LIVE_REDIS_PREFIX": "observer-live",
+    "LIVE_REDIS_PREFIX": liveness.DEFAULT_PREFIX,
 }
 
 

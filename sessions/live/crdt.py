@@ -13,12 +13,15 @@ the live layer or this module touches it, deterministically (see ydoc.SEED_CLIEN
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from sessions.live import store, ydoc
 from sessions.models import Document, Participant
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = ["current_text", "replace_text", "seed_update", "text_of_state"]
 
@@ -34,12 +37,12 @@ def replace_text(
     *,
     document: Document,
     text: str,
-    author_user: Any = None,
+    author_user: User | None = None,
     author_participant: Participant | None = None,
 ) -> None:
     """Make `document`'s text equal to `text` with one minimal edit, log it with its
     author, save, and update `document` in place."""
-    user_id = getattr(author_user, "pk", None) if author_user is not None else None
+    user_id = author_user.pk if author_user is not None else None
     with transaction.atomic():
         update, row = store.server_edit(
             document_id=document.pk,

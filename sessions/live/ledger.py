@@ -20,49 +20,33 @@ Synchronous (Redis and the ORM): call through database_sync_to_async.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
-from django.conf import settings
+from observer import liveness
+from observer.liveness import PROCESS, is_alive
 
-from sessions.live.conf import live_setting
+__all__ = ["PROCESS", "before_first_count", "change", "claim_dead", "ensure_registered", "heartbeat", "held",
+           "is_alive", "stopped"]
 
 logger = logging.getLogger("observer.live")
-
-PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 _lock = threading.Lock()
 _held: Counter[uuid.UUID] = Counter()
 _registered_in: str | None = None  # the Redis namespace this process registered in
 _reset_done = False
-_client: Any = None
-
-
-def _url() -> str:
-    return str(getattr(settings, "REDIS_URL", "") or "")
-
-
-def _redis() -> Any:
-    global _client
-    if _client is None or getattr(_client, "_observer_url", None) != _url():
-        import redis
-
-        _client = redis.Redis.from_url(_url(), socket_timeout=2, socket_connect_timeout=2)
-        _client._observer_url = _url()
-    return _client
+_url = liveness.redis_url
+_redis = liveness.redis_client
 
 
 def _keys(process: str = PROCESS) -> tuple[str, str, str]:
-    prefix = f"{live_setting('LIVE_REDIS_PREFIX')}:presence"
-    return f"{prefix}:processes", f"{prefix}:alive:{process}", f"{prefix}:ledger:{process}"
+    prefix = liveness.key_prefix()
+    return f"{prefix}:processes", liveness.alive_key(process), f"{prefix}:ledger:{process}"
 
 
 def _ttl() -> int:
-    return max(1, round(3 * float(live_setting("LIVE_PRESENCE_HEARTBEAT_SECONDS"))))
+    return liveness.alive_ttl()
 
 
 def held() -> dict[uuid.UUID, int]:
@@ -88,38 +72,6 @@ def ensure_registered() -> None:
     """Make this process known as alive (for whatever it owns: its connections, its runs)."""
     if _url():
         _register()
-
-
-def is_alive(process: str) -> bool | None:
-    """Whether the server process `process` (a PROCESS string) still runs; None when
-    that cannot be told (another machine, no Redis)."""
-    if process == PROCESS:
-        return True
-    try:
-        host, pid, _token = process.rsplit(":", 2)
-        number = int(pid)
-    except ValueError:
-        return None
-    here = host == socket.gethostname()
-    if here and not _pid_exists(number):
-        return False
-    if _url():
-        try:
-            return bool(_redis().exists(_keys(process)[1]))
-        except Exception:
-            logger.warning("could not tell whether %s is alive", process, exc_info=True)
-            return None
-    return True if here else None
-
-
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _register() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
-from coding import limits, services
+from coding import limits, runner
 from coding.models import Execution
 from monitoring.models import AuditEvent, ErrorEvent
 from sessions.models import Document
@@ -104,9 +104,9 @@ async def test_it_puts_a_crash_in_the_run_path_in_the_error_list(
     app: object, classroom: Classroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("the files could not be gathered")
+        raise RuntimeError("the program could not start")
 
-    monkeypatch.setattr(services, "gather_files", broken)
+    monkeypatch.setattr(runner, "start_interactive", broken)
     comm = await _terminal(app, classroom.participant, classroom.student)
     await comm.send_to(text_data=json.dumps({"type": "run"}))
     assert (await next_json(comm, "error"))["code"] == "server_error"

@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from coding import services, terminal
+from coding import sweeper
 from coding.models import Execution
 from sessions.events import session_group
 from sessions.live import ledger
@@ -58,14 +58,14 @@ async def test_it_ends_only_the_runs_of_processes_that_died(classroom: Classroom
     channel = await layer.new_channel()
     await layer.group_add(session_group(classroom.session.pk, "teachers"), channel)
 
-    assert await database_sync_to_async(services.executions_sweep)() == 2
+    assert await database_sync_to_async(sweeper.executions_sweep)() == 2
     statuses = await database_sync_to_async(_statuses)()
-    assert statuses[dead_here] == ("killed", services.ORPHANED_MESSAGE)
-    assert statuses["unowned"] == ("killed", services.ORPHANED_MESSAGE)
+    assert statuses[dead_here] == ("killed", sweeper.ORPHANED_MESSAGE)
+    assert statuses["unowned"] == ("killed", sweeper.ORPHANED_MESSAGE)
     assert {statuses[o][0] for o in (alive_here, elsewhere, ledger.PROCESS)} == {"running"}
     ended = [(await layer.receive(channel))["event"] for _ in range(2)]
     assert {e["type"] for e in ended} == {"run.ended"} and {e["status"] for e in ended} == {"killed"}
-    assert await database_sync_to_async(services.executions_sweep)() == 0  # nothing left to end
+    assert await database_sync_to_async(sweeper.executions_sweep)() == 0  # nothing left to end
 
 
 async def test_it_asks_redis_about_processes_on_other_machines(
@@ -80,7 +80,7 @@ async def test_it_asks_redis_about_processes_on_other_machines(
     client.set(f"{prefix}:presence:alive:{beating}", "1", ex=60)
     try:
         await database_sync_to_async(lambda: [_running(classroom, o) for o in (beating, silent)])()
-        assert await database_sync_to_async(services.executions_sweep)() == 1
+        assert await database_sync_to_async(sweeper.executions_sweep)() == 1
         statuses = await database_sync_to_async(_statuses)()
         assert statuses[beating][0] == "running" and statuses[silent][0] == "killed"
     finally:
@@ -91,7 +91,7 @@ async def test_it_sweeps_when_a_fresh_process_opens_its_first_terminal(
     app: object, classroom: Classroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     orphan = await database_sync_to_async(_running)(classroom, f"{HOST}:{DEAD_PID}:abcdef06")
-    monkeypatch.setattr(terminal, "_swept_at", 0.0)  # no sweep yet in this process
+    monkeypatch.setattr(sweeper, "_swept_at", 0.0)  # no sweep yet in this process
     comm = await open_socket(app, f"/ws/terminal/{classroom.participant.pk}/", classroom.student)
     for _ in range(100):
         if (await database_sync_to_async(Execution.objects.get)(pk=orphan.pk)).status == "killed":

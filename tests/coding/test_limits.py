@@ -13,6 +13,7 @@ from unittest import mock
 import pytest
 from channels.db import database_sync_to_async
 
+from accounts.principals import principal_key
 from coding import limits
 from coding.models import Execution
 from sessions.models import Document
@@ -110,7 +111,7 @@ def test_it_reports_the_queue_length_of_the_configured_slots(settings: Any) -> N
 
 def test_it_reports_usage_in_the_api_shape(settings: Any, student: Any) -> None:
     settings.RUN_LIMITS = {"runs_per_window": 5, "window_seconds": 60}
-    limits.rate_take(key=limits.principal_key(student))
+    limits.rate_take(key=principal_key(student))
     usage = limits.run_usage(principal=student)
     assert usage["window_seconds"] == 60 and usage["runs_per_window"] == 5
     assert (usage["used"], usage["remaining"]) == (1, 4)

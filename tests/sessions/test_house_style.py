@@ -43,7 +43,7 @@ VIEWS = _view_modules()
 
 def test_the_view_modules_are_found() -> None:
     found = {str(p.relative_to(ROOT)) for p in VIEWS}
-    assert {"sessions/api/sessions.py", "sessions/live/views.py", "coding/api.py", "accounts/views.py",
+    assert {"sessions/api/sessions.py", "sessions/live/views.py", "sessions/terminal/api.py", "accounts/views.py",
             "monitoring/views.py"} <= found
 
 

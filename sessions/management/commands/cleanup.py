@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from coding.services import executions_sweep
+from coding.sweeper import executions_sweep
 from monitoring.services import history_prune
 from sessions import services
 

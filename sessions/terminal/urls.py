@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from coding import api
+from sessions.terminal import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("participants/<uuid:participant_id>/last-run", api.LastRunView.as_view(), name="participant-last-run"),

@@ -3,7 +3,7 @@
 The student runs, types (binary stdin), resizes, interrupts, sends EOF and stops;
 the session's teachers (and admins) watch the same output and may stop or interrupt.
 Output and status frames reach every terminal socket of the participant, in any
-process (see coding.terminal); error frames go to the socket that caused them.
+process (see sessions.terminal.relay); error frames go to the socket that caused them.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from coding import terminal
+from coding import frames, records, sweeper
+from observer.errors import SessionEnded
 from observer.wsbase import FrameError
 from sessions import events
 from sessions.consumers import SessionMemberConsumer
 from sessions.live import access
 from sessions.live.conf import live_setting
 from sessions.live.registry import LiveRegistry, registry_for
-from sessions.live.topics import OUTPUT, STATUS, terminal_topic
+from sessions.live.topics import terminal_topic
+from sessions.terminal import plan, table
 
-OWNER_ONLY = {"run", "resize", "eof"}
+STUDENT_ONLY = {"run", "resize", "eof"}
 COMMANDS = {"run", "resize", "interrupt", "eof", "stop"}
 MAX_FILES = 64
 
@@ -77,64 +79,74 @@ class TerminalConsumer(SessionMemberConsumer):
         return terminal_topic(self.participant_id)
 
     async def on_accepted(self) -> None:
-        terminal.sweep_soon()
+        sweeper.sweep_soon()
         self.token = uuid.uuid4().hex
         await self.registry.listen(self.topic, self._on_frame)
         await self.join_groups(
             events.session_group(self.grant.session.pk, "all"), events.participant_group(self.participant_id)
         )
-        run = terminal.local_run(self.registry, self.participant_id)
-        if run is not None and self.is_owner:
+        run = table.local_run(self.registry, self.participant_id)
+        if run is not None and self.is_student:
             run.adopt(self.send_error)
         # Whoever runs this participant's program (here or elsewhere) tells us what is going on.
-        self.registry.emit(self.topic, terminal.WATCH + self.token.encode())
+        self.registry.emit(self.topic, frames.watch_frame(self.token))
 
     async def on_disconnect(self, code: int) -> None:
         await self.registry.unlisten(self.topic, self._on_frame)
-        run = terminal.local_run(self.registry, self.participant_id)
-        if run is not None and self.is_owner and run.on_error == self.send_error:
+        run = table.local_run(self.registry, self.participant_id)
+        if run is not None and self.is_student and run.on_error == self.send_error:
             run.requester_gone()
         await self.leave_groups()
 
-    def _on_frame(self, frame: bytes) -> None:
-        kind = frame[:1]
-        if kind == terminal.DIRECT:
-            if frame[1:33].decode(errors="replace") != self.token:
-                return
-            frame = frame[33:]
-            kind = frame[:1]
-        if kind == OUTPUT:
-            self.push(frame[1:])
-        elif kind == STATUS:
-            self.push(frame[1:].decode())
+    def _on_frame(self, raw: bytes) -> None:
+        frame = frames.decode(raw)
+        if frame is None or (raw[:1] == frames.DIRECT and frame.token != self.token):
+            return
+        if frame.kind == frames.OUTPUT:
+            self.push(frame.body)
+        elif frame.kind == frames.STATUS:
+            self.push(frame.status())
 
     async def on_text(self, message: dict[str, Any]) -> None:
         name = message["type"]
         if name not in COMMANDS:
             raise FrameError("invalid", f"Unknown message type {name[:40]!r}.")
-        if self.grant.role != "owner" and name in OWNER_ONLY:
+        if not self.grant.is_student and name in STUDENT_ONLY:
             raise FrameError("forbidden", "Teachers may watch, stop and interrupt a student's run, not start one.")
         if name == "run":
-            request = _run_request(message)
-            terminal.request_run(self.registry, participant_id=self.participant_id, principal=self.scope["user"],
-                                 request=request, on_error=self.send_error)
+            await self._run(_run_request(message))
         elif name == "resize":
             rows = _int_field(message, "rows", 1, 500)
             cols = _int_field(message, "cols", 1, 1000)
             if rows is None or cols is None:
                 raise FrameError("invalid", '"resize" needs "rows" and "cols".')
-            self.registry.emit(self.topic, terminal.command_frame(cmd="resize", rows=rows, cols=cols))
+            self.registry.emit(self.topic, frames.command_frame("resize", rows=rows, cols=cols))
         else:
-            self.registry.emit(self.topic, terminal.command_frame(cmd=name))
+            self.registry.emit(self.topic, frames.command_frame(name))
+
+    async def _run(self, request: dict[str, Any]) -> None:
+        principal = self.scope["user"]
+        try:
+            planned = await database_sync_to_async(plan.run_plan)(
+                participant_id=self.participant_id, file_ids=request["files"], entry=request["entry"]
+            )
+        except (plan.RunRefused, SessionEnded) as refused:
+            records.run_rejected(language="", reason=refused.code, principal=principal,
+                                 participant_id=self.participant_id)
+            self.send_error(refused.code, refused.message)
+            return
+        spec = plan.run_spec(planned, principal=principal, registry=self.registry,
+                             rows=request["rows"], cols=request["cols"])
+        table.request_run(self.registry, participant_id=self.participant_id, spec=spec, on_error=self.send_error)
 
     async def on_binary(self, data: bytes) -> None:
-        if self.grant.role != "owner":
+        if not self.grant.is_student:
             raise FrameError("forbidden", "Only the student types into their program.")
-        self.registry.emit(self.topic, terminal.INPUT + data)
+        self.registry.emit(self.topic, frames.input_frame(data))
 
     async def session_event(self, message: dict[str, Any]) -> None:
         event = message.get("event") or {}
         if self.removes_me(event):
-            self.registry.emit(self.topic, terminal.command_frame(cmd="stop"))
+            self.registry.emit(self.topic, frames.command_frame("stop"))
             await self.close(code=4403, reason="removed from the session")
 

@@ -1,4 +1,4 @@
-"""The runs API: a participant's last run, so a terminal opened later (a reload, the
+"""The terminal's API: a participant's last run, so a terminal opened later (a reload, the
 teacher opening the student) shows it instead of an empty screen."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from coding import selectors
 from coding.serializers import LastRunOutputSerializer
 from sessions.api.base import ScopedView
-from sessions.permissions import IsParticipantSelfOrStaff
+from sessions.permissions import IsStudentOrTeacherOrAdmin
 
 
 class LastRunView(ScopedView):
-    method_permissions = {"GET": [IsParticipantSelfOrStaff]}
+    method_permissions = {"GET": [IsStudentOrTeacherOrAdmin]}
 
     @extend_schema(responses={200: LastRunOutputSerializer}, summary="The last finished run and its output tail")
     def get(self, request: Request, participant_id: uuid.UUID) -> Response:

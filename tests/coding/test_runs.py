@@ -1,0 +1,152 @@
+"""The run service (coding.runs) as a batch caller and a test use it: a sink of their
+own, no socket, no session. The terminal socket's use of it is covered by the
+test_consumers_* files."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from coding import limits, runs
+from coding.models import Execution
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fake_sandbox(settings: Any) -> None:
+    settings.SANDBOX_BACKEND = "fake"
+    settings.RUN_LIMITS = {"runs_per_window": 3, "max_concurrent": 1, "queue_poll_seconds": 0.05}
+    limits._slots = None  # a fresh in-memory queue for each test
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+        self.out = bytearray()
+        self.errors: list[tuple[str, str, dict[str, Any]]] = []
+
+    def status(self, frame: dict[str, Any]) -> None:
+        self.frames.append(frame)
+
+    def output(self, data: bytes) -> None:
+        self.out += data
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        self.errors.append((code, message, extra))
+
+    def types(self) -> list[str]:
+        return [frame["type"] for frame in self.frames]
+
+
+class Files:
+    """A file source that records what the service asked of it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls: list[str] = []
+
+    async def prepare(self) -> None:
+        self.calls.append("prepare")
+
+    async def read(self) -> list[tuple[str, str]]:
+        self.calls.append("read")
+        return [("main.py", self.text)]
+
+    async def close(self) -> None:
+        self.calls.append("close")
+
+
+def spec(files: Any = (("main.py", 'print("hi")\n'),), *, key: str = "u:test", **fields: Any) -> runs.RunSpec:
+    return runs.RunSpec(language="python", entry="main.py", files=files, principal=None, principal_key=key, **fields)
+
+
+async def test_a_batch_run_gives_its_output_and_its_record() -> None:
+    """The fake sandbox's batch run prints, then copies its stdin."""
+    sink = Sink()
+    outcome = await runs.run_to_end(spec(interactive=False, stdin=b"x"), sink)
+    assert outcome.result is not None and outcome.result.stdout == b"hi\nx" and not outcome.refused
+    assert sink.types() == ["started", "exit"] and sink.out == b""  # a batch run's output is in its result
+    assert outcome.execution is not None
+    assert sink.frames[0]["run_id"] == sink.frames[1]["run_id"] == str(outcome.execution.pk)
+    row = await database_sync_to_async(Execution.objects.get)(pk=outcome.execution.pk)
+    assert (row.status, row.interactive, row.output_tail, row.participant_id) == ("ok", False, "hi\nx", None)
+    assert sink.frames[1]["status"] == "ok" and sink.frames[1]["exit_code"] == 0
+
+
+async def test_an_interactive_run_streams_its_output_to_the_sink() -> None:
+    sink = Sink()
+    outcome = await runs.run_to_end(spec(note=b"a note\r\n"), sink)
+    assert sink.out.startswith(b"a note\r\n") and b"hi" in sink.out
+    assert sink.types() == ["started", "exit"] and outcome.execution is not None
+    assert (await database_sync_to_async(Execution.objects.get)(pk=outcome.execution.pk)).interactive
+
+
+async def test_files_are_made_ready_before_the_queue_read_at_the_start_and_closed() -> None:
+    files = Files('print("fresh")\n')
+    outcome = await runs.run_to_end(spec(files), Sink())
+    assert files.calls == ["prepare", "read", "close"]
+    assert outcome.execution is not None and "fresh" in outcome.execution.output_tail
+
+
+async def test_files_are_closed_when_the_run_never_starts() -> None:
+    files = Files("")
+    for _ in range(3):
+        await runs.run_to_end(spec(key="u:busy"), Sink())
+    sink = Sink()
+    outcome = await runs.run_to_end(spec(files, key="u:busy"), sink)
+    assert outcome.refused == "rate_limited" and sink.errors[0][0] == "rate_limited"
+    assert sink.errors[0][2]["retry_after"] >= 1
+    assert files.calls[-1] == "close" and "read" not in files.calls
+
+
+async def test_an_invalid_run_is_refused_and_costs_no_run() -> None:
+    sink = Sink()
+    outcome = await runs.run_to_end(spec((("main.py", "x"), ("../escape.py", "y"))), sink)
+    assert outcome.refused == "invalid" and outcome.execution is None and sink.errors[0][0] == "invalid"
+    assert limits.rate_peek(key="u:test").used == 0
+    assert await database_sync_to_async(Execution.objects.count)() == 0
+
+
+async def test_a_waiting_run_hears_its_place_and_may_be_withdrawn() -> None:
+    holder = runs.Run(spec((("main.py", "# FAKE:loop\n"),), key="u:holder"), Sink()).start()
+    while holder.state != "running":
+        await asyncio.sleep(0.01)
+    sink = Sink()
+    waiting = runs.Run(spec(key="u:waiting"), sink).start()
+    while "queued" not in sink.types():
+        await asyncio.sleep(0.01)
+    assert sink.frames[0] == {"type": "queued", "position": 1}
+    waiting.command({"cmd": "stop"})
+    outcome = await waiting.wait()
+    assert outcome.execution is None and outcome.refused == "" and sink.types() == ["queued"]
+    assert limits.rate_peek(key="u:waiting").used == 0  # withdrawn: given back
+    holder.stop()
+    held = await holder.wait()
+    assert held.execution is not None and held.execution.status == "killed"
+
+
+async def test_commands_sent_before_the_start_reach_the_program() -> None:
+    sink = Sink()
+    run = runs.Run(spec((("main.py", "# FAKE:echo\n"),)), sink)
+    run.write(b"typed ahead\n")
+    run.command({"cmd": "eof"})
+    run.start()
+    outcome = await asyncio.wait_for(run.wait(), 10)
+    assert b"typed ahead" in sink.out and outcome.execution is not None
+
+
+async def test_a_run_ends_as_killed_when_stopped_and_the_row_says_so() -> None:
+    sink = Sink()
+    run = runs.Run(spec((("main.py", "# FAKE:loop\n"),)), sink).start()
+    while "started" not in sink.types():
+        await asyncio.sleep(0.01)
+    run.stop()
+    outcome = await run.wait()
+    assert outcome.execution is not None and outcome.execution.status == "killed"
+    row = await database_sync_to_async(Execution.objects.get)(pk=uuid.UUID(sink.frames[0]["run_id"]))
+    assert row.status == "killed" and row.finished_at is not None
