@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -30,6 +31,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from observer import json_input
+from observer.contract import ErrorFrame
 from observer.errors import record_error_async
 from observer.signals import rate_limited, websocket_connected, websocket_disconnected
 
@@ -290,11 +292,15 @@ class ObserverConsumer(AsyncWebsocketConsumer):
             return
         self._wake.set()
 
-    def push_json(self, message: dict[str, Any]) -> None:
+    def push_json(self, message: Mapping[str, object]) -> None:
+        """A JSON frame: one of observer.contract's definitions for this socket."""
         self.push(json.dumps(message, separators=(",", ":"), default=str))
 
-    def send_error(self, code: str, message: str, **extra: Any) -> None:
-        self.push_json({"type": "error", "code": code, "message": message, **extra})
+    def send_error(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+        frame = ErrorFrame(type="error", code=code, message=message)
+        if retry_after is not None:
+            frame["retry_after"] = retry_after
+        self.push_json(frame)
 
     async def _write_loop(self) -> None:
         while True:

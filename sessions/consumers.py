@@ -16,7 +16,6 @@ from channels.db import database_sync_to_async
 
 from accounts.principals import Principal
 from observer import contract
-from accounts.principals import Principal
 from observer.wsbase import CLOSE_FORBIDDEN, FrameError, ObserverConsumer
 from sessions import events
 from sessions.authors import Author
