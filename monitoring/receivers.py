@@ -96,7 +96,7 @@ def on_rate_limited(sender: Any, *, scope: str, key: str, **kwargs: Any) -> None
 
 
 @never_raises
-def on_user_logged_in(sender: Any, *, user: Any, request: Any = None, **kwargs: Any) -> None:
+def on_user_logged_in(sender: Any, *, user: Actor, request: Any = None, **kwargs: Any) -> None:
     """Every login through django.contrib.auth's login() (the Django admin's among them)."""
     off_loop(audit_record, action="auth.login", actor=user, request=request)
 

@@ -1,7 +1,7 @@
 """Who may do what: every principal against every object endpoint of one session.
 
-The target is a signed-in student's participant ("self") in a live session of
-"owner". 404 means the principal has no part in the session (ids reveal nothing);
+The target is a signed-in student's participant ("self": the student themself) in a
+live session of "teacher" (sessions.selectors.Access names who is who). 404 means the principal has no part in the session (ids reveal nothing);
 403 means they are in it but may not do this. A refused write changes nothing.
 """
 
@@ -27,7 +27,7 @@ from tests.sessions.factories import (
 pytestmark = pytest.mark.django_db
 
 PRINCIPALS = [
-    "self", "peer", "guest_here", "guest_elsewhere", "outsider", "owner", "other_teacher", "admin", "anonymous",
+    "self", "peer", "guest_here", "guest_elsewhere", "outsider", "teacher", "other_teacher", "admin", "anonymous",
 ]  # fmt: skip
 
 
@@ -45,8 +45,8 @@ class World:
 
 @pytest.fixture
 def world(client_for: Callable[[Any], Any], api: Any) -> World:
-    owner = TeacherFactory()
-    session = ClassSessionFactory(teacher=owner)
+    teacher = TeacherFactory()
+    session = ClassSessionFactory(teacher=teacher)
     me = UserFactory()
     target = ParticipantFactory(session=session, user=me)
     peer = ParticipantFactory(session=session)
@@ -58,7 +58,7 @@ def world(client_for: Callable[[Any], Any], api: Any) -> World:
         "guest_here": client_for(guest_token(guest_here)),
         "guest_elsewhere": client_for(guest_token(guest_elsewhere)),
         "outsider": client_for(UserFactory()),
-        "owner": client_for(owner),
+        "teacher": client_for(teacher),
         "other_teacher": client_for(TeacherFactory()),
         "admin": client_for(AdminFactory()),
         "anonymous": api,
@@ -67,49 +67,49 @@ def world(client_for: Callable[[Any], Any], api: Any) -> World:
     return World(session, target, document, HelpRequestFactory(participant=target), clients)
 
 
-def expect(owner: int, admin: int, me: int, members: int = 403, strangers: int = 404) -> dict[str, int]:
+def expect(teacher: int, admin: int, me: int, members: int = 403, strangers: int = 404) -> dict[str, int]:
     """Statuses per principal: the session's other members (a peer, a guest) usually get
     403, strangers (another session's guest, an outside student, another teacher) 404."""
     return {
         "self": me, "peer": members, "guest_here": members, "guest_elsewhere": strangers, "outsider": strangers,
-        "owner": owner, "other_teacher": strangers, "admin": admin, "anonymous": 401,
+        "teacher": teacher, "other_teacher": strangers, "admin": admin, "anonymous": 401,
     }  # fmt: skip
 
 
-STAFF_READ = expect(owner=200, admin=200, me=403)
-OWNER_ACTION = expect(owner=200, admin=403, me=403)
-SELF_OR_STAFF = expect(owner=200, admin=200, me=200)
-SELF_OR_OWNER_WRITE = expect(owner=200, admin=403, me=200)
+TEACHER_OR_ADMIN_READ = expect(teacher=200, admin=200, me=403)
+TEACHER_ACTION = expect(teacher=200, admin=403, me=403)
+SELF_TEACHER_OR_ADMIN = expect(teacher=200, admin=200, me=200)
+SELF_OR_TEACHER_WRITE = expect(teacher=200, admin=403, me=200)
 
 ENDPOINTS: dict[str, tuple[str, str, dict[str, Any] | None, dict[str, int]]] = {
-    "session read": ("get", "/api/sessions/{s}/", None, STAFF_READ),
-    "session change": ("patch", "/api/sessions/{s}/", {"title": "Renamed"}, STAFF_READ),
-    "session start": ("post", "/api/sessions/{s}/start", None, OWNER_ACTION),
-    "session end": ("post", "/api/sessions/{s}/end", None, OWNER_ACTION),
-    "session reopen": ("post", "/api/sessions/{s}/reopen", None, OWNER_ACTION),
-    "participants list": ("get", "/api/sessions/{s}/participants/", None, STAFF_READ),
-    "participant remove": ("delete", "/api/sessions/{s}/participants/{p}/", None, {**OWNER_ACTION, "owner": 204}),
-    "push": ("post", "/api/sessions/{s}/push", {"name": "extra.py", "content": "1"}, OWNER_ACTION),
-    "help queue": ("get", "/api/sessions/{s}/help/", None, STAFF_READ),
-    "analytics": ("get", "/api/sessions/{s}/analytics", None, STAFF_READ),
-    "export": ("get", "/api/sessions/{s}/export", None, STAFF_READ),
-    "participant read": ("get", "/api/participants/{p}/", None, SELF_OR_STAFF),
-    "files list": ("get", "/api/participants/{p}/files/", None, SELF_OR_STAFF),
+    "session read": ("get", "/api/sessions/{s}/", None, TEACHER_OR_ADMIN_READ),
+    "session change": ("patch", "/api/sessions/{s}/", {"title": "Renamed"}, TEACHER_OR_ADMIN_READ),
+    "session start": ("post", "/api/sessions/{s}/start", None, TEACHER_ACTION),
+    "session end": ("post", "/api/sessions/{s}/end", None, TEACHER_ACTION),
+    "session reopen": ("post", "/api/sessions/{s}/reopen", None, TEACHER_ACTION),
+    "participants list": ("get", "/api/sessions/{s}/participants/", None, TEACHER_OR_ADMIN_READ),
+    "participant remove": ("delete", "/api/sessions/{s}/participants/{p}/", None, {**TEACHER_ACTION, "teacher": 204}),
+    "push": ("post", "/api/sessions/{s}/push", {"name": "extra.py", "content": "1"}, TEACHER_ACTION),
+    "help queue": ("get", "/api/sessions/{s}/help/", None, TEACHER_OR_ADMIN_READ),
+    "analytics": ("get", "/api/sessions/{s}/analytics", None, TEACHER_OR_ADMIN_READ),
+    "export": ("get", "/api/sessions/{s}/export", None, TEACHER_OR_ADMIN_READ),
+    "participant read": ("get", "/api/participants/{p}/", None, SELF_TEACHER_OR_ADMIN),
+    "files list": ("get", "/api/participants/{p}/files/", None, SELF_TEACHER_OR_ADMIN),
     "file create": (
         "post", "/api/participants/{p}/files/", {"name": "new.py"},
-        {**SELF_OR_OWNER_WRITE, "self": 201, "owner": 201},
+        {**SELF_OR_TEACHER_WRITE, "self": 201, "teacher": 201},
     ),  # fmt: skip
-    "file read": ("get", "/api/participants/{p}/files/{d}/", None, SELF_OR_STAFF),
-    "file rename": ("patch", "/api/participants/{p}/files/{d}/", {"name": "renamed.py"}, SELF_OR_OWNER_WRITE),
-    "file rewrite": ("patch", "/api/participants/{p}/files/{d}/", {"content": "print(3)\n"}, SELF_OR_OWNER_WRITE),
+    "file read": ("get", "/api/participants/{p}/files/{d}/", None, SELF_TEACHER_OR_ADMIN),
+    "file rename": ("patch", "/api/participants/{p}/files/{d}/", {"name": "renamed.py"}, SELF_OR_TEACHER_WRITE),
+    "file rewrite": ("patch", "/api/participants/{p}/files/{d}/", {"content": "print(3)\n"}, SELF_OR_TEACHER_WRITE),
     "file delete": (
-        "delete", "/api/participants/{p}/files/{d}/", None, {**SELF_OR_OWNER_WRITE, "self": 204, "owner": 204}
+        "delete", "/api/participants/{p}/files/{d}/", None, {**SELF_OR_TEACHER_WRITE, "self": 204, "teacher": 204}
     ),  # fmt: skip
-    "files download": ("get", "/api/participants/{p}/files/download", None, SELF_OR_STAFF),
-    "help raise": ("post", "/api/participants/{p}/help", {"message": "hi"}, expect(owner=403, admin=403, me=201)),
-    "help claim": ("post", "/api/help/{h}/claim", None, OWNER_ACTION),
-    "help resolve": ("post", "/api/help/{h}/resolve", None, OWNER_ACTION),
-    "help cancel": ("post", "/api/help/{h}/cancel", None, expect(owner=403, admin=403, me=200)),
+    "files download": ("get", "/api/participants/{p}/files/download", None, SELF_TEACHER_OR_ADMIN),
+    "help raise": ("post", "/api/participants/{p}/help", {"message": "hi"}, expect(teacher=403, admin=403, me=201)),
+    "help claim": ("post", "/api/help/{h}/claim", None, TEACHER_ACTION),
+    "help resolve": ("post", "/api/help/{h}/resolve", None, TEACHER_ACTION),
+    "help cancel": ("post", "/api/help/{h}/cancel", None, expect(teacher=403, admin=403, me=200)),
 }
 
 
@@ -159,15 +159,15 @@ def test_it_refuses_the_teacher_writes_when_the_session_forbids_teacher_edits(wo
     ClassSession.objects.filter(pk=world.session.pk).update(teacher_can_edit=False)
     method, template, body, _ = ENDPOINTS[endpoint]
     before = snapshot()
-    response = getattr(world.clients["owner"], method)(world.url(template), body, format="json")
+    response = getattr(world.clients["teacher"], method)(world.url(template), body, format="json")
     assert response.status_code == 403
     assert snapshot() == before
-    assert world.clients["owner"].get(world.url("/api/participants/{p}/files/")).status_code == 200
+    assert world.clients["teacher"].get(world.url("/api/participants/{p}/files/")).status_code == 200
 
 
 @pytest.mark.parametrize(
     ("principal", "status"),
-    [("self", 200), ("guest_here", 200), ("guest_elsewhere", 200), ("outsider", 404), ("owner", 404),
+    [("self", 200), ("guest_here", 200), ("guest_elsewhere", 200), ("outsider", 404), ("teacher", 404),
      ("admin", 404), ("anonymous", 401)],
 )  # fmt: skip
 def test_it_answers_current_session_only_for_participants(world: World, principal: str, status: int) -> None:
@@ -179,7 +179,7 @@ def test_it_answers_current_session_only_for_participants(world: World, principa
 
 @pytest.mark.parametrize(
     ("principal", "list_status", "create_status"),
-    [("owner", 200, 201), ("other_teacher", 200, 201), ("admin", 200, 201), ("self", 403, 403),
+    [("teacher", 200, 201), ("other_teacher", 200, 201), ("admin", 200, 201), ("self", 403, 403),
      ("guest_here", 403, 403), ("anonymous", 401, 401)],
 )  # fmt: skip
 def test_it_lets_only_teachers_list_and_create_sessions(
@@ -193,7 +193,7 @@ def test_it_lets_only_teachers_list_and_create_sessions(
 
 def test_it_lists_a_teachers_own_sessions_and_all_for_admins(world: World) -> None:
     ClassSessionFactory(teacher=world.session.teacher)
-    own = {s["id"] for s in world.clients["owner"].get("/api/sessions/").json()["results"]}
+    own = {s["id"] for s in world.clients["teacher"].get("/api/sessions/").json()["results"]}
     assert str(world.session.pk) in own and len(own) == 2
     other = {s["id"] for s in world.clients["other_teacher"].get("/api/sessions/").json()["results"]}
     assert other == set()
@@ -220,10 +220,10 @@ def test_head_requests_need_the_same_rights_as_get(world: World, endpoint: str) 
         assert world.clients[principal].head(world.url(template)).status_code == expected[principal]
 
 
-def test_it_does_not_expose_the_owner_as_a_student_of_another_session(world: World) -> None:
+def test_it_does_not_expose_the_teacher_as_a_student_of_another_session(world: World) -> None:
     foreign = ClassSessionFactory()
     foreign_participant = ParticipantFactory(session=foreign)
     for path in (f"/api/sessions/{foreign.pk}/", f"/api/participants/{foreign_participant.pk}/files/"):
-        response = world.clients["owner"].get(path)
+        response = world.clients["teacher"].get(path)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
