@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercises import selectors, services, transfer
+from exercises import checks, selectors, services, transfer
 from exercises import serializers as s
 from exercises.models import Exercise
 from exercises.permissions import IsExerciseOwner, IsTeacherAccount
@@ -176,3 +176,30 @@ class ImportView(ExerciseView):
         exercises = selectors.exercises_for(principal=request.user, mine=True).filter(pk__in=[e.pk for e in created])
         return Response(s.ExerciseSummarySerializer(exercises.order_by("created_at"), many=True).data,
                         status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+class SolutionCheckInputSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=s.LANGUAGE_CHOICES, required=False,
+                                       help_text="Default: every language the exercise has a solution in")  # fmt: skip
+
+
+class SolutionCheckView(ExerciseView):
+    method_permissions = {"POST": [IsExerciseOwner]}
+
+    @extend_schema(request=SolutionCheckInputSerializer, responses={200: dict},
+                   summary="Run the reference solution against every test; the exercise keeps the outcome")  # fmt: skip
+    def post(self, request: Request, exercise_id: uuid.UUID) -> Response:
+        exercise = self.access(request, exercise_id).exercise
+        data = SolutionCheckInputSerializer(data=request.data if isinstance(request.data, dict) else None)
+        data.is_valid(raise_exception=True)
+        language = data.validated_data.get("language")
+        languages = (
+            [language] if language else [lang for lang in exercise.languages if exercise.solution_files.get(lang)]
+        )
+        if not languages:
+            raise serializers.ValidationError({"language": ["This exercise has no reference solution to run."]})
+        results = {}
+        for lang in languages:
+            check = checks.solution_check(exercise=exercise, language=lang)
+            results[lang] = {**check.stored, "grade": check.grade.as_dict(for_student=False)}
+        return Response({"results": results, "exercise": exercise_data(exercise, principal=request.user)})

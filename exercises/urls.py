@@ -11,5 +11,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("exercises/<uuid:exercise_id>/", api.ExerciseDetailView.as_view(), name="exercise"),
     path("exercises/<uuid:exercise_id>/tests/", api.TestsView.as_view(), name="exercise-tests"),
     path("exercises/<uuid:exercise_id>/tests/<uuid:test_id>/", api.TestDetailView.as_view(), name="exercise-test"),
+    path(
+        "exercises/<uuid:exercise_id>/check-solution", api.SolutionCheckView.as_view(), name="exercise-check-solution"
+    ),
     path("exercises/<uuid:exercise_id>/export", api.ExportView.as_view(), name="exercise-export"),
 ]

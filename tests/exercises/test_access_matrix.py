@@ -79,6 +79,7 @@ ENDPOINTS: dict[str, tuple[str, str, dict[str, Any] | None, Callable[[str], dict
     "test change": ("patch", "/api/exercises/{e}/tests/{t}/", {"weight": 3}, WRITE),
     "test delete": ("delete", "/api/exercises/{e}/tests/{t}/", None, expect(owner=204, reader=403)),
     "export": ("get", "/api/exercises/{e}/export", None, READ),
+    "check solution": ("post", "/api/exercises/{e}/check-solution", {}, WRITE),
 }
 
 
