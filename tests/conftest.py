@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import token_pair_for
+from coding.sandbox import build_cache
 from tests.contract_support import frames_checked
 from tests.factories import AdminFactory, TeacherFactory, UserFactory
 
@@ -21,6 +22,14 @@ def _fresh_rate_limits() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_build_cache() -> Iterator[None]:
+    """No test runs a program another test compiled (coding.sandbox.build_cache)."""
+    build_cache.clear()
+    yield
+    build_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Quota of a run's /build (a tmpfs of its own when the server is root).
     "SANDBOX_BUILD_BYTES": 64 * 1024 * 1024,
     "SANDBOX_BUILD_INODES": 4096,
+    # Compiled programs kept in memory (per server process) for byte-identical sources,
+    # compiler and flags, so a class running the same starter compiles it once; 0 = off.
+    "SANDBOX_BUILD_CACHE_BYTES": 64 * 1024 * 1024,
     # cgroup handling: "auto" | "v1" | "v2" | "none".
     "SANDBOX_CGROUP": "auto",
     # Name of the cgroup (v1: under each controller; v2: under the server's cgroup

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 
 from coding.languages import Language, expand_argv
+from coding.sandbox import build_cache
 from coding.sandbox.base import (
     Backend,
     Limits,
@@ -199,6 +200,48 @@ class Execution:
             step.stop("killed")
         return step
 
+    async def _compile(self, build: str, started: float) -> tuple[RunResult | None, int, int]:
+        """The compile step into `build`, or its copy from the build cache for the same
+        sources (coding.sandbox.build_cache): a failed result or None, and the step's
+        CPU time and peak memory."""
+        climits = compile_limits(self.language.name)
+        assert self.language.compile is not None
+        spec = self._spec(self.language.compile, climits, build, writable=True)
+        cache_key = build_cache.key(self.language, spec.argv, self.sources)
+        cached = build_cache.get(cache_key) if build_cache.capacity() else None
+        if cached is not None:
+            await asyncio.to_thread(build_cache.restore, cached, build)
+            if self.tty and cached.output and self.sink is not None:
+                self.sink(cached.output)
+            if self.stopped:
+                return RunResult(Status.KILLED, None, None, _ms_since(started), 0, 0, 0,
+                                 message="stopped during compilation"), 0, 0
+            return None, 0, 0
+        step = await self._start(spec, interactive=False)
+        if not self.tty:
+            step.proc.close_stdin()
+        outcome = await step.run()
+        cpu_ms, peak_kb = outcome.cpu_ms, outcome.peak_memory_kb
+        if outcome.sandbox_error:
+            return self._result(Status.SANDBOX_ERROR, outcome, started, cpu_ms,
+                                peak_kb, message=outcome.sandbox_error), cpu_ms, peak_kb
+        if step.reason == "killed":
+            return self._result(Status.KILLED, outcome, started, cpu_ms, peak_kb,
+                                message="stopped during compilation"), cpu_ms, peak_kb
+        if outcome.exit_code != 0 or step.reason is not None:
+            text = (step.output("tty") + step.output("stdout")
+                    + step.output("stderr")).decode("utf-8", "replace").strip()
+            return self._result(
+                Status.COMPILE_ERROR, outcome, started, cpu_ms, peak_kb,
+                message=compile_failure(outcome, step.reason, climits, text),
+            ), cpu_ms, peak_kb
+        if build_cache.capacity():
+            kept = await asyncio.to_thread(build_cache.read, build, output=step.output("tty"),
+                                           max_bytes=build_cache.capacity())
+            if kept is not None:
+                build_cache.put(cache_key, kept)
+        return None, cpu_ms, peak_kb
+
     async def execute(self, stdin: bytes = b"") -> RunResult:
         started = time.monotonic()
         build: str | None = None
@@ -206,28 +249,9 @@ class Execution:
         try:
             if self.language.compile is not None:
                 build = await self.backend.make_build_dir()
-                climits = compile_limits(self.language.name)
-                step = await self._start(
-                    self._spec(self.language.compile, climits, build, writable=True),
-                    interactive=False,
-                )
-                if not self.tty:
-                    step.proc.close_stdin()
-                outcome = await step.run()
-                cpu_ms, peak_kb = outcome.cpu_ms, outcome.peak_memory_kb
-                if outcome.sandbox_error:
-                    return self._result(Status.SANDBOX_ERROR, outcome, started, cpu_ms,
-                                        peak_kb, message=outcome.sandbox_error)
-                if step.reason == "killed":
-                    return self._result(Status.KILLED, outcome, started, cpu_ms, peak_kb,
-                                        message="stopped during compilation")
-                if outcome.exit_code != 0 or step.reason is not None:
-                    text = (step.output("tty") + step.output("stdout")
-                            + step.output("stderr")).decode("utf-8", "replace").strip()
-                    return self._result(
-                        Status.COMPILE_ERROR, outcome, started, cpu_ms, peak_kb,
-                        message=compile_failure(outcome, step.reason, climits, text),
-                    )
+                failed, cpu_ms, peak_kb = await self._compile(build, started)
+                if failed is not None:
+                    return failed
             self.phase = "running"
             step = await self._start(
                 self._spec(self.language.run, self.limits, build, writable=False),
