@@ -15,8 +15,11 @@ The status frames' JSON is the terminal socket's own text frames (docs/API.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from observer import contract
 
 OUTPUT = b"O"
 STATUS = b"J"
@@ -29,27 +32,28 @@ TOKEN_CHARS = 32
 COMMANDS = ("stop", "interrupt", "eof", "resize")
 
 
-def _json(message: dict[str, Any]) -> bytes:
+def _json(message: Mapping[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":"), default=str).encode()
 
 
-# --- the status frames ---------------------------------------------------------------------
+# --- the status frames (their shapes: observer.contract, "/ws/terminal/") -----------------------
 
 
-def queued(position: int) -> dict[str, Any]:
+def queued(position: int) -> contract.TerminalQueued:
     return {"type": "queued", "position": position}
 
 
-def started(*, run_id: str, language: str, entry: str) -> dict[str, Any]:
+def started(*, run_id: str, language: str, entry: str) -> contract.TerminalStarted:
     return {"type": "started", "run_id": run_id, "language": language, "entry": entry}
 
 
-def phase(name: str) -> dict[str, Any]:
+def phase(name: Literal["compiling", "running"]) -> contract.TerminalPhase:
     return {"type": "phase", "phase": name}
 
 
 def exit_(*, run_id: str, status: str, exit_code: int | None, signal: int | None, wall_ms: int | None,
-          cpu_ms: int | None, peak_memory_kb: int | None, output_bytes: int | None, message: str) -> dict[str, Any]:
+          cpu_ms: int | None, peak_memory_kb: int | None, output_bytes: int | None,
+          message: str) -> contract.TerminalExit:
     return {
         "type": "exit", "run_id": run_id, "status": status, "exit_code": exit_code, "signal": signal,
         "wall_ms": wall_ms, "cpu_ms": cpu_ms, "peak_memory_kb": peak_memory_kb, "output_bytes": output_bytes,
@@ -64,7 +68,7 @@ def output_frame(data: bytes) -> bytes:
     return OUTPUT + data
 
 
-def status_frame(message: dict[str, Any]) -> bytes:
+def status_frame(message: contract.TerminalStatus) -> bytes:
     return STATUS + _json(message)
 
 

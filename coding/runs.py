@@ -43,6 +43,7 @@ from accounts.principals import Principal
 from coding import frames, limits, records, runner
 from coding.models import Execution
 from coding.sandbox.base import Limits, RunResult, SandboxError, Status
+from observer import contract
 from observer.errors import record_error_async
 
 logger = logging.getLogger("observer.terminal")
@@ -91,7 +92,7 @@ class RunSpec:
 
 
 class RunSink(Protocol):
-    def status(self, frame: dict[str, Any]) -> None: ...
+    def status(self, frame: contract.TerminalStatus) -> None: ...
 
     def output(self, data: bytes) -> None: ...
 
@@ -362,7 +363,7 @@ class Run:
             self.sink.output(data)
 
 
-def exit_frame(execution: Execution) -> dict[str, Any]:
+def exit_frame(execution: Execution) -> contract.TerminalExit:
     """The `exit` status frame of a finished execution."""
     return frames.exit_(
         run_id=str(execution.pk), status=execution.status, exit_code=execution.exit_code, signal=execution.signal,
@@ -379,7 +380,7 @@ async def run_to_end(spec: RunSpec, sink: RunSink | None = None) -> RunOutcome:
 class NullSink:
     """For callers that only want the outcome."""
 
-    def status(self, frame: dict[str, Any]) -> None:
+    def status(self, frame: contract.TerminalStatus) -> None:
         pass
 
     def output(self, data: bytes) -> None:

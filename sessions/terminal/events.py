@@ -8,6 +8,7 @@ from typing import Any
 
 from coding import signals
 from coding.models import Execution
+from observer import contract
 from sessions.events import broadcast_on_commit, session_group
 
 
@@ -16,8 +17,8 @@ def on_run_started(sender: Any, *, execution: Execution, **kwargs: Any) -> None:
         return
     broadcast_on_commit(
         groups=[session_group(execution.session_id, "teachers")],
-        event={"type": "run.started", "participant_id": str(execution.participant_id), "run_id": str(execution.pk),
-               "language": execution.language},
+        event=contract.RunStarted(type="run.started", participant_id=str(execution.participant_id),
+                                  run_id=str(execution.pk), language=execution.language),
     )
 
 
@@ -26,8 +27,9 @@ def on_run_finished(sender: Any, *, execution: Execution, **kwargs: Any) -> None
         return
     broadcast_on_commit(
         groups=[session_group(execution.session_id, "teachers")],
-        event={"type": "run.ended", "participant_id": str(execution.participant_id), "run_id": str(execution.pk),
-               "status": execution.status, "exit_code": execution.exit_code, "wall_ms": execution.wall_ms},
+        event=contract.RunEnded(type="run.ended", participant_id=str(execution.participant_id),
+                                run_id=str(execution.pk), status=execution.status, exit_code=execution.exit_code,
+                                wall_ms=execution.wall_ms),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from coding import frames
 from coding.runs import Run, RunSpec
+from observer import contract
 from sessions.live.registry import LiveRegistry
 from sessions.live.topics import terminal_topic
 
@@ -32,7 +33,7 @@ class TerminalRun:
         self.participant_id = participant_id
         self.topic = terminal_topic(participant_id)
         self.on_error = on_error
-        self.started: dict[str, Any] | None = None
+        self.started: contract.TerminalStarted | None = None
         self.tail = bytearray()
         self.run = Run(spec, self)
         self._orphan: asyncio.TimerHandle | None = None
@@ -52,7 +53,7 @@ class TerminalRun:
 
     # --- the run's sink ---------------------------------------------------------------------
 
-    def status(self, frame: dict[str, Any]) -> None:
+    def status(self, frame: contract.TerminalStatus) -> None:
         if frame["type"] == "started":
             self.started = frame
         self.registry.emit(self.topic, frames.status_frame(frame))

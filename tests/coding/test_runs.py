@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 
 from coding import limits, runs
 from coding.models import Execution
+from observer import contract
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -30,8 +31,8 @@ class Sink:
         self.out = bytearray()
         self.errors: list[tuple[str, str, dict[str, Any]]] = []
 
-    def status(self, frame: dict[str, Any]) -> None:
-        self.frames.append(frame)
+    def status(self, frame: contract.TerminalStatus) -> None:
+        self.frames.append(dict(frame))
 
     def output(self, data: bytes) -> None:
         self.out += data
