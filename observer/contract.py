@@ -91,10 +91,13 @@ class HelpUpdated(TypedDict):
     help_request: HelpRequest
 
 
+HelpChange = Literal["help.raised", "help.claimed", "help.resolved", "help.cancelled"]
+
+
 class HelpChanged(TypedDict):
     """A help request was raised, claimed, resolved or cancelled."""
 
-    type: Literal["help.raised", "help.claimed", "help.resolved", "help.cancelled"]
+    type: HelpChange
     help_request: HelpRequest
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 from django.utils import timezone
 
@@ -70,10 +69,7 @@ def broadcast_session(session: ClassSession) -> None:
     )
 
 
-HelpEventType = Literal["help.raised", "help.claimed", "help.resolved", "help.cancelled"]
-
-
-def broadcast_help(help_request: HelpRequest, event_type: HelpEventType) -> None:
+def broadcast_help(help_request: HelpRequest, event_type: contract.HelpChange) -> None:
     payload = help_payload(help_request)
     events.broadcast_on_commit(
         groups=[events.session_group(help_request.session_id, "teachers")],
