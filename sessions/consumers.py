@@ -41,11 +41,6 @@ class SessionMemberConsumer(ObserverConsumer):
         """The participant themself is on the other end (not their teacher or an admin)."""
         return self.grant.is_student and self.grant.participant is not None
 
-    @property
-    def is_owner(self) -> bool:
-        """Deprecated: the old name of `is_student`, kept only until coding.consumers switches."""
-        return self.is_student
-
     async def join_groups(self, *groups: str) -> None:
         self.groups_joined = list(groups)
         if self.channel_layer is not None:

@@ -87,7 +87,3 @@ class CanWriteFiles(BasePermission):
 
     def has_object_permission(self, request: Request, view: Any, obj: Access) -> bool:
         return obj.is_student or (obj.is_teacher and obj.session.teacher_can_edit)
-
-
-# Deprecated: the old name, kept only until coding/api.py imports IsStudentOrTeacherOrAdmin.
-IsParticipantSelfOrStaff = IsStudentOrTeacherOrAdmin

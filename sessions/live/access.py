@@ -50,12 +50,6 @@ class Grant:
     def readonly(self) -> bool:
         return readonly_for(self.who, self.session)
 
-    @property
-    def role(self) -> str:
-        """Deprecated, read-only: the old name of `who`, where the student was "owner".
-        Kept only until coding.consumers asks `is_student`; do not use."""
-        return "owner" if self.who == "student" else self.who
-
 
 def readonly_for(who: Who, session: ClassSession) -> bool:
     if session.state == SessionState.ENDED or who == "admin":
