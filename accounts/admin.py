@@ -10,7 +10,7 @@ from accounts.limits import limit_attempts
 from accounts.models import User
 from accounts.names import DisplayNameAdminMixin
 from accounts.principals import as_principal
-from monitoring.services import audit_record
+from observer.audit import audit_record
 from observer.errors import RateLimited, rate_limited_page
 
 

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import denylist
 from accounts.models import Role, User
-from monitoring.services import audit_record
+from observer.audit import audit_record
 
 
 def user_register(

@@ -17,7 +17,7 @@ from accounts import services
 from accounts.limits import limit_attempts, token_account
 from accounts.principals import is_admin, is_guest, principal_of, principal_or_none, user_of
 from accounts.schema import error_responses
-from monitoring.services import audit_record
+from observer.audit import audit_record
 
 
 def _field(request: Request, name: str) -> Any:

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Protocol, cast
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django.db.models import Q
 
 from monitoring.conf import conf
 from monitoring.models import AuditEvent, ErrorEvent
+from observer.audit import Actor
 
 logger = logging.getLogger("observer.audit")
-
-
-class Actor(Protocol):
-    """Who did something, as the audit sees them. accounts.principals' `Principal` (a User
-    or a GuestPrincipal) is one; monitoring names no app, so it asks only for this."""
-
-    @property
-    def pk(self) -> Any: ...  # the user's id; None for a guest (no user row)
-
-    @property
-    def username(self) -> str: ...
-
-    @property
-    def is_guest(self) -> bool: ...
 
 
 def actor_of(value: object) -> Actor | None:
@@ -138,3 +128,15 @@ def history_prune(*, now: Any = None) -> dict[str, int]:
         + error_list_trim(),
     }
     return removed
+
+
+GUEST_GONE = "(deleted guest)"
+
+
+def audit_labels_forget(*, participant_ids: Sequence[Any], document_ids: Sequence[Any]) -> int:
+    """The audit log outlives guests (AUDIT_RETENTION_DAYS); their names (a participant's
+    label) and file names must not. The entries stay, with the ids."""
+    about = Q(target_type="Participant", target_id__in=[str(pk) for pk in participant_ids]) | Q(
+        target_type="Document", target_id__in=[str(pk) for pk in document_ids]
+    )
+    return AuditEvent.objects.filter(about).exclude(target_label=GUEST_GONE).update(target_label=GUEST_GONE)

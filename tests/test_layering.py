@@ -38,3 +38,55 @@ def test_the_apps_are_found() -> None:
 def test_base_package_imports_no_app(path: Path) -> None:
     apps = sorted({name for name in imported_modules(path) if name.split(".")[0] in PROJECT_APPS})
     assert not apps, f"observer/{path.relative_to(BASE)} imports {apps}: register a hook from the app instead"
+
+
+# --- between the apps: imports go one way ------------------------------------------------------
+
+
+def _app_imports() -> dict[str, set[str]]:
+    """For each project app, the other project apps its modules import (migrations
+    aside: they name other apps' migrations, not their code)."""
+    graph: dict[str, set[str]] = {app: set() for app in PROJECT_APPS}
+    for app in PROJECT_APPS:
+        for path in (BASE.parent / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            graph[app] |= {name.split(".")[0] for name in imported_modules(path)} & PROJECT_APPS - {app}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of the graph (as a path that returns to its start), or []."""
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt, [*path, nxt])):
+                return found
+        state[node] = "done"
+        return []
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start, [start])):
+            return found
+    return []
+
+
+def test_the_apps_import_each_other_one_way_only() -> None:
+    cycle = _cycle(_app_imports())
+    assert not cycle, f"the apps import each other in a circle: {' -> '.join(cycle)}"
+
+
+def test_code_running_knows_nothing_of_classrooms() -> None:
+    """coding (the sandbox, the run service, the runs' record) is below sessions: the
+    classroom drives runs, a run never reaches into the classroom (exercises and the
+    execution API start runs without one)."""
+    assert "sessions" not in _app_imports()["coding"]
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) == []

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.principals import principal_of
-from monitoring.services import audit_record
+from observer.audit import audit_record
 from sessions import export, selectors, services
 from sessions import serializers as s
 from sessions.api.base import ScopedView, ZipRenderer, zip_response

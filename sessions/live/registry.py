@@ -270,7 +270,7 @@ class LiveRegistry:
 
 async def _audit(author: Author, document_id: uuid.UUID, participant_id: uuid.UUID, session_id: uuid.UUID) -> None:
     def write() -> None:
-        from monitoring.services import audit_record
+        from observer.audit import audit_record
         from sessions.models import Document
 
         audit_record(

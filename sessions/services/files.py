@@ -14,8 +14,8 @@ from rest_framework import exceptions
 
 from accounts.models import User
 from coding.languages import get_language
-from monitoring.services import audit_record
 from observer import contract
+from observer.audit import audit_record
 from observer.errors import Conflict
 from sessions import events, filenames, selectors
 from sessions.authors import Author

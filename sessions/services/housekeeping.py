@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from coding.models import Execution
+from observer.audit import audit_labels_forget
 from sessions.models import ClassSession, Document, Participant, SessionState
 from sessions.services.lifecycle import session_end
-
-GUEST_GONE = "(deleted guest)"
 
 
 def sessions_end_idle(*, now: datetime | None = None) -> list[ClassSession]:
@@ -52,16 +50,5 @@ def guests_purge(*, now: datetime | None = None) -> dict[str, int]:
         runs = Execution.objects.filter(participant_id__in=ids).delete()[0]
         document_ids = list(Document.objects.filter(participant_id__in=ids).values_list("pk", flat=True))
         Participant.objects.filter(pk__in=ids).delete()
-        labels = _audit_labels_forget(participant_ids=ids, document_ids=document_ids)
+        labels = audit_labels_forget(participant_ids=ids, document_ids=document_ids)
     return {"guests": len(ids), "files": len(document_ids), "runs": runs, "audit_labels": labels}
-
-
-def _audit_labels_forget(*, participant_ids: list[Any], document_ids: list[Any]) -> int:
-    """The audit log outlives guests (AUDIT_RETENTION_DAYS); their names (a participant's
-    label) and file names must not. The entries stay, with the ids."""
-    from monitoring.models import AuditEvent
-
-    about = Q(target_type="Participant", target_id__in=[str(pk) for pk in participant_ids]) | Q(
-        target_type="Document", target_id__in=[str(pk) for pk in document_ids]
-    )
-    return AuditEvent.objects.filter(about).exclude(target_label=GUEST_GONE).update(target_label=GUEST_GONE)

@@ -12,8 +12,8 @@ from rest_framework import exceptions
 
 from accounts.principals import Principal, is_guest, user_id_of, user_of
 from accounts.tokens import GuestToken
-from monitoring.services import audit_record
 from observer import contract
+from observer.audit import audit_record
 from observer.errors import Conflict, SessionEnded
 from sessions import events, joincodes, selectors
 from sessions.models import ClassSession, Document, HelpRequest, HelpState, Participant, SessionState

@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from accounts.models import User
 from accounts.principals import Principal
 from coding.languages import get_language
-from monitoring.services import audit_record
+from observer.audit import audit_record
 from observer.errors import Conflict
 from sessions import filenames, joincodes
 from sessions.models import ClassSession, SessionState

@@ -18,7 +18,7 @@ from django.utils import timezone
 from coding.models import Execution
 from monitoring.models import AuditEvent
 from monitoring.services import audit_record
-from sessions.management.commands.cleanup import purge_work_dirs
+from monitoring.management.commands.cleanup import purge_work_dirs
 from sessions.models import ClassSession, Document, Participant, SessionState
 from tests.sessions.factories import (
     ClassSessionFactory,
@@ -138,7 +138,7 @@ def test_it_leaves_a_symlinked_or_missing_work_root_alone(tmp_path) -> None:
 
 def test_it_prunes_history_and_reports_each_step(settings, tmp_path) -> None:
     (tmp_path / "work").mkdir()
-    with mock.patch("sessions.management.commands.cleanup.history_prune",
+    with mock.patch("monitoring.management.commands.cleanup.history_prune",
                     return_value={"executions": 4, "audit_events": 0, "errors": 2}) as prune:  # fmt: skip
         output = cleanup(settings, tmp_path)
     prune.assert_called_once_with()
