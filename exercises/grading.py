@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from coding import runner
-from coding.languages import get_language, heap_mb
+from coding.languages import expand_argv, get_language, heap_mb
 from coding.sandbox.base import InvalidRun, Limits, RunResult, Status
 from exercises import comparison, limits
 from exercises.models import Exercise, TestCase, TestKind, TestVisibility
@@ -176,38 +176,50 @@ class Plan:
     cases: list[dict[str, Any]]
 
 
+Planner = Callable[[list[tuple[str, str]], str, Sequence[CaseSpec], Limits], Plan]
+
+
 def _student_entry(files: Sequence[tuple[str, str]], entry: str | None) -> str:
     return entry or files[0][0]
 
 
+def _student_argv(language: str, files: Sequence[tuple[str, str]], entry: str, run_limits: Limits) -> list[str]:
+    """The student's program as the language runs it (its run step's argv), started by
+    the harness once per case."""
+    lang = get_language(language)
+    return list(expand_argv(lang.run, language=lang, file_names=[name for name, _ in files], entry=entry,
+                            limits=run_limits))  # fmt: skip
+
+
+def _unsupported_unit(language: str) -> GradingError:
+    return GradingError(f"Unit tests in {get_language(language).label} are not supported yet; use I/O cases.")
+
+
 def _plan_python(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
     wire = []
+    runner_argv = ["/usr/bin/python3", "-u", "observer_pyunit.py"]
     for case in cases:
         if case.kind == TestKind.IO:
-            wire.append(_io_wire(case, ["/usr/bin/python3", "-u", entry]))
+            wire.append(_io_wire(case, _student_argv("python", files, entry, run_limits)))
         else:
             test = case.unit_files["python"]
-            wire.append(_unit_wire(case, ["/usr/bin/python3", "-u", "observer_pyunit.py", "list", test["name"]],
-                                   ["/usr/bin/python3", "-u", "observer_pyunit.py", "run", test["name"], "{name}"],
-                                   source=test["content"]))  # fmt: skip
+            wire.append(_unit_wire(case, [*runner_argv, "list", test["name"]],
+                                   [*runner_argv, "run", test["name"], "{name}"], source=test["content"]))  # fmt: skip
     shipped = [(HARNESS, harness_file(HARNESS)), ("observer_pyunit.py", harness_file("observer_pyunit.py"))]
     return Plan(files=[*shipped, *files], entry=HARNESS, cases=wire)
 
 
-def _plan_c_family(language: str, suffixes: tuple[str, ...], shim: str):
+def _plan_c_family(language: str, shim: str) -> Planner:
     def plan(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
-        # The student's main() is renamed, so that the binary's main is the shim's: the
-        # program is compiled once and the shim runs it (--observer-student), runs a unit
-        # test, or execs the harness. #line keeps the compiler's line numbers the student's.
-        rename = '#define main observer_student_main\n#line 1 "{name}"\n'
-        student = [
-            (name, rename.format(name=name) + content if name.endswith(suffixes) else content)
-            for name, content in files
-        ]
+        # One compile makes one binary of the student's files (unchanged), the shim and
+        # the unit tests: the shim's constructor runs before main() and makes the binary
+        # the harness's launcher, a unit-test runner, or (OBSERVER_STUDENT=1) the
+        # student's program.
         wire, tests = [], []
         for case in cases:
             if case.kind == TestKind.IO:
-                wire.append(_io_wire(case, ["/build/main", "--observer-student"]))
+                wire.append({**_io_wire(case, _student_argv(language, files, entry, run_limits)),
+                             "env": {"OBSERVER_STUDENT": "1"}})  # fmt: skip
             else:
                 test = case.unit_files[language]
                 tests.append((test["name"], test["content"]))
@@ -215,22 +227,20 @@ def _plan_c_family(language: str, suffixes: tuple[str, ...], shim: str):
                                        ["/build/main", "--observer-run", test["name"], "{name}"]))  # fmt: skip
         shipped = [(HARNESS, harness_file(HARNESS)), (shim, harness_file(shim)),
                    ("observer_unit.h", harness_file("observer_unit.h"))]  # fmt: skip
-        return Plan(
-            files=[*student, *shipped, *tests], entry=student[0][0] if entry == files[0][0] else entry, cases=wire
-        )
+        return Plan(files=[*files, *shipped, *tests], entry=entry, cases=wire)
 
     return plan
 
 
 def _plan_javascript(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
     node = ["/usr/bin/node", f"--max-old-space-size={heap_mb(run_limits)}"]
+    reporter = ["--test-reporter=./observer_jsreporter.mjs", "--test-reporter-destination=/proc/self/fd/3"]
     wire = []
     for case in cases:
         if case.kind == TestKind.IO:
-            wire.append(_io_wire(case, [*node, entry]))
+            wire.append(_io_wire(case, _student_argv("javascript", files, entry, run_limits)))
         else:
             test = case.unit_files["javascript"]
-            reporter = ["--test-reporter=./observer_jsreporter.mjs", "--test-reporter-destination=/proc/self/fd/3"]
             wire.append(_unit_wire(case, [*node, "observer_jsunit.js", "list", test["name"]],
                                    [*node, *reporter, "observer_jsunit.js", "run", test["name"], "{name}"],
                                    source=test["content"]))  # fmt: skip
@@ -240,10 +250,27 @@ def _plan_javascript(files: list[tuple[str, str]], entry: str, cases: Sequence[C
     return Plan(files=[*shipped, *files], entry="observer_harness.js", cases=wire)
 
 
-PLANNERS: dict[str, Callable[[list[tuple[str, str]], str, Sequence[CaseSpec], Limits], Plan]] = {
+def _plan_io_only(language: str, shim: str) -> Planner:
+    """Languages whose run step is their own runtime (Java's JVM, TypeScript's node on
+    the compiled file): the shim is the run's entry and starts the harness."""
+
+    def plan(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
+        if any(case.kind != TestKind.IO for case in cases):
+            raise _unsupported_unit(language)
+        wire = [_io_wire(case, _student_argv(language, files, entry, run_limits)) for case in cases]
+        shipped = [(shim, harness_file(shim)), (HARNESS, harness_file(HARNESS))]
+        return Plan(files=[*shipped, *files], entry=shim, cases=wire)
+
+    return plan
+
+
+PLANNERS: dict[str, Planner] = {
     "python": _plan_python,
-    "c": _plan_c_family("c", (".c",), "observer_shim.c"),
+    "c": _plan_c_family("c", "observer_shim.c"),
+    "cpp": _plan_c_family("cpp", "observer_shim.cpp"),
     "javascript": _plan_javascript,
+    "typescript": _plan_io_only("typescript", "observer_harness.ts"),
+    "java": _plan_io_only("java", "observer_Harness.java"),
 }
 SUPPORTED_LANGUAGES = tuple(PLANNERS)
 

@@ -132,7 +132,7 @@ def remove(path):
         pass
 
 
-def run_child(argv, stdin_bytes, time_limit, output_cap, want_results):
+def run_child(argv, stdin_bytes, time_limit, output_cap, want_results, env=None):
     """Start argv, feed it stdin_bytes, read stdout up to output_cap (stderr's tail, the
     result pipe), kill it at the time limit. Returns a dict of what happened."""
     in_r, in_w = os.pipe()
@@ -152,7 +152,7 @@ def run_child(argv, stdin_bytes, time_limit, output_cap, want_results):
         pid = os.posix_spawn(
             argv[0],
             argv,
-            dict(os.environ),
+            {**os.environ, **(env or {})},
             file_actions=actions,
             setsid=True,
             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
@@ -366,7 +366,12 @@ def main():
     for case in config["cases"]:
         if case["kind"] == "io":
             frame = run_child(
-                case["argv"], case["stdin"].encode("utf-8"), case["time_limit_ms"] / 1000, case["output_cap"], False
+                case["argv"],
+                case["stdin"].encode("utf-8"),
+                case["time_limit_ms"] / 1000,
+                case["output_cap"],
+                False,
+                case.get("env"),
             )
         else:
             frame = run_unit(case, keep, workdir_before)

@@ -8,7 +8,8 @@
  * Checks: CHECK(cond), CHECK_EQ_INT(a, b), CHECK_EQ_DOUBLE(a, b, tolerance),
  * CHECK_EQ_STR(a, b). The first failing check ends the test with its file, line and
  * values. Each test runs in a process of its own (observer_shim.c), so a crash fails
- * that test alone. Tests register themselves before main (a constructor per TEST).
+ * that test alone. Tests register themselves before main (a constructor per TEST, run
+ * before the shim's own).
  */
 #ifndef OBSERVER_UNIT_H
 #define OBSERVER_UNIT_H
@@ -26,6 +27,12 @@ void observer_check_str(const char *file, int line, const char *expr, const char
 
 #ifdef __cplusplus
 }
+#include <string>
+/* C++: strings compare as std::string too. */
+inline void observer_check_str(const char *file, int line, const char *expr, const std::string &got,
+                               const std::string &want) {
+    observer_check_str(file, line, expr, got.c_str(), want.c_str());
+}
 #endif
 
 #define OBSERVER_CAT2(a, b) a##b
@@ -33,7 +40,7 @@ void observer_check_str(const char *file, int line, const char *expr, const char
 
 #define TEST(name)                                                                      \
     static void observer_test_##name(void);                                             \
-    __attribute__((constructor)) static void observer_register_##name(void) {          \
+    __attribute__((constructor(101))) static void observer_register_##name(void) {          \
         observer_register(__FILE__, #name, observer_test_##name);                       \
     }                                                                                   \
     static void observer_test_##name(void)

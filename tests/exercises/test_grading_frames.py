@@ -108,7 +108,6 @@ async def test_samples_run_first_and_check_runs_only_samples() -> None:
     ("language", "files", "message"),
     [
         ("cobol", [("main.cob", "")], "unknown language"),
-        ("java", [("Main.java", "")], "do not support java"),
         ("python", [], "no files"),
         ("python", [("observer_harness.py", "")], "reserved"),
         ("python", [("../main.py", "")], "invalid file name"),

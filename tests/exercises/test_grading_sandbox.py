@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from exercises.grading import CaseSpec, Grade, grade_submission
+from exercises.grading import CaseSpec, Grade, GradingError, grade_submission
 
 pytestmark = pytest.mark.sandbox
 
@@ -79,6 +79,39 @@ TEST(wrong) { CHECK_EQ_INT(add(2, 2), 5); }
 TEST(crash) { abort(); }
 """
 
+CPP = """\
+#include <iostream>
+int add(int a, int b) { return a + b; }
+int main() {  // no return: main's implicit 0 must hold
+    int a, b;
+    std::cin >> a >> b;
+    std::cout << add(a, b) << std::endl;
+}
+"""
+CPP_TESTS = """\
+#include <string>
+#include "observer_unit.h"
+int add(int a, int b);
+TEST(small) { CHECK_EQ_STR(std::to_string(add(2, 3)), "5"); }
+TEST(wrong) { CHECK_EQ_INT(add(2, 2), 5); }
+"""
+
+JAVA = """\
+import java.util.Scanner;
+public class Main {
+    public static void main(String[] args) {
+        Scanner in = new Scanner(System.in);
+        System.out.println(in.nextInt() + in.nextInt());
+    }
+}
+"""
+
+TYPESCRIPT = """\
+import * as fs from "fs";
+const [a, b]: number[] = fs.readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);
+console.log(a + b);
+"""
+
 JAVASCRIPT = """\
 const add = (a, b) => a + b;
 exports.add = add;
@@ -96,11 +129,17 @@ test("wrong", () => assert.strictEqual(add(2, 2), 5));
 """
 
 LANGUAGES = {
-    "python": ([("main.py", PYTHON)], "test_main.py", PYTHON_TESTS, {"small": "passed", "wrong": "failed",
-                                                                      "raises": "passed", "crash": "runtime-error"}),
+    "python": (
+        [("main.py", PYTHON)],
+        "test_main.py",
+        PYTHON_TESTS,
+        {"small": "passed", "wrong": "failed", "raises": "passed", "crash": "runtime-error"},
+    ),
     "c": ([("main.c", C)], "test_main.c", C_TESTS, {"small": "passed", "wrong": "failed", "crash": "runtime-error"}),
     "javascript": ([("main.js", JAVASCRIPT)], "test_main.js", JAVASCRIPT_TESTS, {"small": "passed", "wrong": "failed"}),
-}  # fmt: skip
+    "cpp": ([("main.cpp", CPP)], "test_main.cpp", CPP_TESTS, {"small": "passed", "wrong": "failed"}),
+}
+IO_ONLY = {"java": [("Main.java", JAVA)], "typescript": [("main.ts", TYPESCRIPT)]}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
@@ -118,9 +157,9 @@ async def test_it_grades_io_cases_and_unit_tests_in_one_run(language: str) -> No
     assert tests["unit"].status == "failed" and (grade.score, grade.max_score) == (2, 5)
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize("language", [*LANGUAGES, *IO_ONLY])
 async def test_a_correct_solution_passes_everything(language: str) -> None:
-    files, _, _, _ = LANGUAGES[language]
+    files = LANGUAGES[language][0] if language in LANGUAGES else IO_ONLY[language]
     cases = [
         io("small", "2 3\n", "5\n"),
         io("numeric", "1 1\n", "2.0001", "hidden", comparison="numeric", tolerance=0.01),
@@ -128,6 +167,13 @@ async def test_a_correct_solution_passes_everything(language: str) -> None:
     ]
     grade = await grade_submission(language=language, files=files, cases=cases)
     assert grade.all_passed and grade.score == grade.max_score == 3, grade
+
+
+@pytest.mark.parametrize("language", list(IO_ONLY))
+async def test_unit_tests_in_languages_without_a_runner_are_refused_plainly(language: str) -> None:
+    cases = [*SUM_CASES, unit("unit", language, "Test.x", "")]
+    with pytest.raises(GradingError, match="not supported yet"):
+        await grade_submission(language=language, files=IO_ONLY[language], cases=cases)
 
 
 async def test_it_ends_a_slow_case_at_its_limit_and_runs_the_next() -> None:
