@@ -34,7 +34,7 @@ class SessionMemberConsumer(ObserverConsumer):
     groups_joined: list[str]
 
     def _principal(self) -> Principal:
-        return self.scope["user"]  # type: ignore[no-any-return]  # accounts.middleware put it there
+        return self.scope["user"]  # accounts.middleware lets no one else in
 
     @property
     def is_student(self) -> bool:
