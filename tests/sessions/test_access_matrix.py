@@ -1,8 +1,9 @@
 """Who may do what: every principal against every object endpoint of one session.
 
 The target is a signed-in student's participant ("self": the student themself) in a
-live session of "teacher" (sessions.selectors.Access names who is who). 404 means the principal has no part in the session (ids reveal nothing);
-403 means they are in it but may not do this. A refused write changes nothing.
+live session of "teacher" (sessions.selectors.Access names who is who). 404 means the
+principal has no part in the session (ids reveal nothing); 403 means they are in it but
+may not do this. A refused write changes nothing.
 """
 
 from __future__ import annotations
