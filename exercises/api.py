@@ -103,6 +103,7 @@ class ExerciseDetailView(ExerciseView):
         exercise = services.exercise_update(exercise=exercise, data=changed)
         return Response(exercise_data(exercise, principal=request.user))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, exercise_id: uuid.UUID) -> Response:
         services.exercise_delete(exercise=self.access(request, exercise_id).exercise)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -144,6 +145,7 @@ class TestDetailView(ExerciseView):
         test = services.test_update(test=test, data=data.validated_data)
         return Response(s.TestCaseOutputSerializer(test).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, exercise_id: uuid.UUID, test_id: uuid.UUID) -> Response:
         exercise = self.access(request, exercise_id).exercise
         services.test_delete(test=selectors.test_of(exercise=exercise, test_id=test_id))
@@ -151,7 +153,8 @@ class TestDetailView(ExerciseView):
 
 
 class ExportView(ExerciseView):
-    @extend_schema(responses={200: dict}, summary="One exercise as an import/export document")
+    @extend_schema(responses={200: dict}, summary="One exercise as an import/export document",
+                   operation_id="exercise_export")  # fmt: skip
     def get(self, request: Request, exercise_id: uuid.UUID) -> Response:
         exercise = self.access(request, exercise_id).exercise
         response = Response(transfer.export_document(exercises=[exercise]))
@@ -160,7 +163,8 @@ class ExportView(ExerciseView):
 
 
 class ExportMineView(ExerciseView):
-    @extend_schema(responses={200: dict}, summary="The caller's own exercises as one import/export document")
+    @extend_schema(responses={200: dict}, summary="The caller's own exercises as one import/export document",
+                   operation_id="exercises_export_mine")  # fmt: skip
     def get(self, request: Request) -> Response:
         exercises = selectors.exercises_for(principal=request.user, mine=True).order_by("created_at")
         response = Response(transfer.export_document(exercises=exercises))
