@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HealthStatusEnum": ["healthy", "degraded", "unhealthy"],
         "ExecutionStatusEnum": "coding.models.ExecutionStatus",
+        "ExerciseVisibilityEnum": "exercises.models.Visibility",
+        "TestVisibilityEnum": "exercises.models.TestVisibility",
+        "TestKindEnum": "exercises.models.TestKind",
+        "LanguageEnum": "exercises.serializers.LANGUAGE_CHOICES",
     },
 }
 
