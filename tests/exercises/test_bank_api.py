@@ -169,3 +169,22 @@ def test_it_refuses_a_bad_import_whole(teacher: Any, client_for: Any, case: str)
     refused(client_for(teacher).post("/api/exercises/import", BAD_DOCUMENTS[case], format="json"), 400, "invalid")
     assert bank_snapshot() == before
     assert not TestCase.objects.exists()
+
+
+def test_the_list_costs_the_same_queries_for_a_few_exercises_or_many(teacher: Any, client_for: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(teacher)
+
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/exercises/").status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        IoCaseFactory(exercise=ExerciseFactory(owner=teacher))
+    few = queries_for_the_list()
+    for _ in range(8):
+        IoCaseFactory(exercise=ExerciseFactory(visibility="shared"))
+    assert queries_for_the_list() == few
