@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
+from accounts.models import User
 from sessions.models import Participant
 from tests import live_support
 from tests.factories import AdminFactory, TeacherFactory, UserFactory
@@ -40,10 +41,15 @@ def _world() -> World:
     make_participant(session=other_session, user=other_student)
     h = make_participant(session=other_session, guest=True, display_name="Guest H")
     doc_a, doc_g = make_document(participant=a), make_document(participant=g)
+    superuser = UserFactory(password=None)
+    User.objects.filter(pk=superuser.pk).update(is_superuser=True)  # not through save(): keeps the student role
     return World(
         principals={
             "student": student, "guest": g, "teacher": teacher, "other_teacher": other_teacher,
             "other_student": other_student, "other_guest": h, "admin": AdminFactory(password=None),
+            # One admin rule (accounts.principals): a superuser is one; is_staff alone is not.
+            "superuser": User.objects.get(pk=superuser.pk),
+            "staff_teacher": TeacherFactory(password=None, is_staff=True),
         },
         paths={
             "doc_a": f"/ws/documents/{doc_a.pk}/", "term_a": f"/ws/terminal/{a.pk}/",
@@ -68,6 +74,9 @@ MATRIX = [
     ("other_student", "session", FORBIDDEN),
     ("other_guest", "doc_g", FORBIDDEN), ("other_guest", "term_a", FORBIDDEN), ("other_guest", "session", FORBIDDEN),
     ("admin", "doc_a", OK), ("admin", "term_a", OK), ("admin", "session", MONITOR),
+    ("superuser", "doc_a", OK), ("superuser", "term_g", OK), ("superuser", "session", MONITOR),
+    ("staff_teacher", "doc_a", FORBIDDEN), ("staff_teacher", "term_a", FORBIDDEN),
+    ("staff_teacher", "session", FORBIDDEN),
     ("student", "missing_doc", MISSING), ("teacher", "missing_term", MISSING),
     ("teacher", "missing_session", MISSING), ("student", "garbage_doc", MISSING),
 ]
