@@ -12,6 +12,7 @@ them. This module imports no app, so every app may build its frames with it.
 """
 
 
+import functools
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -325,11 +326,21 @@ class Socket:
     union: str  # the TypeScript union of its frames
     frames: tuple[Frame, ...]
 
-    def definition_for(self, type_name: object) -> type | None:
-        for frame in self.frames:
-            if type_name in get_args(get_type_hints(frame.definition)["type"]):
-                return frame.definition
-        return None
+    @functools.cached_property
+    def definitions(self) -> dict[str, type]:
+        """Each frame type's definition."""
+        return {name: frame.definition for frame in self.frames for name in type_names(frame.definition)}
+
+
+@functools.cache
+def hints(definition: type) -> dict[str, Any]:
+    """A definition's fields and their types (NotRequired and Annotated kept)."""
+    return get_type_hints(definition, include_extras=True)
+
+
+def type_names(definition: type) -> tuple[str, ...]:
+    """The `type` values a definition covers (one, or several sharing the fields)."""
+    return get_args(hints(definition)["type"])
 
 
 TEACHERS = "the session's teachers and admins"
@@ -378,19 +389,19 @@ def problems(frame: object, *, socket: str) -> list[str]:
     """What makes `frame` (as parsed from JSON) not a frame the contract lets `socket` send."""
     if not isinstance(frame, Mapping) or not isinstance(frame.get("type"), str):
         return [f"not an object with a string type: {frame!r:.200}"]
-    definition = SOCKETS_BY_KIND[socket].definition_for(frame["type"])
+    definition = SOCKETS_BY_KIND[socket].definitions.get(frame["type"])
     if definition is None:
         return [f"{frame['type']!r} is not a frame of the {socket} socket"]
     return [f"{frame['type']}: {problem}" for problem in typed_dict_problems(frame, definition)]
 
 
 def typed_dict_problems(value: Mapping[str, object], definition: type) -> list[str]:
-    hints = get_type_hints(definition, include_extras=True)
+    fields = hints(definition)
     required: frozenset[str] = getattr(definition, "__required_keys__", frozenset())
     found = [f"missing {key!r}" for key in sorted(required - value.keys())]
-    found += [f"unexpected {key!r}" for key in sorted(value.keys() - hints.keys())]
-    for key in sorted(value.keys() & hints.keys()):
-        mismatch = value_problem(value[key], hints[key])
+    found += [f"unexpected {key!r}" for key in sorted(value.keys() - fields.keys())]
+    for key in sorted(value.keys() & fields.keys()):
+        mismatch = value_problem(value[key], fields[key])
         if mismatch:
             found.append(f"{key!r} {mismatch}")
     return found

@@ -16,7 +16,7 @@ import re
 import sys
 import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, NewType, NotRequired, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, NewType, NotRequired, Union, get_args, get_origin
 
 from observer import contract
 
@@ -65,9 +65,8 @@ def _doc(definition: type) -> str:
 
 def _fields(definition: type) -> list[tuple[str, Any, bool]]:
     """(name, type, required) of a TypedDict, `type` first."""
-    hints = get_type_hints(definition, include_extras=True)
     required = definition.__required_keys__  # type: ignore[attr-defined]
-    return [(name, hint, name in required) for name, hint in hints.items()]
+    return [(name, hint, name in required) for name, hint in contract.hints(definition).items()]
 
 
 # --- TypeScript -----------------------------------------------------------------------------
@@ -146,7 +145,7 @@ def _shapes(socket: contract.Socket) -> str:
     for frame in socket.frames:
         fields = [(n, h, r) for n, h, r in _fields(frame.definition) if n != "type"]
         body = ", ".join(f"{name}: {_shape(hint, required)}" for name, hint, required in fields)
-        for type_name in get_args(get_type_hints(frame.definition)["type"]):
+        for type_name in contract.type_names(frame.definition):
             lines.append(f"  {json.dumps(type_name)}: {{ {body} }},".replace("{  }", "{}"))
     lines.append("};")
     return "\n".join(lines)
@@ -215,7 +214,7 @@ def docs_type(hint: Any) -> str:
 def docs_table(socket: contract.Socket) -> str:
     rows = ["| `type` | fields | to | sent when |", "|---|---|---|---|"]
     for frame in socket.frames:
-        type_names = " / ".join(f"`{name}`" for name in get_args(get_type_hints(frame.definition)["type"]))
+        type_names = " / ".join(f"`{name}`" for name in contract.type_names(frame.definition))
         fields = ", ".join(
             f"`{name}{'' if required else '?'}`: {docs_type(hint)}"
             for name, hint, required in _fields(frame.definition) if name != "type"
