@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from coding.sandbox.base import SandboxError
+from coding.sandbox.base import SandboxError  # the error type only: runs go through coding.runner
 from exercises import grading, services
 from exercises.errors import SandboxUnavailableError
 from exercises.models import Exercise

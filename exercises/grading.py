@@ -31,7 +31,7 @@ from typing import Any, Literal, Protocol
 
 from coding import runner
 from coding.languages import expand_argv, get_language, heap_mb
-from coding.sandbox.base import InvalidRun, Limits, RunResult, Status
+from coding.runner import InvalidRun, Limits, RunResult, Status
 from exercises import comparison, limits
 from exercises.models import Exercise, TestCase, TestKind, TestVisibility
 
