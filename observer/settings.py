@@ -153,7 +153,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", default="observer"),
             # A hung Redis must fail fast (health checks, rate limits), never hang a request.
-            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 3},
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 3,
+                        "pool_class": "observer.cache.SharedConnectionPool"},
         }
     }
 else:

@@ -27,6 +27,7 @@ print(json.dumps({{
     "channel_hosts": s.CHANNEL_LAYERS["default"].get("CONFIG", {{}}).get("hosts"),
     "cache": s.CACHES["default"]["BACKEND"],
     "cache_location": s.CACHES["default"].get("LOCATION"),
+    "cache_pool": s.CACHES["default"].get("OPTIONS", {{}}).get("pool_class"),
     **{{name: getattr(s, name) for name in names}},
 }}))
 """
@@ -86,6 +87,7 @@ def test_it_uses_postgresql_and_redis_when_their_urls_are_set() -> None:
     assert chosen["channel_hosts"] == ["redis://cache.internal:6379/2"]
     assert chosen["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert chosen["cache_location"] == "redis://cache.internal:6379/2"
+    assert chosen["cache_pool"] == "observer.cache.SharedConnectionPool"  # one pool per process
 
 
 def test_it_trusts_x_forwarded_for_only_when_told_to() -> None:
