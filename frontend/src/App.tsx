@@ -6,6 +6,7 @@ import { TopBar } from "./components/TopBar";
 import { LoginPage, RegisterPage } from "./pages/AuthPages";
 import { HomePage, JoinPage } from "./pages/HomePage";
 import { OperatorDashboard } from "./operatorRoute";
+import { RouteFocus, usePageTitle } from "./components/a11y";
 
 // The editor-heavy screens load Monaco and xterm on demand, keeping the landing page light.
 const Workspace = lazy(() => import("./student/Workspace"));
@@ -32,6 +33,7 @@ function RequireAdmin({ children }: { children: ReactNode }) {
 }
 
 function NotAllowed() {
+  usePageTitle("Not available");
   return (
     <div className="app">
       <TopBar />
@@ -47,6 +49,7 @@ function NotAllowed() {
 }
 
 function NotFound() {
+  usePageTitle("Page not found");
   return (
     <div className="app">
       <TopBar />
@@ -87,6 +90,7 @@ export function App() {
   return (
     <AuthProvider>
       <BrowserRouter>
+        <RouteFocus />
         <AppRoutes />
       </BrowserRouter>
     </AuthProvider>

@@ -19,7 +19,7 @@ describe("ThemeSwitch", () => {
     expect(button).toHaveAttribute("data-preference", "dark");
     expect(document.documentElement.dataset["theme"]).toBe("dark");
     expect(window.localStorage.getItem(THEME_KEY)).toBe("dark");
-    expect(button).toHaveAccessibleName("Theme: dark. Switch to auto.");
+    expect(button).toHaveAccessibleName("Dark. Theme: dark. Switch to auto.");
 
     await userEvent.click(button);
     expect(button).toHaveAttribute("data-preference", "system");

@@ -7,7 +7,8 @@ const SHORT: Record<ThemePreference, string> = { system: "Auto", light: "Light",
 /** The header's theme switch: as the system, light, dark (kept on this device). */
 export function ThemeSwitch() {
   const { preference, theme } = useTheme();
-  const label = `${preferenceLabel(preference, theme)}. Switch to ${SHORT[nextPreference(preference)].toLowerCase()}.`;
+  // The visible word ("Auto") leads the name, so speech users can say what they see (WCAG 2.5.3).
+  const label = `${SHORT[preference]}. ${preferenceLabel(preference, theme)}. Switch to ${SHORT[nextPreference(preference)].toLowerCase()}.`;
   return (
     <button
       type="button"

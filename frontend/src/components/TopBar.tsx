@@ -9,17 +9,22 @@ interface Props {
   children?: ReactNode;
   /** Hide the account menu (guest workspace). */
   minimal?: boolean;
+  /** The title is the page's h1 (pages with no heading of their own in the body). */
+  heading?: boolean;
+  /** Skip links shown first on Tab (workspace, student view). */
+  skip?: ReactNode;
 }
 
-export function TopBar({ title, children, minimal }: Props) {
+export function TopBar({ title, children, minimal, heading, skip }: Props) {
   const { user, signOut } = useAuth();
   return (
     <header className="topbar">
+      {skip}
       <Link to="/" className="brand">
         <span className="brand-mark" aria-hidden="true" />
         <span className="brand-name">Observer</span>
       </Link>
-      {title ? <span className="topbar-title">{title}</span> : null}
+      {title ? heading ? <h1 className="topbar-title" tabIndex={-1}>{title}</h1> : <span className="topbar-title">{title}</span> : null}
       <span className="topbar-spacer" />
       {children}
       {!minimal && user ? (

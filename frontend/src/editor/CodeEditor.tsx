@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { MonacoBinding } from "y-monaco";
 import { monaco } from "./monaco";
+import { setTabMovesFocus, useTabMovesFocus } from "./tabFocus";
 import { bindCursorStyles, type PresenceUser } from "./cursorStyles";
 import { YjsProvider, type DocumentNotice } from "../live/yjsProvider";
 import { wsUrl } from "../live/socket";
@@ -25,7 +26,14 @@ interface Props {
   onNotice?: (notice: DocumentNotice) => void;
   /** Reports the live text (for "raise hand" line numbers and the like). */
   onCursorLine?: (line: number) => void;
+  /** Escape (with no widget, selection or snippet open) leaves the editor: where to. */
+  onEscape?: () => void;
+  /** The box's id (a skip link's target). */
+  id?: string;
 }
+
+// Nothing of Monaco's own uses Escape in these states (README, "Accessibility").
+const ESCAPE_LEAVES = "!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible && !renameInputVisible && !inSnippetMode && !editorHasMultipleSelections && !editorHasSelection && !markersNavigationVisible";
 
 /** Monaco bound to one live document (Yjs over /ws/documents/<id>/), with remote cursors. */
 export function CodeEditor(props: Props) {
@@ -33,6 +41,8 @@ export function CodeEditor(props: Props) {
   const [editor, setEditor] = useState<MonacoEditor | null>(null);
   const [synced, setSynced] = useState(false);
   const [serverReadOnly, setServerReadOnly] = useState(false);
+  // Monaco's tab-focus mode (Ctrl+M, or the button): Tab moves focus instead of indenting.
+  const tabMoves = useTabMovesFocus();
   const { theme } = useTheme();
   const callbacks = useRef(props);
   callbacks.current = props;
@@ -95,12 +105,30 @@ export function CodeEditor(props: Props) {
       keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
       run: () => callbacks.current.onRun?.(),
     });
+    instance.addAction({
+      id: "observer.leaveEditor",
+      label: "Leave the editor",
+      keybindings: [monaco.KeyCode.Escape],
+      keybindingContext: ESCAPE_LEAVES,
+      run: () => callbacks.current.onEscape?.(),
+    });
     instance.onDidChangeCursorPosition((event) => callbacks.current.onCursorLine?.(event.position.lineNumber));
+
     setEditor(instance);
   };
 
   return (
-    <div className="editor-box" data-testid="code-editor" data-document={documentId} data-synced={synced} data-readonly={locked} data-theme={monacoTheme(theme)}>
+    <div className="editor-box" id={props.id} data-skip-inner={props.id ? "" : undefined} data-testid="code-editor" data-document={documentId} data-synced={synced} data-readonly={locked} data-theme={monacoTheme(theme)}>
+      <button
+        type="button"
+        className="btn small tab-mode"
+        aria-pressed={tabMoves}
+        title="Ctrl+M toggles what Tab does in the editor"
+        data-testid="tab-mode"
+        onClick={() => setTabMovesFocus(!tabMoves)}
+      >
+        Tab moves focus (Ctrl+M)
+      </button>
       {!synced ? (
         <div className="overlay">
           <Spinner label="Loading the file…" />

@@ -16,6 +16,7 @@ import { DurationChart, RunsPerMinuteChart } from "./RunCharts";
 import type { Period } from "./types";
 import { useLiveFigures } from "./useLiveFigures";
 import "./operator.css";
+import { usePageTitle } from "../components/a11y";
 
 const HEALTH_EVERY_MS = 60_000;
 /** Several pushes in a burst make one reload of the history. */
@@ -27,6 +28,7 @@ const HISTORY_SETTLE_MS = 400;
  * health and system resources.
  */
 export default function OperatorDashboard() {
+  usePageTitle("Operations");
   const live = useLiveFigures();
   const [historyKey, setHistoryKey] = useState(0);
   // How many pushes said the history changed. The reload waits on this, not on every push:
@@ -64,7 +66,7 @@ export default function OperatorDashboard() {
 
   return (
     <div className="app">
-      <TopBar title="Operations">
+      <TopBar title="Operations" heading>
         <ConnectionIndicator state={live.state} onRetryNow={live.socket.retryNow} />
       </TopBar>
       <main className="page op-page">

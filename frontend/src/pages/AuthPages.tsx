@@ -7,6 +7,7 @@ import { isTeacher, useAuth } from "../auth/AuthContext";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TopBar } from "../components/TopBar";
 import { useAction } from "../hooks/useAction";
+import { usePageTitle } from "../components/a11y";
 
 /**
  * Where a signed-in user goes from these pages: `?next=` (a path on this site), else
@@ -20,6 +21,7 @@ function useDestination(): (user: User) => string {
 }
 
 export function LoginPage() {
+  usePageTitle("Sign in");
   const { user, signIn } = useAuth();
   const destination = useDestination();
   const [username, setUsername] = useState("");
@@ -69,6 +71,7 @@ export function LoginPage() {
 }
 
 export function RegisterPage() {
+  usePageTitle("Create an account");
   const { user, signIn } = useAuth();
   const destination = useDestination();
   const [form, setForm] = useState({ username: "", password: "", email: "", display_name: "", teacher: false, invite_code: "" });

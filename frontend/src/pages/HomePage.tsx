@@ -4,8 +4,10 @@ import { TopBar } from "../components/TopBar";
 import { LoadingState } from "../components/States";
 import { tokenStore } from "../api/tokens";
 import { JoinForm } from "./JoinForm";
+import { usePageTitle } from "../components/a11y";
 
 export function HomePage() {
+  usePageTitle(null);
   const { state, user } = useAuth();
   if (state.status === "loading") return <LoadingState />;
   if (isTeacher(user)) return <Navigate to="/teach" replace />;
@@ -65,6 +67,7 @@ function RecentClasses() {
 }
 
 export function JoinPage() {
+  usePageTitle("Join a class");
   const { code = "" } = useParams();
   return (
     <div className="app">

@@ -18,6 +18,23 @@ describe("FileTabs", () => {
     expect(onSelect).toHaveBeenCalledWith("2");
   });
 
+  it("moves between tabs with the arrow keys, with only the open one in the Tab order", async () => {
+    const onSelect = vi.fn();
+    render(<FileTabs files={files} activeId="1" onSelect={onSelect} panelId="panel" />);
+    const first = screen.getByRole("tab", { name: "main.py" });
+    expect(first).toHaveAttribute("tabindex", "0");
+    expect(screen.getByRole("tab", { name: "util.py" })).toHaveAttribute("tabindex", "-1");
+    expect(first).toHaveAttribute("aria-controls", "panel");
+    expect(screen.getByRole("tablist").children).toHaveLength(2);
+    first.focus();
+    await userEvent.keyboard("{ArrowRight}");
+    expect(onSelect).toHaveBeenLastCalledWith("2");
+    await userEvent.keyboard("{ArrowLeft}");
+    expect(onSelect).toHaveBeenLastCalledWith("2"); // from main.py, left wraps to the last tab
+    await userEvent.keyboard("{Home}");
+    expect(onSelect).toHaveBeenLastCalledWith("1");
+  });
+
   it("has no editing controls when read-only", () => {
     render(<FileTabs files={files} activeId="1" onSelect={() => undefined} />);
     expect(screen.queryByRole("button", { name: "New file" })).not.toBeInTheDocument();
@@ -44,8 +61,10 @@ describe("FileTabs", () => {
     expect(onRename).toHaveBeenCalledWith(files[0], "app.py");
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
 
-    await userEvent.click(screen.getByRole("button", { name: "Delete util.py" }));
+    // Rename and delete act on the open file: the tab list holds only tabs (ARIA tabs pattern).
+    expect(screen.queryByRole("button", { name: "Delete util.py" })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Delete main.py" }));
     await userEvent.click(screen.getByRole("button", { name: "Delete" }));
-    expect(onDelete).toHaveBeenCalledWith(files[1]);
+    expect(onDelete).toHaveBeenCalledWith(files[0]);
   });
 });

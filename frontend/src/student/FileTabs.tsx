@@ -4,6 +4,7 @@ import { Dialog } from "../components/Dialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { NameDialog, fileNameProblem } from "../components/NameDialog";
 import { useAction } from "../hooks/useAction";
+import { tabListKeys } from "../components/a11y";
 
 interface Props {
   files: FileItem[];
@@ -14,42 +15,52 @@ interface Props {
   onRename?: (file: FileItem, name: string) => Promise<unknown>;
   onDelete?: (file: FileItem) => Promise<unknown>;
   suggestedName?: string;
+  /** The id of the tab panel the tabs control (the editor's box). */
+  panelId?: string;
 }
+
+export const fileTabId = (fileId: string) => `file-tab-${fileId}`;
 
 type Pending = { kind: "new" } | { kind: "rename"; file: FileItem } | { kind: "delete"; file: FileItem } | null;
 
 /** The file tab strip: select, and (when editable) new, rename (double-click) and delete. */
-export function FileTabs({ files, activeId, onSelect, onCreate, onRename, onDelete, suggestedName = "" }: Props) {
+export function FileTabs({ files, activeId, onSelect, onCreate, onRename, onDelete, suggestedName = "", panelId }: Props) {
   const [pending, setPending] = useState<Pending>(null);
   const names = files.map((f) => f.name);
+  const active = files.find((f) => f.id === activeId);
+  // The tablist holds only tabs (ARIA); the active file's rename/delete and "New file" follow it.
   return (
-    <div className="tabs" role="tablist" aria-label="Files">
-      {files.map((file) => (
-        <div key={file.id} className={file.id === activeId ? "tab active" : "tab"}>
+    <div className="tabs">
+      <div className="tablist" role="tablist" aria-label="Files" onKeyDown={tabListKeys(files.map((f) => f.id), activeId, onSelect)}>
+        {files.map((file) => (
           <button
+            key={file.id}
             type="button"
             role="tab"
+            id={fileTabId(file.id)}
+            data-tab-id={file.id}
             aria-selected={file.id === activeId}
-            className="link-btn"
-            style={{ textDecoration: "none" }}
+            aria-controls={panelId}
+            tabIndex={file.id === activeId || (!active && file === files[0]) ? 0 : -1}
+            className={file.id === activeId ? "tab active" : "tab"}
             onClick={() => onSelect(file.id)}
             onDoubleClick={() => onRename && setPending({ kind: "rename", file })}
             title={onRename ? "Double-click to rename" : file.name}
           >
             {file.name}
           </button>
-          {onRename && file.id === activeId ? (
-            <button type="button" className="tab-x" aria-label={`Rename ${file.name}`} title="Rename" onClick={() => setPending({ kind: "rename", file })}>
-              ✎
-            </button>
-          ) : null}
-          {onDelete && files.length > 1 ? (
-            <button type="button" className="tab-x" aria-label={`Delete ${file.name}`} title="Delete" onClick={() => setPending({ kind: "delete", file })}>
-              ×
-            </button>
-          ) : null}
-        </div>
-      ))}
+        ))}
+      </div>
+      {onRename && active ? (
+        <button type="button" className="tab-x" aria-label={`Rename ${active.name}`} title="Rename" onClick={() => setPending({ kind: "rename", file: active })}>
+          ✎
+        </button>
+      ) : null}
+      {onDelete && active && files.length > 1 ? (
+        <button type="button" className="tab-x" aria-label={`Delete ${active.name}`} title="Delete" onClick={() => setPending({ kind: "delete", file: active })}>
+          ×
+        </button>
+      ) : null}
       {onCreate ? (
         <button type="button" className="tab tab-new" aria-label="New file" title="New file" onClick={() => setPending({ kind: "new" })}>
           +

@@ -12,6 +12,8 @@ import { Markdown } from "../components/Markdown";
 import { SplitPane } from "../components/SplitPane";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
+import { SkipLinks, usePageTitle } from "../components/a11y";
+import { RunAnnouncer } from "../terminal/RunAnnouncer";
 import { useAction } from "../hooks/useAction";
 import { useCountdown } from "../hooks/useCountdown";
 import { useSessionEvents } from "../live/sessionEvents";
@@ -24,23 +26,28 @@ import { useTerminalSession } from "../terminal/useTerminalSession";
 import { JoinForm } from "../pages/JoinForm";
 import { HelpPanel } from "./HelpPanel";
 import { RunsLeft } from "./RunsLeft";
-import { FileTabs } from "./FileTabs";
+import { FileTabs, fileTabId } from "./FileTabs";
 import { useWorkspaceData } from "./useWorkspaceData";
 
 export default function Workspace() {
   const { sessionId = "" } = useParams();
   const data = useWorkspaceData(sessionId);
-  if (data.load.kind === "loading") return <Frame><LoadingState label="Opening your workspace…" /></Frame>;
+  const title = data.session?.title;
+  usePageTitle(data.load.kind === "no-seat" ? "Join this class" : title ? `${title}${data.session?.state === "ended" ? " (ended)" : ""} · workspace` : "Workspace");
+  if (data.load.kind === "loading") return <Frame busy><LoadingState label="Opening your workspace…" /></Frame>;
   if (data.load.kind === "no-seat") return <NoSeat />;
   if (data.load.kind === "error") return <Frame><ErrorState error={data.load.error} onRetry={data.reload} /></Frame>;
   return <ReadyWorkspace data={data} />;
 }
 
-function Frame({ children }: { children: React.ReactNode }) {
+function Frame({ children, busy }: { children: React.ReactNode; busy?: boolean }) {
   return (
     <div className="app">
       <TopBar minimal />
-      <main className="main">{children}</main>
+      <main className="main" aria-busy={busy ? true : undefined}>
+        <h1 className="sr-only">Your workspace</h1>
+        {children}
+      </main>
     </div>
   );
 }
@@ -72,6 +79,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null, credential?.auth);
   const connection = worstState([useSocketState(eventsSocket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
   const docNotice = useDocumentNotice();
+  const runButton = useRef<HTMLButtonElement>(null);
   const download = useAction(() => filesApi.downloadAll(participant?.id ?? "", participant?.display_name ?? "my", credential?.auth ?? "user"));
 
   const ended = session?.state === "ended";
@@ -116,14 +124,19 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
 
   return (
     <div className="app">
-      <TopBar minimal title={<>{session.title} <span className="badge">{language.label}</span>{ended ? <> <span className="badge ended" data-testid="session-state">Ended</span></> : null}</>}>
+      <TopBar
+        minimal
+        heading
+        skip={<SkipLinks links={[{ href: "#editor", label: "Skip to the editor" }, { href: "#terminal", label: "Skip to the terminal" }, { href: "#help", label: "Skip to help" }]} />}
+        title={<>{session.title} <span className="badge">{language.label}</span>{ended ? <> <span className="badge ended" data-testid="session-state">Ended</span></> : null}</>}
+      >
         <ConnectionIndicator state={connection} onRetryNow={retryAll} ended={ended} />
         <span className="who" data-testid="student-name">{participant.display_name}</span>
       </TopBar>
       <main className="workspace" data-testid="workspace" data-session-state={session.state}>
         <div className="ws-main">
           <div className="toolbar">
-            <button type="button" className="btn run" onClick={() => void run()} disabled={ended || running || !activeFile || waitSeconds > 0} title="Run (Ctrl/Cmd+Enter)">
+            <button type="button" ref={runButton} className="btn run" onClick={() => void run()} disabled={ended || running || !activeFile || waitSeconds > 0} title="Run (Ctrl/Cmd+Enter)">
               {waitSeconds > 0 ? `▶ Run (${waitSeconds} s)` : "▶ Run"}
             </button>
             <button type="button" className="btn" onClick={() => terminal?.stop()} disabled={!running}>
@@ -169,10 +182,12 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             onRename={ended ? undefined : data.renameFile}
             onDelete={ended ? undefined : data.deleteFile}
             suggestedName={files.length === 0 ? defaultFileName(session.language) : ""}
+            panelId="file-panel"
           />
           <SplitPane
             top={
               activeFile ? (
+                <div className="file-panel" role="tabpanel" id="file-panel" aria-labelledby={fileTabId(activeFile.id)}>
                 <CodeEditor
                   key={activeFile.id}
                   documentId={activeFile.id}
@@ -185,25 +200,29 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
                   onProvider={setDocProvider}
                   onNotice={docNotice.onNotice}
                   onCursorLine={(line) => (cursorLine.current = line)}
+                  onEscape={() => runButton.current?.focus()}
+                  id="editor"
                 />
+                </div>
               ) : (
                 <EmptyState title="No files yet">Create one with the + button above.</EmptyState>
               )
             }
             bottom={
-              <div className="term-box">
+              <section className="term-box" id="terminal" data-skip-inner aria-labelledby="terminal-heading">
                 <div className="term-head">
-                  <span>Terminal</span>
+                  <h2 className="term-title" id="terminal-heading">Terminal</h2>
                   <RunStatusText state={runState} />
+                  <RunAnnouncer state={runState} />
                   <span className="grow" />
-                  {running ? <span>Type here to answer input · Ctrl+C interrupts</span> : null}
+                  {running ? <span>Type here to answer input · Ctrl+C interrupts · Tab leaves</span> : null}
                 </div>
                 {terminal ? <TerminalView session={terminal} mode="interactive" placeholder="Press Run to start your program." /> : null}
-              </div>
+              </section>
             }
           />
         </div>
-        <aside className="ws-side">
+        <aside className="ws-side" aria-label="Help and instructions">
           <HelpPanel
             participantId={participant.id}
             credential={credential.auth}
@@ -213,7 +232,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             context={() => (activeFile ? { file_id: activeFile.id, line: cursorLine.current } : {})}
           />
           <section aria-label="Instructions">
-            <h3>Instructions</h3>
+            <h2 className="side-title">Instructions</h2>
             {session.instructions.trim() ? <Markdown text={session.instructions} /> : <p className="muted">Your teacher has not written instructions for this session.</p>}
           </section>
           <section>

@@ -40,7 +40,7 @@ describe("teacher Dashboard", () => {
     await openDashboard(liveSession("d2"));
     await waitFor(() => expect(screen.getAllByTestId("student-tile")).toHaveLength(2));
     const socket = events("d2");
-    act(() => socket.serverSend(JSON.stringify({ type: "preview", participant_id: "p2", document_id: "f2", name: "main.py", text: "while True: pass" })));
+    act(() => socket.serverSend(JSON.stringify({ type: "preview", participant_id: "p2", document_id: "f2", name: "main.py", text: "while True: pass", truncated: false, opened: false })));
     expect(within(tile("Bob")).getByTestId("tile-code")).toHaveTextContent("while True: pass");
     const hand = { id: "h1", participant_id: "p2", display_name: "Bob", message: "stuck in a loop", file_name: "main.py", line: 1, last_output: "", state: "open", created_at: new Date().toISOString(), claimed_by: null, claimed_at: null, resolved_at: null };
     act(() => socket.serverSend(JSON.stringify({ type: "help.raised", help_request: hand })));

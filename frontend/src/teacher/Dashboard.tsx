@@ -1,10 +1,12 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { sessions } from "../api/endpoints";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { Markdown } from "../components/Markdown";
 import { ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
+import { LiveRegion, focusIsLost, tabListKeys, usePageTitle } from "../components/a11y";
+import { useClassroomAnnouncements } from "./announcements";
 import { formatDateTime } from "../components/time";
 import { defaultFileName, languageInfo } from "../editor/languages";
 import { useSocketState } from "../live/useSocketState";
@@ -19,6 +21,8 @@ import { StudentGrid } from "./StudentGrid";
 import { useClassroom } from "./useClassroom";
 
 type View = "students" | "analytics" | "settings";
+const VIEWS: readonly View[] = ["students", "analytics", "settings"];
+const VIEW_LABEL: Record<View, string> = { students: "Students", analytics: "Analytics", settings: "Session" };
 
 /** The teacher's live dashboard: join code, student grid, help queue, push, analytics. */
 export default function Dashboard() {
@@ -29,6 +33,20 @@ export default function Dashboard() {
   const [view, setView] = useState<View>("students");
   const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
   const { session } = data;
+  const spoken = useClassroomAnnouncements(data.classroom, !!session && !data.loading);
+  usePageTitle(session ? `${session.title}${session.state === "ended" ? " (ended)" : ""} · ${VIEW_LABEL[view].toLowerCase()}` : "Dashboard");
+  // Ending the session removes the button that had the focus: the notice that says so gets it.
+  const endedNotice = useRef<HTMLDivElement>(null);
+  const state = session?.state;
+  const earlierState = useRef(state);
+  useEffect(() => {
+    if (earlierState.current === "live" && state === "ended") {
+      window.setTimeout(() => {
+        if (focusIsLost()) endedNotice.current?.focus();
+      }, 0);
+    }
+    earlierState.current = state;
+  }, [state]);
 
   if (!session) {
     return (
@@ -41,16 +59,27 @@ export default function Dashboard() {
   const students = Object.values(data.classroom.students);
   return (
     <div className="app">
-      <TopBar title={<>{session.title} <StateBadge state={session.state} /></>}>
+      <TopBar heading title={<>{session.title} <StateBadge state={session.state} /></>}>
         {session.state !== "draft" ? <ConnectionIndicator state={socketState} onRetryNow={data.socket?.retryNow} ended={session.state === "ended"} /> : null}
       </TopBar>
       <div className="dash" data-testid="dashboard" data-session-state={session.state}>
         <main className="dash-main">
           <div className="row wrap" style={{ marginBottom: 12 }}>
-            <div className="segmented grow-0" role="tablist" aria-label="Dashboard view">
-              {(["students", "analytics", "settings"] as View[]).map((v) => (
-                <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""} onClick={() => setView(v)}>
-                  {v === "students" ? "Students" : v === "analytics" ? "Analytics" : "Session"}
+            <div className="segmented grow-0" role="tablist" aria-label="Dashboard view" onKeyDown={tabListKeys(VIEWS, view, setView)}>
+              {VIEWS.map((v) => (
+                <button
+                  key={v}
+                  type="button"
+                  role="tab"
+                  id={`view-tab-${v}`}
+                  data-tab-id={v}
+                  aria-selected={view === v}
+                  aria-controls="view-panel"
+                  tabIndex={view === v ? 0 : -1}
+                  className={view === v ? "active" : ""}
+                  onClick={() => setView(v)}
+                >
+                  {VIEW_LABEL[v]}
                 </button>
               ))}
             </div>
@@ -60,11 +89,12 @@ export default function Dashboard() {
           {data.loadError ? <ErrorState error={data.loadError} onRetry={data.reload} /> : null}
           {session.state === "live" ? <JoinBanner session={session} /> : null}
           {session.state === "ended" ? (
-            <div className="notice warn" role="status" data-testid="ended-notice">
+            <div className="notice warn" role="status" data-testid="ended-notice" tabIndex={-1} ref={endedNotice}>
               Ended {formatDateTime(session.ended_at)}. Students' files are read-only. Export the zip or reopen the session.
             </div>
           ) : null}
           {session.state === "draft" ? <DraftIntro title={session.title} instructions={session.instructions} language={session.language} /> : null}
+          <div role="tabpanel" id="view-panel" aria-labelledby={`view-tab-${view}`}>
           {view === "students" && session.state !== "draft" ? (
             data.loading && students.length === 0 ? <LoadingState label="Loading students…" /> : <StudentGrid students={students} onOpen={openStudent} joinHint={session.state === "live" ? `Share the code ${session.join_code ?? ""}: students appear here as they join.` : undefined} />
           ) : null}
@@ -81,12 +111,14 @@ export default function Dashboard() {
               />
             </div>
           ) : null}
+          </div>
+          <LiveRegion message={spoken} testId="class-announcer" label="Class updates" />
         </main>
-        <aside className="dash-side">
+        <aside className="dash-side" aria-label="Help queue and tools">
           <HelpQueue help={data.classroom.help} onUpdated={data.updateHelp} onOpenStudent={openStudent} />
           <PushFileForm sessionId={session.id} defaultName={defaultFileName(session.language).replace("main", "hint")} disabled={session.state !== "live"} />
           <section>
-            <h3>Session</h3>
+            <h2 className="side-title">Session</h2>
             <p className="muted" style={{ fontSize: "0.88rem", margin: 0 }}>
               {languageInfo(session.language).label} · up to {session.max_participants} students ·{" "}
               {session.teacher_can_edit ? "you can edit students' code" : "view-only for you"}

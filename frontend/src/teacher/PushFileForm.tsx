@@ -31,7 +31,7 @@ export function PushFileForm({ sessionId, participant, defaultName, disabled }: 
   };
   return (
     <section aria-label="Push a file">
-      <h3>{participant ? `Send a file to ${participant.display_name}` : "Push a file to the class"}</h3>
+      <h2 className="side-title">{participant ? `Send a file to ${participant.display_name}` : "Push a file to the class"}</h2>
       <form onSubmit={submit}>
         <div className="field">
           <input aria-label="File name" value={name} onChange={(e) => setName(e.target.value)} placeholder="hint.py" disabled={disabled} />

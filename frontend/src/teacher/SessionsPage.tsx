@@ -8,6 +8,7 @@ import { formatDateTime } from "../components/time";
 import { languageInfo } from "../editor/languages";
 import { useResource } from "../hooks/useResource";
 import { SessionForm } from "./SessionForm";
+import { usePageTitle } from "../components/a11y";
 
 export function StateBadge({ state }: { state: ClassSession["state"] }) {
   const label = state === "live" ? "Live" : state === "draft" ? "Not started" : "Ended";
@@ -23,6 +24,7 @@ interface Older {
 /** The teacher's sessions: create a new one, open a live or past one. The list comes in
  * pages (live sessions first, then newest first); older ones load on request. */
 export default function SessionsPage() {
+  usePageTitle("My sessions");
   const navigate = useNavigate();
   const list = useResource((signal) => sessions.list(1, signal), []);
   const [creating, setCreating] = useState(false);

@@ -9,6 +9,8 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { SplitPane } from "../components/SplitPane";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
+import { SkipLinks, tabListKeys, usePageTitle } from "../components/a11y";
+import { RunAnnouncer } from "../terminal/RunAnnouncer";
 import { CodeEditor } from "../editor/CodeEditor";
 import { colorFor } from "../editor/cursorStyles";
 import { DocumentNoticeBar, useDocumentNotice } from "../editor/DocumentNoticeBar";
@@ -18,7 +20,7 @@ import { useNow } from "../hooks/useNow";
 import { useResource } from "../hooks/useResource";
 import type { YjsProvider } from "../live/yjsProvider";
 import { useSocketState, worstState } from "../live/useSocketState";
-import { FileTabs } from "../student/FileTabs";
+import { FileTabs, fileTabId } from "../student/FileTabs";
 import { RunStatusText } from "../terminal/RunStatusText";
 import { TerminalView } from "../terminal/TerminalView";
 import { isActive, statusText } from "../terminal/runState";
@@ -76,6 +78,8 @@ export default function StudentFocus() {
 
   const session = data.session;
   const student = data.classroom.students[participantId];
+  const shownName = student?.participant.display_name;
+  usePageTitle(session ? `${shownName ?? "Student"} ${mode === "replay" ? "(replay)" : ""} · ${session.title}`.replace("  ", " ") : "Student");
   if (!session) {
     return (
       <div className="app">
@@ -95,9 +99,11 @@ export default function StudentFocus() {
   return (
     <div className="app">
       <TopBar
+        heading
+        skip={<SkipLinks links={[{ href: "#editor", label: "Skip to the editor" }, { href: "#terminal", label: "Skip to the terminal" }, { href: "#help-queue-heading", label: "Skip to the help queue" }]} />}
         title={
           <>
-            <Link to={`/teach/${sessionId}`} style={{ opacity: 0.8 }}>
+            <Link to={`/teach/${sessionId}`}>
               {session.title}
             </Link>{" "}
             › <span data-testid="focus-name">{name}</span> {student ? <StatusBadge status={tileStatus(student, now)} /> : null}
@@ -112,11 +118,11 @@ export default function StudentFocus() {
             <Link to={`/teach/${sessionId}`} className="btn small">
               ← All students
             </Link>
-            <div className="segmented" role="tablist" aria-label="Editor mode">
-              <button type="button" role="tab" aria-selected={mode === "live"} className={mode === "live" ? "active" : ""} onClick={() => setMode("live")}>
+            <div className="segmented" role="tablist" aria-label="Editor mode" onKeyDown={tabListKeys(["live", "replay"] as const, mode, setMode)}>
+              <button type="button" role="tab" id="mode-tab-live" data-tab-id="live" aria-controls="file-panel" tabIndex={mode === "live" ? 0 : -1} aria-selected={mode === "live"} className={mode === "live" ? "active" : ""} onClick={() => setMode("live")}>
                 {session.state === "ended" ? "Code" : "Live"}
               </button>
-              <button type="button" role="tab" aria-selected={mode === "replay"} className={mode === "replay" ? "active" : ""} onClick={() => setMode("replay")}>
+              <button type="button" role="tab" id="mode-tab-replay" data-tab-id="replay" aria-controls="file-panel" tabIndex={mode === "replay" ? 0 : -1} aria-selected={mode === "replay"} className={mode === "replay" ? "active" : ""} onClick={() => setMode("replay")}>
                 Replay
               </button>
             </div>
@@ -130,7 +136,7 @@ export default function StudentFocus() {
           </div>
           {fileList.error ? <ErrorMessage error={fileList.error} onRetry={fileList.reload} /> : null}
           <DocumentNoticeBar notice={docNotice.notice} onDismiss={docNotice.dismiss} />
-          <FileTabs files={files} activeId={activeId} onSelect={setActiveId} />
+          <FileTabs files={files} activeId={activeId} onSelect={setActiveId} panelId="file-panel" />
           <SplitPane
             initial={0.62}
             top={
@@ -138,12 +144,17 @@ export default function StudentFocus() {
                 <LoadingState label="Loading files…" />
               ) : !activeFile ? (
                 <EmptyState title="This student has no files" />
-              ) : mode === "replay" ? (
+              ) : (
+                // One panel for both tab lists: the file's tab names it, the mode's tab controls it.
+                <div className="file-panel" role="tabpanel" id="file-panel" aria-labelledby={`${fileTabId(activeFile.id)} mode-tab-${mode}`}>
+                {mode === "replay" ? (
                 <div style={{ padding: 12, overflow: "auto", background: "var(--panel)" }}>
                   <ReplayPanel key={activeFile.id} documentId={activeFile.id} />
                 </div>
               ) : (
                 <CodeEditor
+                  id="editor"
+                  onEscape={() => document.getElementById(`mode-tab-${mode}`)?.focus()}
                   key={activeFile.id}
                   documentId={activeFile.id}
                   language={monacoLanguageFor(activeFile.name, session.language)}
@@ -154,12 +165,15 @@ export default function StudentFocus() {
                   onProvider={setDocProvider}
                   onNotice={docNotice.onNotice}
                 />
+              )}
+                </div>
               )
             }
             bottom={
-              <div className="term-box">
+              <section className="term-box" id="terminal" data-skip-inner aria-labelledby="terminal-heading">
                 <div className="term-head">
-                  <span>{name}'s terminal (mirror)</span>
+                  <h2 className="term-title" id="terminal-heading">{name}'s terminal (mirror)</h2>
+                  <RunAnnouncer state={runState} who={name} />
                   {runState.kind === "idle" && student?.running ? (
                     <span className="run-status running" data-testid="run-status">Running (output from now on)</span>
                   ) : runState.kind === "idle" && student?.lastRunStatus ? (
@@ -176,15 +190,15 @@ export default function StudentFocus() {
                   </button>
                 </div>
                 {terminal ? <TerminalView session={terminal} mode="mirror" placeholder={`Output of ${name}'s next run appears here.`} /> : null}
-              </div>
+              </section>
             }
           />
         </div>
-        <aside className="dash-side">
+        <aside className="dash-side" aria-label="Help and tools">
           <HelpQueue help={help} onUpdated={data.updateHelp} onOpenStudent={openStudent} compact />
           <PushFileForm sessionId={sessionId} participant={{ id: participantId, display_name: name }} defaultName="hint.txt" disabled={session.state !== "live"} />
           <section>
-            <h3>Student</h3>
+            <h2 className="side-title">Student</h2>
             <p className="muted" style={{ fontSize: "0.88rem" }}>
               {student ? (student.participant.online ? "Online" : "Offline") : ""} {student?.participant.is_guest ? "· guest" : ""}
             </p>

@@ -15,7 +15,9 @@ interface Props {
   placeholder?: string;
 }
 
-const DIM = "\x1b[2m";
+// Our notes are grey (bright black, themed to read at 4.5:1), not SGR dim: xterm draws dim
+// at half opacity, which minimumContrastRatio does not correct (3.1:1 on the light theme).
+const DIM = "\x1b[90m";
 const RED = "\x1b[31m";
 const RESET = "\x1b[0m";
 
@@ -39,11 +41,16 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       theme: terminalTheme(themeRef.current),
       // Whatever colour a program prints (and our dimmed notes) is adjusted to read at WCAG AA.
       minimumContrastRatio: 4.5,
+      // A screen reader reads the output (rows in an accessibility tree, new lines announced).
+      screenReaderMode: true,
     });
     terminal.current = term;
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(element);
+    // Tab and Shift+Tab leave the terminal like any other field (a program's input() needs
+    // no Tab character): without this the keyboard is trapped in it (README, "Accessibility").
+    term.attachCustomKeyEventHandler((event) => !(event.key === "Tab" && !event.ctrlKey && !event.altKey && !event.metaKey));
     const doFit = () => {
       try {
         fit.fit();
@@ -76,9 +83,24 @@ export function TerminalView({ session, mode, placeholder }: Props) {
     // The end of this run's output as text, to leave out an exit note that repeats it.
     let recent = "";
     let decoder = new TextDecoder();
+    // Focus moves into the terminal only when the program seems to wait for input (its
+    // output stops on a prompt, not a line end) and the student has not moved elsewhere.
+    let runningNow = false;
+    let focusAtStart: Element | null = null;
+    let promptTimer = 0;
+    const maybeFocusForInput = () => {
+      promptTimer = 0;
+      if (!runningNow || recent.endsWith("\n") || !recent) return;
+      if (document.activeElement !== focusAtStart || element.contains(document.activeElement)) return;
+      term.focus();
+    };
     const offOutput = session.onOutput((chunk) => {
       recent = (recent + (typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }))).slice(-4000);
       term.write(chunk);
+      if (mode === "interactive") {
+        window.clearTimeout(promptTimer);
+        promptTimer = window.setTimeout(maybeFocusForInput, 400);
+      }
     });
     const offFrame = session.onFrame((frame) => {
       if (frame.type === "started") {
@@ -86,12 +108,14 @@ export function TerminalView({ session, mode, placeholder }: Props) {
         decoder = new TextDecoder();
         term.write("\x1bc");
         term.write(`${DIM}▶ ${frame.entry}${RESET}\r\n`);
-        if (mode === "interactive") term.focus();
+        runningNow = true;
+        focusAtStart = document.activeElement;
       } else if (frame.type === "queued") {
         term.write(`${DIM}Waiting for a free runner (position ${frame.position})…${RESET}\r\n`);
       } else if (frame.type === "phase" && frame.phase === "compiling") {
         term.write(`${DIM}Compiling…${RESET}\r\n`);
       } else if (frame.type === "exit") {
+        runningNow = false;
         const colour = frame.status === "ok" ? DIM : RED;
         term.write(`\r\n${colour}[${exitSummary(frame)}]${RESET}\r\n`);
         const note = exitNote(frame, recent);
@@ -105,6 +129,7 @@ export function TerminalView({ session, mode, placeholder }: Props) {
       else if (data === "\x03") session.interrupt();
     });
     return () => {
+      window.clearTimeout(promptTimer);
       offHistory();
       offOutput();
       offFrame();

@@ -44,13 +44,13 @@ export function terminalTheme(theme: Theme): ITheme {
     return {
       background: "#10151f", foreground: "#d6dde8", cursor: "#d6dde8", selectionBackground: "#3a4a66",
       black: "#1c2230", red: "#ff8a80", green: "#5fd08a", yellow: "#f0c674", blue: "#7cb4ff",
-      magenta: "#d7a6ff", cyan: "#66d9e8", white: "#d6dde8",
+      magenta: "#d7a6ff", cyan: "#66d9e8", white: "#d6dde8", brightBlack: "#a3adbd",
     };  // prettier-ignore
   }
   return {
     background: "#fbfcfe", foreground: "#1c2430", cursor: "#1c2430", selectionBackground: "#c9d8f5",
     black: "#1c2430", red: "#b3261e", green: "#11703d", yellow: "#8a5300", blue: "#1f54c9",
-    magenta: "#8c3bd9", cyan: "#0b6a7a", white: "#5d6878",
+    magenta: "#8c3bd9", cyan: "#0b6a7a", white: "#5d6878", brightBlack: "#5d6878",
   };  // prettier-ignore
 }
 
