@@ -104,3 +104,15 @@ def test_the_dashboards_figures_are_the_serializers_and_conform() -> None:
     assert declared == set(FiguresSerializer().fields)
     frame = json.loads(json.dumps({"type": "figures", **current_figures()}, default=str))
     assert contract.problems(frame, socket="monitoring") == []
+
+
+
+def test_every_socket_the_server_routes_has_its_frames_in_the_contract() -> None:
+    from observer.routing import NoSuchSocket, websocket_urlpatterns
+
+    consumers = [(route, route.callback.consumer_class) for route in websocket_urlpatterns]  # type: ignore[attr-defined]
+    routed = {
+        "/" + str(route.pattern).replace("<str:", "{").replace(">", "}"): consumer.kind
+        for route, consumer in consumers if consumer is not NoSuchSocket
+    }
+    assert routed == {socket.path: socket.kind for socket in contract.SOCKETS}
