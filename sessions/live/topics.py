@@ -17,10 +17,7 @@ PROBE = b"P"
 SERVER_EDIT = b"X"  # a Yjs update the server already stored (REST write, push)
 
 # feed:<session id>: JSON monitor events for the session's teachers (preview, typing)
-# term:<participant id>: see coding.consumers
-OUTPUT = b"O"
-STATUS = b"J"
-COMMAND = b"C"
+# term:<participant id>: a participant's runs, frames of coding.frames (sessions.terminal)
 
 
 def document_topic(document_id: Any) -> str:
