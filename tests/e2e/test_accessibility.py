@@ -76,6 +76,7 @@ def test_every_state_passes_axe_wcag_21_aa(
     expect(visitor.get_by_test_id("join-code-error")).to_be_visible()
     audit.check(visitor, "join with an error")
 
+    join_guest(observer_server, lesson["join_code"], "Omar")  # joins and never connects: an offline tile
     student = open_page("student", viewport=LAPTOP, color_scheme=theme)
     open_as_student(student, join_guest(observer_server, lesson["join_code"], "Grace"))
     audit.check(student, "workspace before a run")
@@ -102,6 +103,7 @@ def test_every_state_passes_axe_wcag_21_aa(
     expect(staff.locator("[data-testid=student-tile][data-status=help]")).to_be_visible()
     expect(staff.get_by_test_id("help-item")).to_contain_text("What is a NameError?")
     expect(staff.get_by_test_id("connection")).to_have_attribute("data-status", "connected")
+    expect(staff.locator("[data-testid=student-tile][data-name=Omar]")).to_contain_text("Offline")
     audit.check(staff, "live dashboard")
     staff.get_by_role("tab", name="Analytics").click()
     expect(staff.get_by_test_id("analytics")).to_be_visible()
@@ -111,7 +113,7 @@ def test_every_state_passes_axe_wcag_21_aa(
     audit.check(staff, "session settings")
     staff.get_by_role("tab", name="Students").click()
 
-    staff.get_by_test_id("student-tile").first.click()
+    staff.locator("[data-testid=student-tile][data-name=Grace]").click()
     expect(staff.get_by_test_id("student-focus")).to_be_visible()
     wait_editor_ready(staff)
     expect_terminal_contains(staff, "NameError")
@@ -145,3 +147,41 @@ def test_every_state_passes_axe_wcag_21_aa(
     if len(set(titles.values())) != len(titles):
         audit.problems.append(f"pages share a title: {titles}")
     audit.finish()
+
+
+# A 1366x768 laptop at 200% zoom lays the page out in 683x384 CSS pixels.
+ZOOMED = {"width": 683, "height": 384}
+VISIBLE_ROWS = """() => {
+  const editor = document.querySelector("[data-testid=code-editor] .monaco-editor");
+  const line = document.querySelector("[data-testid=code-editor] .view-line");
+  const screen = document.querySelector("[data-testid=terminal] .xterm-screen");
+  const row = document.querySelector("[data-testid=terminal] .xterm-rows > div");
+  return {
+    editor: editor.getBoundingClientRect().height / line.getBoundingClientRect().height,
+    terminal: screen.getBoundingClientRect().height / row.getBoundingClientRect().height,
+  };
+}"""
+
+
+@pytest.mark.timeout(180)
+def test_the_editor_and_terminal_stay_usable_at_200_percent_zoom(
+    open_page: Callable[..., Page], observer_server: LiveServer, teacher: Teacher, output_dir: Path
+) -> None:
+    lesson = start_class(observer_server, teacher, "Zoomed")
+    student = open_page("student", viewport=ZOOMED)
+    open_as_student(student, join_guest(observer_server, lesson["join_code"], "Zoe"))
+    rows = student.evaluate(VISIBLE_ROWS)
+    assert rows["editor"] >= 10 and rows["terminal"] >= 6, f"at 200% zoom only {rows} lines show"
+    scroll_width = student.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= ZOOMED["width"], f"the page scrolls sideways at 200% zoom ({scroll_width} px)"
+    shot(student, output_dir, "workspace-at-200-percent")
+    student.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    shot(student, output_dir, "workspace-at-200-percent-scrolled")
+
+    staff = open_page("teacher", viewport=ZOOMED)
+    open_as_teacher(staff, teacher, f"/teach/{lesson['id']}")
+    staff.get_by_test_id("student-tile").first.click()
+    wait_editor_ready(staff)
+    rows = staff.evaluate(VISIBLE_ROWS)
+    assert rows["editor"] >= 10 and rows["terminal"] >= 6, f"the student's view at 200% zoom shows only {rows}"
+    shot(staff, output_dir, "student-view-at-200-percent")
