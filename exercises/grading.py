@@ -191,10 +191,6 @@ def _student_argv(language: str, files: Sequence[tuple[str, str]], entry: str, r
                             limits=run_limits))  # fmt: skip
 
 
-def _unsupported_unit(language: str) -> GradingError:
-    return GradingError(f"Unit tests in {get_language(language).label} are not supported yet; use I/O cases.")
-
-
 def _plan_python(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
     wire = []
     runner_argv = ["/usr/bin/python3", "-u", "observer_pyunit.py"]
@@ -232,45 +228,69 @@ def _plan_c_family(language: str, shim: str) -> Planner:
     return plan
 
 
-def _plan_javascript(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
-    node = ["/usr/bin/node", f"--max-old-space-size={heap_mb(run_limits)}"]
-    reporter = ["--test-reporter=./observer_jsreporter.mjs", "--test-reporter-destination=/proc/self/fd/3"]
-    wire = []
-    for case in cases:
-        if case.kind == TestKind.IO:
-            wire.append(_io_wire(case, _student_argv("javascript", files, entry, run_limits)))
-        else:
-            test = case.unit_files["javascript"]
-            wire.append(_unit_wire(case, [*node, "observer_jsunit.js", "list", test["name"]],
-                                   [*node, *reporter, "observer_jsunit.js", "run", test["name"], "{name}"],
-                                   source=test["content"]))  # fmt: skip
-    shipped = [("observer_harness.js", harness_file("observer_harness.js")), (HARNESS, harness_file(HARNESS)),
-               ("observer_jsunit.js", harness_file("observer_jsunit.js")),
-               ("observer_jsreporter.mjs", harness_file("observer_jsreporter.mjs"))]  # fmt: skip
-    return Plan(files=[*shipped, *files], entry="observer_harness.js", cases=wire)
-
-
-def _plan_io_only(language: str, shim: str) -> Planner:
-    """Languages whose run step is their own runtime (Java's JVM, TypeScript's node on
-    the compiled file): the shim is the run's entry and starts the harness."""
+def _plan_node(language: str) -> Planner:
+    """JavaScript, and TypeScript once compiled: the run's entry is a node shim that
+    starts the harness; unit tests run on node:test through observer_jsunit.js."""
+    typescript = language == "typescript"
+    shim = "observer_harness.ts" if typescript else "observer_harness.js"
 
     def plan(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
-        if any(case.kind != TestKind.IO for case in cases):
-            raise _unsupported_unit(language)
-        wire = [_io_wire(case, _student_argv(language, files, entry, run_limits)) for case in cases]
-        shipped = [(shim, harness_file(shim)), (HARNESS, harness_file(HARNESS))]
-        return Plan(files=[*shipped, *files], entry=shim, cases=wire)
+        node = ["/usr/bin/node", f"--max-old-space-size={heap_mb(run_limits)}"]
+        reporter = ["--test-reporter=./observer_jsreporter.mjs", "--test-reporter-destination=/proc/self/fd/3"]
+        wire, tests = [], []
+        for case in cases:
+            if case.kind == TestKind.IO:
+                wire.append(_io_wire(case, _student_argv(language, files, entry, run_limits)))
+                continue
+            test = case.unit_files[language]
+            if typescript:  # compiled with the student's files; the runner reads the output
+                tests.append((test["name"], test["content"]))
+                target, source = "/build/" + test["name"].rsplit(".", 1)[0] + ".js", ""
+            else:
+                target, source = test["name"], test["content"]
+            wire.append(_unit_wire(case, [*node, "observer_jsunit.js", "list", target],
+                                   [*node, *reporter, "observer_jsunit.js", "run", target, "{name}"],
+                                   source=source))  # fmt: skip
+        shipped = [(shim, harness_file(shim)), (HARNESS, harness_file(HARNESS)),
+                   ("observer_jsunit.js", harness_file("observer_jsunit.js")),
+                   ("observer_jsreporter.mjs", harness_file("observer_jsreporter.mjs"))]  # fmt: skip
+        return Plan(files=[*shipped, *files, *tests], entry=shim, cases=wire)
 
     return plan
+
+
+JUNIT = ("org/junit/Test.java", "org/junit/Assert.java")
+
+
+def _plan_java(files: list[tuple[str, str]], entry: str, cases: Sequence[CaseSpec], run_limits: Limits) -> Plan:
+    """The run's entry is a shim class that starts the harness (a JVM cannot exec); each
+    case starts the student's class in a JVM of its own, each unit test too, through
+    observer_Unit and JUnit 4's names (org.junit.Test, org.junit.Assert), shipped."""
+    lang = get_language("java")
+    names = [name for name, _ in files]
+    unit_runner = list(expand_argv(lang.run, language=lang, file_names=names, entry="observer_Unit.java",
+                                   limits=run_limits))  # fmt: skip
+    wire, tests = [], []
+    for case in cases:
+        if case.kind == TestKind.IO:
+            wire.append(_io_wire(case, _student_argv("java", files, entry, run_limits)))
+            continue
+        test = case.unit_files["java"]
+        tests.append((test["name"], test["content"]))
+        test_class = test["name"].rsplit(".", 1)[0].replace("/", ".")
+        wire.append(_unit_wire(case, [*unit_runner, "list", test_class], [*unit_runner, "run", test_class, "{name}"]))
+    shipped = ["observer_Harness.java", HARNESS, *(("observer_Unit.java", *JUNIT) if tests else ())]
+    return Plan(files=[*((name, harness_file(name)) for name in shipped), *files, *tests],
+                entry="observer_Harness.java", cases=wire)  # fmt: skip
 
 
 PLANNERS: dict[str, Planner] = {
     "python": _plan_python,
     "c": _plan_c_family("c", "observer_shim.c"),
     "cpp": _plan_c_family("cpp", "observer_shim.cpp"),
-    "javascript": _plan_javascript,
-    "typescript": _plan_io_only("typescript", "observer_harness.ts"),
-    "java": _plan_io_only("java", "observer_Harness.java"),
+    "javascript": _plan_node("javascript"),
+    "typescript": _plan_node("typescript"),
+    "java": _plan_java,
 }
 SUPPORTED_LANGUAGES = tuple(PLANNERS)
 

@@ -3,7 +3,7 @@
 //   node observer_jsunit.js list FILE       names of FILE's top-level tests, as JSON lines on fd 3
 //   node observer_jsunit.js run FILE NAME   run one of them; {"name","passed","message"} on fd 3
 //
-// FILE's source arrives on stdin. The test file uses node:test as usual
+// FILE's source arrives on stdin (or, when stdin is empty, is read from FILE). The test file uses node:test as usual
 // (`const test = require("node:test")`, `test("adds", () => assert.equal(...))`, `it`,
 // `describe` as one test); requiring node:test gives it a stand-in that records the
 // top-level tests, and in run mode passes the chosen one to the real node:test, whose
@@ -16,7 +16,9 @@ const Module = require("node:module");
 const realTest = require("node:test");
 
 const [mode, file, wanted] = process.argv.slice(2);
-const source = fs.readFileSync(0, "utf8");
+// Stdin carries a JavaScript test file; empty, the file is read from FILE (TypeScript's
+// tests, compiled to /build with the student's files).
+const source = fs.readFileSync(0, "utf8") || fs.readFileSync(file, "utf8");
 const report = (item) => fs.writeSync(3, JSON.stringify(item) + "\n");
 const names = [];
 
@@ -30,6 +32,7 @@ function register(name, options, fn) {
   }
 }
 const standIn = Object.assign(register, realTest, { test: register, it: register, describe: register });
+standIn.default = standIn;
 
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
