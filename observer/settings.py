@@ -378,11 +378,22 @@ MONITORING_DEGRADED_PERCENT = env.float("HEALTH_DEGRADED_PERCENT", default=75.0)
 MONITORING_UNHEALTHY_PERCENT = env.float("HEALTH_UNHEALTHY_PERCENT", default=90.0)
 MONITORING_ERROR_LIST_MAX_ROWS = env.int("ERROR_LIST_MAX_ROWS", default=1000)
 
+# JSON lines in production (journald, log shippers), with the X-Request-ID nginx sets on
+# each request (observer/logs.py); plain text elsewhere unless LOG_FORMAT says otherwise.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "observer.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "observer.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
