@@ -93,7 +93,9 @@ def test_every_state_passes_axe_wcag_21_aa(
     student.get_by_label("What do you need help with?").fill("What is a NameError?")
     student.get_by_role("button", name="Raise hand").click()
     expect(student.get_by_test_id("help-panel")).to_have_attribute("data-state", "open")
-    audit.check(student, "workspace with a hand raised")
+    student.get_by_text("Keyboard shortcuts").click()
+    expect(student.get_by_test_id("keyboard-help").get_by_text("Leave the terminal")).to_be_visible()
+    audit.check(student, "workspace with a hand raised and the keyboard map open")
 
     staff = open_page("teacher", viewport=LAPTOP, color_scheme=theme)
     open_as_teacher(staff, teacher, "/teach")

@@ -13,6 +13,7 @@ import { SplitPane } from "../components/SplitPane";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { SkipLinks, usePageTitle } from "../components/a11y";
+import { KeyboardHelp } from "../components/KeyboardHelp";
 import { RunAnnouncer } from "../terminal/RunAnnouncer";
 import { useAction } from "../hooks/useAction";
 import { useCountdown } from "../hooks/useCountdown";
@@ -143,7 +144,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
               ■ Stop
             </button>
             <span className="muted kbd-hint" style={{ fontSize: "0.85rem" }}>
-              <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null}
+              <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs {activeFile ? <code>{activeFile.name}</code> : null} · <kbd>Esc</kbd> leaves the editor
             </span>
             <span className="grow" />
             {ended ? null : (
@@ -239,6 +240,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             <p className="muted" style={{ fontSize: "0.85rem" }}>
               Joined as <strong>{participant.display_name}</strong>. <Link to="/">Leave</Link>
             </p>
+            <KeyboardHelp who="student" />
           </section>
         </aside>
       </main>

@@ -10,6 +10,7 @@ import { SplitPane } from "../components/SplitPane";
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { SkipLinks, tabListKeys, usePageTitle } from "../components/a11y";
+import { KeyboardHelp } from "../components/KeyboardHelp";
 import { RunAnnouncer } from "../terminal/RunAnnouncer";
 import { CodeEditor } from "../editor/CodeEditor";
 import { colorFor } from "../editor/cursorStyles";
@@ -206,6 +207,7 @@ export default function StudentFocus() {
               Remove from session
             </button>
           </section>
+          <KeyboardHelp who="teacher" />
         </aside>
       </div>
       {confirmRemove ? (
