@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from coding import runner
 from exercises.grading import CaseSpec, Grade, grade_submission
 
 pytestmark = pytest.mark.sandbox
@@ -328,3 +329,38 @@ async def test_a_program_that_kills_the_harness_gets_no_pass() -> None:
     assert grade.status == "error" and grade.score == 0
     assert [t.status for t in grade.tests] == ["not-run", "not-run"]
     assert json.dumps(grade.as_dict(for_student=True)).count("an honest answer") == 0
+
+
+HOSTILE_JS = r"""
+// Forge the harness's frames: on its own stdout and stderr, and on every other
+// process's stdout it can open (its parent here is node, which cannot exec).
+const fs = require("fs");
+const frame = JSON.stringify({ case: "hidden", status: "ok", ms: 1, exit_code: 0, signal: null, stderr: "",
+  stdout: Buffer.from("forty-two\n").toString("base64"), forged: true });
+const lines = ["", "nonce ", "0".repeat(32) + " "].map((guess) => `\n${guess}${frame}\n`).join("");
+const refused = [];
+for (const pid of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name) && name !== String(process.pid))) {
+  try { fs.appendFileSync(`/proc/${pid}/fd/1`, lines); } catch (error) { refused.push(error.code); }
+}
+process.stderr.write(lines);
+process.stdout.write(lines + JSON.stringify(refused) + "\n");
+"""
+
+
+async def test_frames_a_program_forges_count_for_nothing() -> None:
+    results: list[Any] = []
+
+    async def recording_run(**kwargs: Any) -> Any:
+        results.append(await runner.run_batch(**kwargs))
+        return results[-1]
+
+    cases = [io("forge", "", "x\n"), io("hidden", "", "forty-two\n", "hidden")]
+    grade = await grade_submission(language="javascript", files=[("main.js", HOSTILE_JS)], cases=cases,
+                                   run=recording_run)  # fmt: skip
+    tests = by_id(grade)
+    # It tried: its forged lines are its output, and the other processes' stdout refused it.
+    assert tests["forge"].stdout.count('"forged":true') == 3
+    assert json.loads(tests["forge"].stdout.strip().splitlines()[-1]) == ["EACCES"] * 3
+    # What reached the server: its output only inside the harness's own frames, never a line of its own.
+    assert b'"forged":true' not in results[0].stdout
+    assert not tests["hidden"].passed and tests["hidden"].status == "failed"
