@@ -128,7 +128,10 @@ def test_a_refused_run_says_when_to_retry_once(
     run = rita.get_by_role("button", name=re.compile(r"Run"))
     for _ in range(30):  # the allowance is 10 runs a minute: run until refused
         expect(run).to_be_enabled(timeout=20_000)
+        before = status.get_attribute("data-run-id") or "none"
         run.click()
+        # The previous run's ending stays on screen until this click's request is under way.
+        expect(status).not_to_have_attribute("data-run-id", before, timeout=20_000)
         expect(status).not_to_have_attribute("data-kind", re.compile("requested|queued|running"), timeout=20_000)
         if status.get_attribute("data-code") == "rate_limited":
             break

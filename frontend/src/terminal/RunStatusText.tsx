@@ -27,7 +27,7 @@ export function RunStatusText({ state }: { state: RunState }) {
       );
     case "exited":
       return (
-        <span className={`run-status ${state.exit.status === "ok" ? "ok" : "bad"}`} data-testid="run-status" data-kind="exited" data-status={state.exit.status}>
+        <span className={`run-status ${state.exit.status === "ok" ? "ok" : "bad"}`} data-testid="run-status" data-kind="exited" data-status={state.exit.status} data-run-id={state.exit.run_id}>
           {exitSummary(state.exit)}
         </span>
       );
