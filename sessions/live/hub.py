@@ -408,8 +408,7 @@ class DocumentHub:
         ))
 
     def _feed(self, event: contract.FeedEvent) -> None:
-        # A plain dict while LiveRegistry.emit_feed takes one (it is being reworked).
-        self.registry.emit_feed(self.session_id, dict(event))
+        self.registry.emit_feed(self.session_id, event)
 
     def stop_timers(self) -> None:
         self.closed = True

@@ -20,6 +20,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from observer import contract
 from observer.errors import record_error_async
 from sessions.authors import Author
 from sessions.live import presence, shutdown, store
@@ -111,7 +112,7 @@ class LiveRegistry:
         self._dispatch(topic, frame)
         self.bridge.publish(topic, frame)
 
-    def emit_feed(self, session_id: uuid.UUID, event: dict[str, Any]) -> None:
+    def emit_feed(self, session_id: uuid.UUID, event: contract.FeedEvent) -> None:
         self.emit(feed_topic(session_id), json.dumps(event, separators=(",", ":")).encode())
 
     # --- documents ----------------------------------------------------------------------
