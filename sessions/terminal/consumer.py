@@ -62,7 +62,7 @@ class TerminalConsumer(SessionMemberConsumer):
 
     async def authorize(self) -> int | None:
         participant_id = self.scope["url_route"]["kwargs"]["participant_id"]
-        grant = await database_sync_to_async(access.participant_grant)(self.scope["user"], participant_id)
+        grant = await database_sync_to_async(access.participant_grant)(self._principal(), participant_id)
         if isinstance(grant, int):
             return grant
         self.grant = grant
@@ -125,7 +125,7 @@ class TerminalConsumer(SessionMemberConsumer):
             self.registry.emit(self.topic, frames.command_frame(name))
 
     async def _run(self, request: dict[str, Any]) -> None:
-        principal = self.scope["user"]
+        principal = self._principal()
         try:
             planned = await database_sync_to_async(plan.run_plan)(
                 participant_id=self.participant_id, file_ids=request["files"], entry=request["entry"]
