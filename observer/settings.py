@@ -59,6 +59,10 @@ if not SECRET_KEY:
 elif PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production")
 
+# Keys that encrypt stored secrets (AI providers' keys, GitHub tokens), newest first;
+# see observer/secret_box.py. Unset, a key is derived from SECRET_KEY.
+SECRETS_ENCRYPTION_KEYS = env.str("SECRETS_ENCRYPTION_KEYS", default="")
+
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
