@@ -38,6 +38,10 @@ class Execution(models.Model):
     session = models.ForeignKey(
         "classroom.ClassSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
     )
+    # The API key that asked for the run (integrations' execution APIs); None for classroom runs.
+    api_key = models.ForeignKey(
+        "integrations.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
     language = models.CharField(max_length=20, db_index=True)
     entry = models.CharField(max_length=100, blank=True)
     interactive = models.BooleanField(default=True)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClassroomConfig",
     "coding",
     "exercises",
+    "integrations",
     "monitoring",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/", include("sessions.urls")),
     path("api/", include("exercises.urls")),
+    path("api/", include("integrations.urls")),
+    path("judge0/", include("integrations.judge0.urls")),
     path("", include("monitoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

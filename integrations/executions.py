@@ -1,0 +1,215 @@
+"""Observer's own execution API (/api/v1/executions): several files, an entry, stdin
+and limits within the operator's maxima; the answer is the result, or (?async=true) an
+id to poll. Each run is an `Execution` attributed to the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.schema import error_responses
+from coding import runs
+from coding.languages import LANGUAGES
+from coding.models import Execution, ExecutionStatus
+from coding.runner import default_limits
+from coding.sandbox.base import InvalidRun, Limits
+from integrations import background
+from integrations import limits as key_limits
+from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
+from integrations.models import ApiKey
+from observer.fields import StrictCharField
+
+RESULT_SECONDS = 24 * 3600  # how long a run's full output is kept for polling (the row keeps a tail)
+
+
+class ExecutionFileSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    content = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+
+class ExecutionLimitsSerializer(serializers.Serializer):
+    """Each at most the operator's maximum for the language (lower values are kept)."""
+
+    wall_seconds = serializers.FloatField(required=False, min_value=0.1)
+    cpu_seconds = serializers.FloatField(required=False, min_value=0.1)
+    memory_bytes = serializers.IntegerField(required=False, min_value=16 * 1024 * 1024)
+    max_processes = serializers.IntegerField(required=False, min_value=1)
+    output_bytes = serializers.IntegerField(required=False, min_value=1024)
+    file_size_bytes = serializers.IntegerField(required=False, min_value=0)
+
+
+class ExecutionInputSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=sorted(LANGUAGES))
+    files = ExecutionFileSerializer(many=True, min_length=1, max_length=64)  # type: ignore[call-arg]
+    entry = StrictCharField(required=False, max_length=200, help_text="Default: the first file")
+    stdin = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    limits = ExecutionLimitsSerializer(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        most = default_limits(attrs["language"])
+        over = {name: [f"at most {getattr(most, name)}"] for name, value in (attrs.get("limits") or {}).items()
+                if value > getattr(most, name)}
+        if over:
+            raise serializers.ValidationError({"limits": over})
+        return attrs
+
+
+class ExecutionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    language = serializers.CharField()
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    exit_code = serializers.IntegerField(allow_null=True)
+    signal = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+    stdout = serializers.CharField(allow_null=True, help_text="Whole output (kept a day); else the row's tail")
+    stderr = serializers.CharField(allow_null=True)
+    wall_ms = serializers.IntegerField(allow_null=True)
+    cpu_ms = serializers.IntegerField(allow_null=True)
+    peak_memory_kb = serializers.IntegerField(allow_null=True)
+    queue_wait_ms = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class AcceptedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+def _pending_key(ticket: uuid.UUID) -> str:
+    return f"integrations:execution:{ticket}"
+
+
+class _Sink(runs.NullSink):
+    def __init__(self) -> None:
+        self.refusal: dict[str, Any] | None = None
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        self.refusal = {"code": code, "message": message, **extra}
+
+
+async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Run to the end; the answer (or why it never ran) is kept under the ticket."""
+    language = data["language"]
+    files = [(f["name"], f["content"]) for f in data["files"]]
+    limits: Limits = dataclasses.replace(default_limits(language), **(data.get("limits") or {}))
+    spec = runs.RunSpec(language=language, entry=data.get("entry") or files[0][0], files=files, principal=None,
+                        principal_key=f"k:{key_id}", interactive=False, stdin=data.get("stdin", "").encode("utf-8"),
+                        limits=limits)
+    sink = _Sink()
+    outcome = await runs.run_to_end(spec, sink)
+    if outcome.execution is None:
+        answer: dict[str, Any] = {"id": str(ticket), "key": str(key_id), "status": "rejected",
+                                  "error": sink.refusal or {}}
+    else:
+        await database_sync_to_async(Execution.objects.filter(pk=outcome.execution.pk).update)(api_key=key_id)
+        result = outcome.result
+        answer = {"id": str(outcome.execution.pk), "key": str(key_id),
+                  "stdout": result.stdout.decode("utf-8", "replace") if result else None,
+                  "stderr": result.stderr.decode("utf-8", "replace") if result else None}
+    await sync_to_async(cache.set, thread_sensitive=False)(_pending_key(ticket), answer, RESULT_SECONDS)
+    return answer
+
+
+def _execution_answer(execution: Execution, output: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": str(execution.pk), "language": execution.language, "status": execution.status,
+        "exit_code": execution.exit_code, "signal": execution.signal, "message": execution.message,
+        "stdout": (output or {}).get("stdout", execution.output_tail), "stderr": (output or {}).get("stderr"),
+        "wall_ms": execution.wall_ms, "cpu_ms": execution.cpu_ms, "peak_memory_kb": execution.peak_memory_kb,
+        "queue_wait_ms": execution.queue_wait_ms, "created_at": execution.created_at,
+        "finished_at": execution.finished_at,
+    }
+
+
+def _refused(answer: dict[str, Any]) -> Response:
+    from observer.errors import error_body
+
+    error = answer.get("error") or {}
+    code = str(error.get("code") or "server_error")
+    http = {"rate_limited": 429, "busy": 503, "invalid": 400, "concurrent_run": 409}.get(code, 500)
+    details = {k: v for k, v in error.items() if k not in ("code", "message")}
+    response = Response(error_body(code, str(error.get("message") or "The run did not start."), details),
+                        status=http)
+    if "retry_after" in details:
+        response["Retry-After"] = str(details["retry_after"])
+    return response
+
+
+class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsAuthenticated, CanExecute]
+
+    @extend_schema(request=ExecutionInputSerializer, parameters=[
+        OpenApiParameter("async", bool, description="Answer 202 with an id at once; poll GET .../{id}")],
+        responses={200: ExecutionOutputSerializer, 202: AcceptedSerializer, **error_responses(409, 429)},
+        tags=["executions"], summary="Run code (API key with the execute scope)")
+    def post(self, request: Request) -> Response:
+        key = key_of(request)
+        data = ExecutionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        checked = dict(data.validated_data)
+        checked["files"] = [dict(f) for f in checked["files"]]
+        checked["limits"] = dict(checked.get("limits") or {})
+        _check_files(checked)
+        key_limits.take_executions(request._request, key=key, count=1)
+        ticket, key_id = uuid.uuid4(), key.pk
+        if str(request.query_params.get("async", "false")).lower() == "true":
+            cache.set(_pending_key(ticket), {"id": str(ticket), "status": "queued", "key": str(key_id)},
+                      RESULT_SECONDS)
+            background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked))
+            return Response({"id": str(ticket), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
+        answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))
+        if answer.get("status") == "rejected":
+            return _refused(answer)
+        execution = Execution.objects.get(pk=answer["id"])
+        return Response(_execution_answer(execution, answer))
+
+
+def _check_files(data: dict[str, Any]) -> None:
+    """The run service's own checks (names, sizes, entry), as a 400 before anything is counted."""
+    from coding.languages import get_language
+    from coding.runner import prepare_sources
+
+    try:
+        lang = get_language(data["language"])
+        limits = dataclasses.replace(default_limits(lang.name), **data["limits"])
+        prepare_sources([(f["name"], f["content"]) for f in data["files"]], data.get("entry"), lang, limits)
+    except InvalidRun as exc:
+        raise serializers.ValidationError({"files": [str(exc)]}) from None
+
+
+class ExecutionView(key_limits.KeyLimitedMixin, APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsAuthenticated, CanExecuteOrRead]
+
+    @extend_schema(responses={200: ExecutionOutputSerializer, 202: AcceptedSerializer, **error_responses(429)},
+                   tags=["executions"],
+                   summary="An execution of this key (202 while it waits to start)")
+    def get(self, request: Request, execution_id: uuid.UUID) -> Response:
+        key: ApiKey = key_of(request)
+        execution = Execution.objects.filter(pk=execution_id, api_key=key).first()
+        if execution is not None:
+            return Response(_execution_answer(execution, cache.get(_pending_key(execution_id))))
+        pending = cache.get(_pending_key(execution_id))
+        if not isinstance(pending, dict) or pending.get("key", str(key.pk)) != str(key.pk):
+            raise Http404
+        if pending.get("status") == "rejected":
+            return _refused(pending)
+        if "stdout" in pending:  # finished under another id: the run's own
+            return Response(_execution_answer(Execution.objects.get(pk=pending["id"], api_key=key), pending))
+        return Response({"id": str(execution_id), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
+
+

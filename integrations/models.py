@@ -1,0 +1,135 @@
+"""API keys, the Judge0 API's submissions and the webhook queue."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    EXECUTE = "execute", "Run code"
+    TEST_SESSIONS = "test-sessions", "Test sessions"
+    READ = "read", "Read results"
+
+
+class ApiKey(models.Model):
+    """A key another system authenticates with. Only a hash of the secret is kept; the
+    prefix (the key's first characters) lets people recognise it in lists and logs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=64)  # sha256 hex of the whole key (high entropy: no stretching needed)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    allowed_ips = models.JSONField(default=list, blank=True)  # addresses or networks; empty: any
+    # Per-key limits ("count/period" as django-ratelimit reads them); blank: the defaults.
+    requests_rate = models.CharField(max_length=20, blank=True)
+    executions_rate = models.CharField(max_length=20, blank=True)
+    webhook_secret = models.CharField(max_length=64, editable=False)  # signs this key's callbacks
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    use_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class SubmissionStatus(models.IntegerChoices):
+    """Judge0's statuses, with its ids and descriptions."""
+
+    IN_QUEUE = 1, "In Queue"
+    PROCESSING = 2, "Processing"
+    ACCEPTED = 3, "Accepted"
+    WRONG_ANSWER = 4, "Wrong Answer"
+    TIME_LIMIT_EXCEEDED = 5, "Time Limit Exceeded"
+    COMPILATION_ERROR = 6, "Compilation Error"
+    RUNTIME_ERROR_SIGSEGV = 7, "Runtime Error (SIGSEGV)"
+    RUNTIME_ERROR_SIGXFSZ = 8, "Runtime Error (SIGXFSZ)"
+    RUNTIME_ERROR_SIGFPE = 9, "Runtime Error (SIGFPE)"
+    RUNTIME_ERROR_SIGABRT = 10, "Runtime Error (SIGABRT)"
+    RUNTIME_ERROR_NZEC = 11, "Runtime Error (NZEC)"
+    RUNTIME_ERROR_OTHER = 12, "Runtime Error (Other)"
+    INTERNAL_ERROR = 13, "Internal Error"
+    EXEC_FORMAT_ERROR = 14, "Exec Format Error"
+
+
+class Submission(models.Model):
+    """One submission to the Judge0-compatible API: what was asked and what came of it."""
+
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="submissions")
+    # The run's coding.Execution (not a foreign key: coding's Execution points at the key,
+    # and two apps' migrations must not depend on each other).
+    execution_id = models.UUIDField(null=True, blank=True)
+    language_id = models.PositiveIntegerField()
+    source_code = models.TextField()
+    stdin = models.TextField(blank=True)
+    expected_output = models.TextField(null=True, blank=True)
+    request = models.JSONField(default=dict)  # the other fields as the client sent them (limits asked for)
+    callback_url = models.CharField(max_length=2000, blank=True)
+    status = models.PositiveSmallIntegerField(choices=SubmissionStatus.choices, default=SubmissionStatus.IN_QUEUE)
+    stdout = models.TextField(null=True, blank=True)
+    stderr = models.TextField(null=True, blank=True)
+    compile_output = models.TextField(null=True, blank=True)
+    message = models.TextField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    exit_signal = models.IntegerField(null=True, blank=True)
+    time = models.FloatField(null=True, blank=True)  # CPU seconds
+    wall_time = models.FloatField(null=True, blank=True)
+    memory = models.PositiveIntegerField(null=True, blank=True)  # KB
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["api_key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.get_status_display()}"
+
+
+class WebhookDelivery(models.Model):
+    """One callback to deliver: kept until it is delivered or gives up (a day of retries)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.CharField(max_length=40)
+    url = models.CharField(max_length=2000)
+    method = models.CharField(max_length=8, default="PUT")
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.url} ({self.state})"
