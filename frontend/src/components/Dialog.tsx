@@ -33,7 +33,7 @@ export function Dialog({ title, onClose, children }: Props) {
       }
       const element = box.current;
       if (event.key !== "Tab" || !element) return;
-      const items = [...element.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((e) => e.offsetParent !== null || e === document.activeElement);
+      const items = [...element.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((e) => !e.closest("[hidden]"));
       if (!items.length) return;
       const first = items[0] as HTMLElement;
       const last = items[items.length - 1] as HTMLElement;
