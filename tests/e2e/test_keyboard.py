@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.classes import Teacher, call, join_guest, open_as_teacher, sign_in_teacher, start_class
+from tests.e2e.classes import Teacher, call, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer
-from tests.e2e.ui import editor_text, shot, wait_editor_ready
+from tests.e2e.ui import editor_text, expect_terminal_contains, replace_editor_text, shot, wait_editor_ready
 
 FOCUSED = """() => {
   const e = document.activeElement;
@@ -209,3 +209,24 @@ def test_a_teacher_opens_a_student_answers_a_hand_and_ends_by_keyboard(
     expect(page.get_by_test_id("ended-notice")).to_be_focused()
     expect(page).to_have_title(re.compile(r"\(ended\)"))
     shot(page, output_dir, "teacher-ended")
+
+
+@pytest.mark.timeout(180)
+def test_run_moves_the_focus_to_the_terminal_only_for_a_program_that_waits_for_input(
+    open_page: Callable[..., Page], observer_server: LiveServer, teacher: Teacher, output_dir: Path
+) -> None:
+    lesson = start_class(observer_server, teacher, "Keyboard input")
+    page = open_page("student")
+    open_as_student(page, join_guest(observer_server, lesson["join_code"], "Ina"))
+    replace_editor_text(page, ['name = input("Name? ")', 'print("Hi " + name)'])
+    page.keyboard.press("ControlOrMeta+Enter")
+    # The prompt ends without a line end and the program waits: the focus follows to the
+    # terminal, so the student types the answer without reaching for it.
+    expect_terminal_contains(page, "Name? ")
+    page.wait_for_function("() => !!document.activeElement?.closest('[data-testid=terminal]')", timeout=10_000)
+    page.keyboard.type("Ina")
+    page.keyboard.press("Enter")
+    expect_terminal_contains(page, "Hi Ina")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "ok")
+    expect(page.get_by_test_id("run-announcer")).to_contain_text("Your program finished")
+    shot(page, output_dir, "answered-input-by-keyboard")
