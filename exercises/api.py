@@ -14,10 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.principals import as_principal
 from exercises import checks, selectors, services, transfer
 from exercises import serializers as s
 from exercises.models import Exercise
 from exercises.permissions import IsExerciseOwner, IsTeacherAccount
+from exercises.runs import queued_run
 
 
 class ExercisesPagination(PageNumberPagination):
@@ -194,6 +196,8 @@ class SolutionCheckView(ExerciseView):
                    summary="Run the reference solution against every test; the exercise keeps the outcome")  # fmt: skip
     def post(self, request: Request, exercise_id: uuid.UUID) -> Response:
         exercise = self.access(request, exercise_id).exercise
+        principal = as_principal(request.user)
+        assert principal is not None  # the permissions let only signed-in teachers in
         data = SolutionCheckInputSerializer(data=request.data if isinstance(request.data, dict) else None)
         data.is_valid(raise_exception=True)
         language = data.validated_data.get("language")
@@ -204,6 +208,7 @@ class SolutionCheckView(ExerciseView):
             raise serializers.ValidationError({"language": ["This exercise has no reference solution to run."]})
         results = {}
         for lang in languages:
-            check = checks.solution_check(exercise=exercise, language=lang)
+            # Through the run service: the teacher's run limits and place in the fair queue.
+            check = checks.solution_check(exercise=exercise, language=lang, run=queued_run(principal=principal))
             results[lang] = {**check.stored, "grade": check.grade.as_dict(for_student=False)}
         return Response({"results": results, "exercise": exercise_data(exercise, principal=request.user)})

@@ -36,6 +36,17 @@ class World:
         return template.format(e=self.exercise.pk, t=self.test.pk)
 
 
+@pytest.fixture(autouse=True)
+def _runs_straight_to_the_sandbox(monkeypatch: Any) -> None:
+    """The solution check's run goes to the sandbox without the run service here: the
+    service records through database_sync_to_async, which closes this test's
+    connection inside its transaction on PostgreSQL (test_solution_check runs it
+    through the service, in transactional tests)."""
+    from coding import runner
+
+    monkeypatch.setattr("exercises.api.queued_run", lambda principal: runner.run_batch)
+
+
 @pytest.fixture(params=["private", "shared"])
 def world(request: Any, client_for: Callable[[Any], Any], api: Any) -> World:
     owner = TeacherFactory()

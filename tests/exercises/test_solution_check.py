@@ -94,3 +94,38 @@ def test_an_exercise_without_tests_cannot_be_checked(client_for: Any) -> None:
     error = refused(client_for(exercise.owner).post(f"/api/exercises/{exercise.pk}/check-solution", {},
                                                     format="json"), 400, "invalid")  # fmt: skip
     assert "no tests" in error["message"]
+
+
+def test_the_check_is_a_run_of_the_run_service_in_the_teacher_s_name(client_for: Any) -> None:
+    from coding.models import Execution
+
+    exercise = ExerciseFactory()
+    IoCaseFactory(exercise=exercise)
+    IoCaseFactory(exercise=exercise, stdin="4 4\n", expected_stdout="8\n")
+    response = client_for(exercise.owner).post(f"/api/exercises/{exercise.pk}/check-solution", {}, format="json")
+    assert response.status_code == 200
+    # One recorded batch run for every test, the harness its entry.
+    [run] = Execution.objects.all()
+    assert (run.user_id, run.language, run.entry, run.status) == (
+        exercise.owner.pk,
+        "python",
+        "observer_harness.py",
+        "ok",
+    )
+
+
+def test_a_teacher_past_their_run_limit_is_told_when_to_retry_and_nothing_is_kept(client_for: Any,
+                                                                                  settings: Any) -> None:  # fmt: skip
+    settings.RUN_LIMITS = {**settings.RUN_LIMITS, "runs_per_window": 1}
+    exercise = ExerciseFactory(languages=["python", "c"], solution_files={
+        **ExerciseFactory.solution_files.function(), "c": [{"name": "main.c", "content": C_SUM}]})  # fmt: skip
+    IoCaseFactory(exercise=exercise)
+    client = client_for(exercise.owner)
+    assert (
+        client.post(f"/api/exercises/{exercise.pk}/check-solution", {"language": "c"}, format="json").status_code == 200
+    )
+    before = bank_snapshot()
+    response = client.post(f"/api/exercises/{exercise.pk}/check-solution", {"language": "python"}, format="json")
+    error = refused(response, 429, "rate_limited")
+    assert error["details"]["retry_after"] >= 1 and response["Retry-After"]
+    assert bank_snapshot() == before

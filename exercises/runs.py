@@ -1,0 +1,81 @@
+"""Grading runs through the run service (coding.runs): the runs-per-window limit, the
+fair queue and a recorded Execution, like every other run of the deployment.
+
+    grade = await grade_submission(..., run=queued_run(principal=user))
+
+`queued_run` gives `grading.grade_submission` a `run` with `coding.runner.run_batch`'s
+signature: one grading is one batch run of the service, whatever its number of tests.
+A run the service refuses (rate limit, queue full, a second run of the same person)
+raises `RunRefused` with the service's code and message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.principals import Principal, principal_key
+from coding import runs
+from coding.runner import FileInput, Limits, RunResult
+from exercises.grading import RunBatch
+from observer import contract
+
+
+class RunRefused(Exception):
+    """The run service did not start the grading run."""
+
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.code, self.message, self.extra = code, message, extra
+
+
+class _RefusalSink(runs.NullSink):
+    """Keeps the service's error (the outcome only has its code)."""
+
+    def __init__(self) -> None:
+        self.refusal: RunRefused | None = None
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        self.refusal = RunRefused(code, message, **extra)
+
+
+def queued_run(*, principal: Principal, sink: runs.RunSink | None = None) -> RunBatch:
+    """A `run` for grade_submission that goes through the run service as `principal`
+    (whose limits and place in the queue it takes). `sink` hears the service's status
+    frames (queued with a position, started, exit), for a caller that shows progress."""
+
+    async def run(*, language: str, files: FileInput, entry: str | None = None, stdin: bytes = b"",
+                  limits: Limits | None = None) -> RunResult:  # fmt: skip
+        refusals = _RefusalSink()
+        spec = runs.RunSpec(
+            language=language, entry=entry or files[0][0], files=[(name, _text(content)) for name, content in files],
+            principal=principal, principal_key=principal_key(principal), user_id=getattr(principal, "pk", None),
+            interactive=False, stdin=stdin, limits=limits,
+        )  # fmt: skip
+        both: runs.RunSink = _Both(refusals, sink) if sink is not None else refusals
+        outcome = await runs.run_to_end(spec, both)
+        if outcome.result is None:
+            raise refusals.refusal or RunRefused(outcome.refused or "server_error", "The run did not start.")
+        return outcome.result
+
+    return run
+
+
+def _text(content: str | bytes) -> str:
+    return content if isinstance(content, str) else content.decode("utf-8")
+
+
+class _Both:
+    def __init__(self, first: runs.RunSink, second: runs.RunSink) -> None:
+        self.sinks = (first, second)
+
+    def status(self, frame: contract.TerminalStatus) -> None:
+        for sink in self.sinks:
+            sink.status(frame)
+
+    def output(self, data: bytes) -> None:
+        for sink in self.sinks:
+            sink.output(data)
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        for sink in self.sinks:
+            sink.error(code, message, **extra)
