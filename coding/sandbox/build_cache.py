@@ -10,13 +10,15 @@ bytes. The next run of the same key gets a copy of those files in its own fresh
 kept was produced by the compiler in the sandbox, from those very sources.
 
 Kept in memory, per server process, least recently used first out, bounded by
-SANDBOX_BUILD_CACHE_BYTES (0 turns it off). Only regular files and directories are
+SANDBOX_BUILD_CACHE_BYTES (0 turns it off); runs of sources being compiled at that
+moment wait for that compile rather than compiling them again. Only regular files and directories are
 kept: a /build holding anything else (a symlink, a fifo) is not cached. Reading a
 /build and writing one never follow a symlink (coding.sandbox.workdir).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -97,6 +99,28 @@ def put(build_key: str, build: Build) -> None:
         while _bytes > limit and _entries:
             _, evicted = _entries.popitem(last=False)
             _bytes -= evicted.size
+
+
+# Compiles under way in this process, by key: a run whose sources are being compiled by
+# another run right now waits for that compile instead of starting its own (a class
+# pressing Run at once on the same starter compiles it once, not once per slot).
+_flights: dict[str, asyncio.Future[None]] = {}
+
+
+def lead_or_follow(build_key: str) -> asyncio.Future[None] | None:
+    """None: no one compiles these sources now, the caller does (and calls `landed`
+    when done, whatever happened); else the compile to wait for."""
+    flight = _flights.get(build_key)
+    if flight is not None and not flight.done():
+        return flight
+    _flights[build_key] = asyncio.get_running_loop().create_future()
+    return None
+
+
+def landed(build_key: str) -> None:
+    flight = _flights.pop(build_key, None)
+    if flight is not None and not flight.done():
+        flight.set_result(None)
 
 
 def clear() -> None:

@@ -208,7 +208,24 @@ class Execution:
         assert self.language.compile is not None
         spec = self._spec(self.language.compile, climits, build, writable=True)
         cache_key = build_cache.key(self.language, spec.argv, self.sources)
-        cached = build_cache.get(cache_key) if build_cache.capacity() else None
+        cached, leading = None, False
+        if build_cache.capacity():
+            cached = build_cache.get(cache_key)
+            flight = build_cache.lead_or_follow(cache_key) if cached is None else None
+            leading = cached is None and flight is None
+            if flight is not None:  # the same sources are being compiled: wait, once
+                while not flight.done() and not self.stopped:
+                    await asyncio.wait({flight}, timeout=0.1)
+                cached = build_cache.get(cache_key)
+        try:
+            return await self._compile_or_restore(build, started, spec, climits, cache_key, cached)
+        finally:
+            if leading:
+                build_cache.landed(cache_key)
+
+    async def _compile_or_restore(self, build: str, started: float, spec: StepSpec, climits: Limits,
+                                  cache_key: str, cached: build_cache.Build | None,
+                                  ) -> tuple[RunResult | None, int, int]:
         if cached is not None:
             await asyncio.to_thread(build_cache.restore, cached, build)
             if self.tty and cached.output and self.sink is not None:

@@ -120,3 +120,23 @@ async def test_the_cache_can_be_turned_off(settings: Any, fake_sandbox: None) ->
     for _ in range(2):
         assert (await runner.run_batch(language="c", files=[("main.c", C_HELLO)])).status == Status.OK
     assert not build_cache._entries  # on (the default), the fake's compile step would be kept
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(120)
+async def test_runs_of_sources_being_compiled_wait_for_that_compile(bwrap: RunTracker) -> None:
+    import asyncio
+
+    results = await asyncio.gather(*(runner.run_batch(language="c", files=[("main.c", C_HELLO)]) for _ in range(3)))
+    assert [r.stdout for r in results] == [b"hi from c\n"] * 3
+    compiles = [spec for spec in bwrap.specs if spec.build_writable]
+    assert len(compiles) == 1 and len(bwrap.steps) == 4  # one compile, three runs
+
+
+async def test_a_run_whose_leader_failed_compiles_on_its_own(fake_sandbox: None) -> None:
+    import asyncio
+
+    broken = "int main(void) { return 0; }\n// FAKE:compile-error\n"
+    results = await asyncio.gather(*(runner.run_batch(language="c", files=[("main.c", broken)]) for _ in range(2)))
+    assert [r.status for r in results] == [Status.COMPILE_ERROR] * 2  # a failure is never shared as a build
+    assert not build_cache._entries and not build_cache._flights
