@@ -28,6 +28,7 @@ from coding.sandbox.base import InvalidRun, Limits
 from integrations import background
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
+from integrations.judge0.services import key_turn
 from integrations.models import ApiKey
 from observer.fields import StrictCharField
 
@@ -109,7 +110,8 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
                         principal_key=f"k:{key_id}", interactive=False, stdin=data.get("stdin", "").encode("utf-8"),
                         limits=limits)
     sink = _Sink()
-    outcome = await runs.run_to_end(spec, sink)
+    async with key_turn(spec.principal_key):  # one run of a key at a time (see judge0.services.key_turn)
+        outcome = await runs.run_to_end(spec, sink)
     if outcome.execution is None:
         answer: dict[str, Any] = {"id": str(ticket), "key": str(key_id), "status": "rejected",
                                   "error": sink.refusal or {}}

@@ -4,6 +4,7 @@ Judge0's shape, and reported to a callback when they finish."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
@@ -187,8 +188,24 @@ def _finish(submission: Submission, *, result: RunResult | None, execution: Exec
     return submission
 
 
+_key_turns: dict[str, asyncio.Lock] = {}
+
+
+def key_turn(principal_key: str) -> asyncio.Lock:
+    """A key holds one place in the run service's queue (it may never starve a class), and
+    the service refuses a principal's second run while one goes: so this process runs a
+    key's submissions one after another, the rest waiting here (In Queue)."""
+    return _key_turns.setdefault(principal_key, asyncio.Lock())
+
+
 async def run_submission(token: uuid.UUID) -> Submission:
     """Run a queued submission to the end and record it (a task on the server's loop)."""
+    submission = await database_sync_to_async(Submission.objects.get)(pk=token)
+    async with key_turn(f"k:{submission.api_key_id}"):
+        return await _run_submission(token)
+
+
+async def _run_submission(token: uuid.UUID) -> Submission:
     submission = await database_sync_to_async(_mark_processing)(token)
     language = by_id(submission.language_id)
     assert language is not None  # checked when the submission was made
@@ -213,8 +230,6 @@ async def run_submission(token: uuid.UUID) -> Submission:
 
 
 async def run_many(tokens: Iterable[uuid.UUID]) -> list[Submission]:
-    import asyncio
-
     return list(await asyncio.gather(*(run_submission(token) for token in tokens)))
 
 
