@@ -183,10 +183,140 @@ class RunEnded(TypedDict):
     wall_ms: int | None
 
 
+# --- AI help (assist), on the session socket and /ws/assist/{participant_id}/ -------------------
+
+
+class AssistRun(TypedDict):
+    """The failed run a question was about: how it ended, its error line, the output's
+    tail, the file and line the output names and the code around that line."""
+
+    status: str
+    error: str
+    output_tail: str
+    file: str | None
+    line: int | None
+    code_around: NotRequired[str]
+
+
+class AssistFile(TypedDict):
+    name: str
+    bytes: int
+    truncated: bool
+
+
+class AssistPlace(TypedDict):
+    file: str
+    line: int
+
+
+class AssistContext(TypedDict):
+    """What was sent besides the question (files by name and size; their text went too)."""
+
+    language: str
+    run: AssistRun | None
+    files: list[AssistFile]
+    asked_about: AssistPlace | None
+
+
+class AssistQuestion(TypedDict):
+    """A question to the AI and its answer (so far). The teacher also gets `context` (what was
+    sent besides the question) and, for an answer withheld by the policy, `withheld_answer`."""
+
+    id: str
+    participant_id: str
+    participant_name: str
+    kind: Literal["explain", "hint", "question"]
+    text: str
+    status: Literal["streaming", "answered", "stopped", "withheld", "failed"]
+    answer: str
+    error: str
+    error_summary: str
+    mode: Literal["off", "hints", "explain", "full"]
+    model: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    duration_ms: int | None
+    created_at: str
+    finished_at: str | None
+    context: NotRequired[AssistContext]
+    withheld_answer: NotRequired[str]
+
+
+class AssistAllowance(TypedDict):
+    """What the student may ask now: the policy's mode, whether help is on for them, and
+    the questions left this hour and in the session's budget."""
+
+    mode: Literal["off", "hints", "explain", "full"]
+    enabled: bool
+    configured: bool
+    left: int
+    limit: int
+    used: int
+    resets_at: str
+    session_left: int
+
+
+class AssistAsked(TypedDict):
+    """A student asked the AI a question."""
+
+    type: Literal["assist.asked"]
+    question: AssistQuestion
+
+
+class AssistAnswered(TypedDict):
+    """The AI's answer to a question is complete (answered, stopped, withheld or failed)."""
+
+    type: Literal["assist.answered"]
+    question: AssistQuestion
+
+
+class AssistPolicyChanged(TypedDict):
+    """The teacher changed the session's AI help policy (each student's own tabs then get
+    their new `assist.allowance` on the assist socket)."""
+
+    type: Literal["assist.policy"]
+    mode: Literal["off", "hints", "explain", "full"]
+    disabled_participants: list[str]
+
+
+class AssistState(TypedDict):
+    """On connect: what the student may ask and their latest questions, an answer still
+    streaming with the text generated so far (a reconnecting tab resumes from it)."""
+
+    type: Literal["assist.state"]
+    allowance: AssistAllowance
+    questions: list[AssistQuestion]
+
+
+class AssistQuestionChanged(TypedDict):
+    """A question was asked or its answer completed (the full record)."""
+
+    type: Literal["assist.question"]
+    question: AssistQuestion
+
+
+class AssistDelta(TypedDict):
+    """More of an answer: `text` goes at character `offset` of the answer (a frame whose
+    offset a tab already has is a repeat after a resume, and is skipped)."""
+
+    type: Literal["assist.delta"]
+    question_id: str
+    offset: int
+    text: str
+
+
+class AssistAllowanceChanged(TypedDict):
+    """What the student may ask changed (they asked, or the teacher changed the policy)."""
+
+    type: Literal["assist.allowance"]
+    allowance: AssistAllowance
+
+
 # What services broadcast to a session's channel-layer groups (sessions.events).
 BroadcastEvent = (
     SessionUpdated | FilePushed | HelpUpdated | HelpChanged | ParticipantJoined | ParticipantLeft
-    | ParticipantRemoved | Presence | FileDeleted | RunStarted | RunEnded
+    | ParticipantRemoved | Presence | FileDeleted | RunStarted | RunEnded | AssistAsked | AssistAnswered
+    | AssistPolicyChanged
 )
 # What document hubs send the teachers' monitor on the live registry's feed.
 FeedEvent = Typing | Preview
@@ -360,6 +490,9 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(RunStarted, TEACHERS),
         Frame(RunEnded, TEACHERS),
         Frame(HelpChanged, TEACHERS),
+        Frame(AssistAsked, TEACHERS),
+        Frame(AssistAnswered, TEACHERS),
+        Frame(AssistPolicyChanged, TEACHERS),
         Frame(Pong, "the socket that pinged"),
         Frame(ErrorFrame, "the socket that sent a bad frame"),
     )),
@@ -373,6 +506,15 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(TerminalPhase, "every terminal socket of the participant"),
         Frame(TerminalExit, "every terminal socket of the participant"),
         Frame(ErrorFrame, "the socket that asked only"),
+    )),
+    Socket("assist", "/ws/assist/{participant_id}/", "AssistFrame", (
+        Frame(AssistState, "the socket, on connect"),
+        Frame(AssistQuestionChanged, "every assist socket of the participant (their teacher's too)"),
+        Frame(AssistDelta, "every assist socket of the participant (their teacher's too)"),
+        Frame(AssistAllowanceChanged, "the participant's own assist sockets"),
+        Frame(Pong, "the socket that pinged"),
+        Frame(ErrorFrame, "the socket that asked (a refused question: `assist_off`, `rate_limited` with "
+                          "`retry_after`, `budget_spent`, `not_configured`, `invalid`, `too_large`, `forbidden`)"),
     )),
     Socket("monitoring", "/ws/monitoring/", "DashboardFrame", (
         Frame(DashboardFigures, "every open dashboard"),

@@ -4,6 +4,7 @@ would raise, which the server turns into an HTTP 500)."""
 
 from django.urls import re_path
 
+from assist.routing import websocket_urlpatterns as assist_routes
 from monitoring.routing import websocket_urlpatterns as monitoring_routes
 from observer.wsbase import CLOSE_NOT_FOUND, ObserverConsumer
 from sessions.routing import websocket_urlpatterns as sessions_routes
@@ -16,4 +17,4 @@ class NoSuchSocket(ObserverConsumer):
         return CLOSE_NOT_FOUND
 
 
-websocket_urlpatterns = [*sessions_routes, *monitoring_routes, re_path(r"", NoSuchSocket.as_asgi())]
+websocket_urlpatterns = [*sessions_routes, *assist_routes, *monitoring_routes, re_path(r"", NoSuchSocket.as_asgi())]

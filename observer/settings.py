@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "coding",
     "exercises",
     "integrations",
+    "assist",
     "monitoring",
 ]
 
@@ -362,6 +363,14 @@ SANDBOX_WARM_POOL_BUSY = _sandbox_number("SANDBOX_WARM_POOL_BUSY", RUN_LIMITS["m
 SANDBOX_LAUNCHER = env.str("SANDBOX_LAUNCHER", default=str(BASE_DIR / "var" / "sandbox" / "observer-launcher"))
 
 # --- Classroom ------------------------------------------------------------------
+# AI help (assist/): requests to the AI providers, and what goes with a question.
+ASSIST = {
+    "TIMEOUT_SECONDS": env.float("ASSIST_TIMEOUT_SECONDS", default=60.0),
+    "MAX_RETRIES": env.int("ASSIST_MAX_RETRIES", default=2),
+    "MAX_ANSWER_TOKENS": env.int("ASSIST_MAX_ANSWER_TOKENS", default=800),
+    "CONTEXT_BYTES": env.int("ASSIST_CONTEXT_BYTES", default=12_000),
+}
+
 CLASSROOM = {
     "IDLE_SESSION_HOURS": env.int("IDLE_SESSION_HOURS", default=12),
     "GUEST_RETENTION_DAYS": env.int("GUEST_RETENTION_DAYS", default=30),

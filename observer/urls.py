@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("sessions.urls")),
     path("api/", include("exercises.urls")),
     path("api/", include("integrations.urls")),
+    path("api/", include("assist.urls")),
     path("judge0/", include("integrations.judge0.urls")),
     path("", include("monitoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -117,6 +117,70 @@ export interface HelpChanged {
   help_request: HelpRequest;
 }
 
+/** The failed run a question was about: how it ended, its error line, the output's tail, the file and line the output names and the code around that line. */
+export interface AssistRun {
+  status: string;
+  error: string;
+  output_tail: string;
+  file: string | null;
+  line: number | null;
+  code_around?: string;
+}
+
+export interface AssistPlace {
+  file: string;
+  line: number;
+}
+
+/** What was sent besides the question (files by name and size; their text went too). */
+export interface AssistContext {
+  language: string;
+  run: AssistRun | null;
+  files: AssistFile[];
+  asked_about: AssistPlace | null;
+}
+
+/** A question to the AI and its answer (so far). The teacher also gets `context` (what was sent besides the question) and, for an answer withheld by the policy, `withheld_answer`. */
+export interface AssistQuestion {
+  id: string;
+  participant_id: string;
+  participant_name: string;
+  kind: "explain" | "hint" | "question";
+  text: string;
+  status: "streaming" | "answered" | "stopped" | "withheld" | "failed";
+  answer: string;
+  error: string;
+  error_summary: string;
+  mode: "off" | "hints" | "explain" | "full";
+  model: string;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  duration_ms: number | null;
+  created_at: string;
+  finished_at: string | null;
+  context?: AssistContext;
+  withheld_answer?: string;
+}
+
+/** A student asked the AI a question. */
+export interface AssistAsked {
+  type: "assist.asked";
+  question: AssistQuestion;
+}
+
+/** The AI's answer to a question is complete (answered, stopped, withheld or failed). */
+export interface AssistAnswered {
+  type: "assist.answered";
+  question: AssistQuestion;
+}
+
+/** The teacher changed the session's AI help policy (each student's own tabs then get their new `assist.allowance` on the assist socket). */
+export interface AssistPolicyChanged {
+  type: "assist.policy";
+  mode: "off" | "hints" | "explain" | "full";
+  disabled_participants: string[];
+}
+
 /** The answer to the client's `{"type": "ping"}`. */
 export interface Pong {
   type: "pong";
@@ -130,7 +194,7 @@ export interface ErrorFrame {
   retry_after?: number;
 }
 
-export type SessionEvent = Snapshot | SessionUpdated | FilePushed | HelpUpdated | ParticipantRemoved | ParticipantJoined | ParticipantLeft | Presence | Typing | Preview | FileDeleted | RunStarted | RunEnded | HelpChanged | Pong | ErrorFrame;
+export type SessionEvent = Snapshot | SessionUpdated | FilePushed | HelpUpdated | ParticipantRemoved | ParticipantJoined | ParticipantLeft | Presence | Typing | Preview | FileDeleted | RunStarted | RunEnded | HelpChanged | AssistAsked | AssistAnswered | AssistPolicyChanged | Pong | ErrorFrame;
 
 export const SESSION_FRAME_SHAPES: FrameShapes<SessionEvent> = {
   "snapshot": { participants: { kind: "array" }, help: { kind: "array" } },
@@ -150,6 +214,9 @@ export const SESSION_FRAME_SHAPES: FrameShapes<SessionEvent> = {
   "help.claimed": { help_request: { kind: "object" } },
   "help.resolved": { help_request: { kind: "object" } },
   "help.cancelled": { help_request: { kind: "object" } },
+  "assist.asked": { question: { kind: "object" } },
+  "assist.answered": { question: { kind: "object" } },
+  "assist.policy": { mode: { kind: "string", values: ["off", "hints", "explain", "full"] }, disabled_participants: { kind: "array" } },
   "pong": {},
   "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
 };
@@ -212,6 +279,58 @@ export const TERMINAL_FRAME_SHAPES: FrameShapes<TerminalFrame> = {
   "started": { run_id: { kind: "string" }, language: { kind: "string" }, entry: { kind: "string" } },
   "phase": { phase: { kind: "string", values: ["compiling", "running"] } },
   "exit": { run_id: { kind: "string" }, status: { kind: "string", values: ["ok", "runtime-error", "compile-error", "timeout", "memory-limit", "output-limit", "killed", "sandbox-error"] }, exit_code: { kind: "number", nullable: true }, signal: { kind: "number", nullable: true }, wall_ms: { kind: "number", nullable: true }, cpu_ms: { kind: "number", nullable: true }, peak_memory_kb: { kind: "number", nullable: true }, output_bytes: { kind: "number", nullable: true }, message: { kind: "string" } },
+  "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
+};
+
+// --- /ws/assist/{participant_id}/
+
+/** What the student may ask now: the policy's mode, whether help is on for them, and the questions left this hour and in the session's budget. */
+export interface AssistAllowance {
+  mode: "off" | "hints" | "explain" | "full";
+  enabled: boolean;
+  configured: boolean;
+  left: number;
+  limit: number;
+  used: number;
+  resets_at: string;
+  session_left: number;
+}
+
+/** On connect: what the student may ask and their latest questions, an answer still streaming with the text generated so far (a reconnecting tab resumes from it). */
+export interface AssistState {
+  type: "assist.state";
+  allowance: AssistAllowance;
+  questions: AssistQuestion[];
+}
+
+/** A question was asked or its answer completed (the full record). */
+export interface AssistQuestionChanged {
+  type: "assist.question";
+  question: AssistQuestion;
+}
+
+/** More of an answer: `text` goes at character `offset` of the answer (a frame whose offset a tab already has is a repeat after a resume, and is skipped). */
+export interface AssistDelta {
+  type: "assist.delta";
+  question_id: string;
+  offset: number;
+  text: string;
+}
+
+/** What the student may ask changed (they asked, or the teacher changed the policy). */
+export interface AssistAllowanceChanged {
+  type: "assist.allowance";
+  allowance: AssistAllowance;
+}
+
+export type AssistFrame = AssistState | AssistQuestionChanged | AssistDelta | AssistAllowanceChanged | Pong | ErrorFrame;
+
+export const ASSIST_FRAME_SHAPES: FrameShapes<AssistFrame> = {
+  "assist.state": { allowance: { kind: "object" }, questions: { kind: "array" } },
+  "assist.question": { question: { kind: "object" } },
+  "assist.delta": { question_id: { kind: "string" }, offset: { kind: "number" }, text: { kind: "string" } },
+  "assist.allowance": { allowance: { kind: "object" } },
+  "pong": {},
   "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
 };
 

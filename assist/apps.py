@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AssistConfig(AppConfig):
+    name = "assist"
+    verbose_name = "AI help"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from observer.secret_box import register_sealed_field
+
+        register_sealed_field("assist.Provider", "sealed_key")
