@@ -93,6 +93,20 @@ class UnitFilesField(serializers.DictField):
         return {language: dict(entry) for language, entry in files.items()}
 
 
+def _check_python_syntax(test: dict[str, str]) -> None:
+    """A Python test file that does not parse would fail every submission: said now.
+    (Parsing runs no code; other languages' test files are checked by running the
+    exercise's solution, which compiles them.)"""
+    try:
+        compile(test["content"], test["name"], "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise serializers.ValidationError(
+            {"unit_files": [f"{test['name']} does not compile: line {error.lineno}: {error.msg}."]}
+        ) from error
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise serializers.ValidationError({"unit_files": [f"{test['name']} does not compile."]}) from error
+
+
 class TestCaseInputSerializer(serializers.Serializer):
     """One test, whole (a change is merged into the stored test, then checked whole)."""
 
@@ -120,6 +134,8 @@ class TestCaseInputSerializer(serializers.Serializer):
                 )
             if data["stdin"] or data["expected_stdout"]:
                 raise serializers.ValidationError({"kind": ["A unit test takes no stdin or expected output."]})
+            if "python" in data["unit_files"]:
+                _check_python_syntax(data["unit_files"]["python"])
         return data
 
     @staticmethod

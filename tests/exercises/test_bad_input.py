@@ -51,6 +51,10 @@ BAD_TESTS: dict[str, tuple[dict[str, Any], str]] = {
         {"kind": "unit", "unit_files": {"c": {"name": "test_main.c", "content": "x"}}},
         "unit_files",
     ),
+    "Python test file that does not compile": (
+        {"kind": "unit", "unit_files": {"python": {"name": "test_main.py", "content": "def test_x(:\n    pass\n"}}},
+        "unit_files",
+    ),
     "io case with unit files": (
         {**IO, "unit_files": {"python": {"name": "test_main.py", "content": "x"}}},
         "unit_files",
