@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "integrations",
     "assist",
     "monitoring",
+    "social_django",
+    "gitarchive",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,36 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
+
+# Sign in with GitHub and archiving to GitHub (gitarchive/): an OAuth app's id and
+# secret; without them the button is not shown. GITHUB_BASE_URL points at a GitHub
+# Enterprise server instead of github.com (its API then defaults to <base>/api/v3).
+GITHUB_CLIENT_ID = env.str("GITHUB_CLIENT_ID", default="")
+GITHUB_CLIENT_SECRET = env.str("GITHUB_CLIENT_SECRET", default="")
+GITHUB_BASE_URL = env.str("GITHUB_BASE_URL", default="https://github.com")
+GITHUB_API_URL = env.str("GITHUB_API_URL", default="")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "gitarchive.backend.GitHubOAuth2"]
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    # No associate_by_email: an email another account has stops here with a message.
+    "gitarchive.pipeline.refuse_taken_email",
+    "social_core.pipeline.user.create_user",
+    "gitarchive.pipeline.new_user_fields",
+    "social_core.pipeline.social_auth.associate_user",
+    # Instead of load_extra_data, which would keep the access token in plain text.
+    "gitarchive.pipeline.keep_token",
+)
+SOCIAL_AUTH_USER_FIELDS = ["username", "email"]
+SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["role", "is_staff", "is_superuser"]
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = PRODUCTION
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/login"
+SOCIAL_AUTH_RAISE_EXCEPTIONS = True
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 
 # Login/register/refresh/join limits: "count/period" as django-ratelimit reads them.
 RATELIMITS = {

@@ -14,10 +14,12 @@ urlpatterns = [
     # Before the admin's own login URL, which it replaces (rate limited like the API's).
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("api/auth/github/", include("gitarchive.auth_urls")),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("sessions.urls")),
     path("api/", include("exercises.urls")),
     path("api/", include("integrations.urls")),
+    path("api/", include("gitarchive.urls")),
     path("api/", include("assist.urls")),
     path("judge0/", include("integrations.judge0.urls")),
     path("", include("monitoring.urls")),

@@ -1,0 +1,234 @@
+"""The GitHub API: sign-in's code exchange, linking, the stored token, and archive jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from social_django.models import UserSocialAuth
+
+from accounts import serializers as account_serializers
+from accounts import services as account_services
+from accounts.limits import limit_attempts
+from accounts.principals import is_admin, is_guest, principal_of, user_of
+from accounts.schema import error_responses
+from accounts.views import AnonymousView
+from gitarchive import conf, signin
+from gitarchive import serializers as s
+from gitarchive.client import GitHub, GitHubError
+from gitarchive.codes import code_issue
+from gitarchive.credentials import credential_revoke, credential_store
+from gitarchive.jobs import job_enqueue, jobs_resume_stale
+from gitarchive.models import ArchiveJob, ArchiveKind, GitHubCredential, JobState
+from observer.audit import audit_record
+from observer.errors import Conflict
+from sessions import selectors
+from sessions.api.base import ScopedView
+from sessions.permissions import IsSessionTeacherOrAdmin
+
+
+def _user(request: Request) -> Any:
+    principal = principal_of(request)
+    user = user_of(principal)
+    if is_guest(principal) or user is None:
+        raise exceptions.PermissionDenied("GitHub needs an Observer account: sign in or create one first.")
+    return user
+
+
+def _not_configured() -> exceptions.APIException:
+    error = exceptions.APIException("GitHub is not configured on this server (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET).")
+    error.status_code = status.HTTP_404_NOT_FOUND
+    error.default_code = "github_not_configured"
+    return error
+
+
+class ConfigView(AnonymousView):
+    @extend_schema(responses={200: s.ConfigOutputSerializer}, summary="Whether 'Sign in with GitHub' is offered")
+    def get(self, request: Request) -> Response:
+        return Response({"enabled": conf.enabled(), "sign_in_url": reverse("github-start")})
+
+
+class ExchangeView(AnonymousView):
+    """The end of a GitHub sign-in: the one-time code from the URL fragment for the JWT pair."""
+
+    @extend_schema(request=s.CodeInputSerializer,
+                   responses={200: account_serializers.TokenPairOutputSerializer, **error_responses(401, 429)})
+    def post(self, request: Request) -> Response:
+        limit_attempts(request, group="github-exchange")
+        data = s.CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signin.exchange(code=data.validated_data["code"], request=request)
+        if user is None:
+            raise exceptions.AuthenticationFailed("This GitHub sign-in has expired or was already used. Sign in again.")
+        body = {**account_services.token_pair_for(user=user),
+                "user": account_serializers.UserOutputSerializer(user).data}
+        return Response(body)
+
+
+class ConnectView(APIView):
+    """A one-time URL that starts a GitHub round trip for the signed-in user: to link the
+    account, or to connect it for archiving (which asks GitHub for the `repo` scope)."""
+
+    @extend_schema(request=s.ConnectInputSerializer, responses={200: s.UrlOutputSerializer})
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        if not conf.enabled():
+            raise _not_configured()
+        data = s.ConnectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        next_path = signin.safe_next(data.validated_data["next"], signin.LINK_HOME)
+        ticket = code_issue(user=user, purpose=data.validated_data["purpose"], next_path=next_path)
+        return Response({"url": f"{reverse('github-start')}?ticket={ticket}"})
+
+
+def _account(user: Any) -> dict[str, Any]:
+    social = UserSocialAuth.objects.filter(user=user, provider="github").first()
+    credential = GitHubCredential.objects.filter(user=user).first()
+    return {
+        "enabled": conf.enabled(),
+        "linked": social is not None,
+        "login": (social.extra_data or {}).get("login", "") if social else "",
+        "can_unlink": social is not None and user.has_usable_password(),
+        "token": s.CredentialOutputSerializer(credential).data if credential else None,
+    }
+
+
+class AccountView(APIView):
+    @extend_schema(responses={200: s.AccountOutputSerializer}, summary="The user's GitHub link and stored token")
+    def get(self, request: Request) -> Response:
+        return Response(_account(_user(request)))
+
+
+class LinkView(APIView):
+    @extend_schema(responses={200: s.AccountOutputSerializer, **error_responses(409)}, summary="Unlink GitHub")
+    def delete(self, request: Request) -> Response:
+        user = _user(request)
+        social = UserSocialAuth.objects.filter(user=user, provider="github").first()
+        if social is None:
+            raise exceptions.NotFound("GitHub is not linked to this account.")
+        if not user.has_usable_password():
+            raise Conflict("GitHub is this account's only way in: it cannot be unlinked until the account has a "
+                           "password (ask an admin to set one).")
+        with transaction.atomic():
+            social.delete()
+            credential_revoke(user=user, request=request)
+            audit_record(action="auth.github_unlinked", actor=user, target=user, request=request,
+                         details={"github_id": social.uid})
+        return Response(_account(user))
+
+
+class TokenView(APIView):
+    """A fine-grained token pasted instead of connecting through GitHub; or revoking the stored one."""
+
+    @extend_schema(request=s.TokenInputSerializer, responses={200: s.AccountOutputSerializer})
+    def put(self, request: Request) -> Response:
+        user = _user(request)
+        data = s.TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = data.validated_data["token"]
+        client = GitHub(token)
+        try:
+            viewer = client.viewer()
+        except GitHubError as error:
+            raise exceptions.ValidationError({"token": [
+                "GitHub did not accept this token." if error.code == "token_expired" else error.message]}) from error
+        finally:
+            client.close()
+        credential_store(user=user, token=token, kind="pasted", login=str(viewer.get("login", "")),
+                         scopes=str(viewer.get("_scopes", ""))[:300])
+        return Response(_account(user))
+
+    @extend_schema(responses={200: s.AccountOutputSerializer}, summary="Forget the stored token")
+    def delete(self, request: Request) -> Response:
+        user = _user(request)
+        if not credential_revoke(user=user, request=request):
+            raise exceptions.NotFound("No GitHub token is stored for this account.")
+        return Response(_account(user))
+
+
+def _start(*, request: Request, user: Any, kind: str, session: Any, participant: Any, owner: str, repo: str,
+           private: bool) -> Response:
+    if not GitHubCredential.objects.filter(user=user).exists():
+        raise Conflict("Connect GitHub (or paste a token) on your GitHub page first.")
+    with transaction.atomic():
+        busy = ArchiveJob.objects.select_for_update().filter(
+            requested_by=user, owner__iexact=owner, repo__iexact=repo, state__in=[JobState.QUEUED, JobState.RUNNING]
+        )
+        if busy.exists():
+            raise Conflict("An archive into this repository is already under way; wait for it to finish.")
+        job = ArchiveJob.objects.create(kind=kind, session=session, participant=participant, requested_by=user,
+                                        owner=owner, repo=repo, private=private, message="Queued")
+        audit_record(action="github.archive_requested", actor=user, target=session, request=request,
+                     details={"job": str(job.pk), "kind": kind, "repository": f"{owner or '~'}/{repo}",
+                              "private": private})
+        job_enqueue(job=job)
+    return Response(s.JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SessionArchivesView(ScopedView):
+    method_permissions = {"GET": [IsSessionTeacherOrAdmin], "POST": [IsSessionTeacherOrAdmin]}
+
+    @extend_schema(responses={200: s.JobOutputSerializer(many=True)}, summary="The session's GitHub archives")
+    def get(self, request: Request, session_id: uuid.UUID) -> Response:
+        session = self.session_access(request, session_id).session
+        jobs = list(ArchiveJob.objects.filter(session=session, kind=ArchiveKind.SESSION).select_related("session")[:50])
+        if jobs_resume_stale(job_ids=[j.pk for j in jobs if j.state in (JobState.QUEUED, JobState.RUNNING)]):
+            jobs = list(ArchiveJob.objects.filter(pk__in=[j.pk for j in jobs]).select_related("session"))
+        return Response(s.JobOutputSerializer(jobs, many=True).data)
+
+    @extend_schema(request=s.ArchiveInputSerializer, responses={202: s.JobOutputSerializer, **error_responses(409)},
+                   summary="Archive the session to a GitHub repository (in the background)")
+    def post(self, request: Request, session_id: uuid.UUID) -> Response:
+        session = self.session_access(request, session_id).session
+        user = _user(request)
+        data = s.ArchiveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _start(request=request, user=user, kind=ArchiveKind.SESSION, session=session, participant=None,
+                      **data.validated_data)
+
+
+class ParticipantSaveView(ScopedView):
+    """A student saves their own files to a repository of their own."""
+
+    @extend_schema(request=s.SaveInputSerializer, responses={202: s.JobOutputSerializer, **error_responses(409)},
+                   summary="Save my files to my GitHub")
+    def post(self, request: Request, participant_id: uuid.UUID) -> Response:
+        access = selectors.participant_access(principal=principal_of(request), participant_id=participant_id)
+        if not access.is_student:
+            raise exceptions.PermissionDenied("Only the student themself can save their work to their GitHub.")
+        user = _user(request)
+        data = s.SaveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _start(request=request, user=user, kind=ArchiveKind.STUDENT, session=access.session,
+                      participant=access.target, owner="", **data.validated_data)
+
+
+class JobsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.JobOutputSerializer(many=True)}, summary="My archive jobs, newest first")
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        jobs = list(ArchiveJob.objects.filter(requested_by=user).select_related("session")[:50])
+        return Response(s.JobOutputSerializer(jobs, many=True).data)
+
+
+class JobView(APIView):
+    @extend_schema(responses={200: s.JobOutputSerializer}, summary="One archive job's progress")
+    def get(self, request: Request, job_id: uuid.UUID) -> Response:
+        principal = principal_of(request)
+        user = _user(request)
+        job = ArchiveJob.objects.select_related("session").filter(pk=job_id).first()
+        if job is None or not (job.requested_by_id == user.pk or is_admin(principal)):
+            raise exceptions.NotFound("No such archive job.")
+        if job.state in (JobState.QUEUED, JobState.RUNNING) and jobs_resume_stale(job_ids=[job.pk]):
+            job.refresh_from_db()
+        return Response(s.JobOutputSerializer(job).data)

@@ -1,0 +1,103 @@
+"""What an archive holds: the files of a session (one folder per student, named as the
+zip export names them) or of one student, with a README summing the session up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from sessions import analytics, selectors
+from sessions.export import safe_folder, unique_folders
+from sessions.models import ClassSession, Participant
+
+MARKER = ".observer/archive.json"  # says which session (and student) a repository archives
+
+
+def _date(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else "—"
+
+
+def _md(text: str) -> str:
+    """A name in a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _files_of(participant: Participant) -> dict[str, str]:
+    documents = selectors.with_current_text(list(selectors.documents_of(participant=participant)))
+    return {document.name: selectors.current_text_of(document) for document in documents}
+
+
+def session_files(*, session: ClassSession) -> dict[str, str]:
+    participants = list(
+        Participant.objects.filter(session=session)
+        .annotate(file_count=Count("documents", filter=Q(documents__deleted_at__isnull=True)))
+        .order_by("joined_at")
+    )
+    folders = unique_folders(participants)
+    # Starter files and the statement sit beside the students' folders: a student named
+    # "starter" gets another folder name.
+    for pk, folder in list(folders.items()):
+        if folder.lower() in {"readme.md", "statement.md", "starter"}:
+            folders[pk] = f"{folder} (student)"
+    figures = {s["participant_id"]: s for s in analytics.session_analytics(session=session)["students"]}
+    files: dict[str, str] = {}
+    for participant in participants:
+        for name, text in _files_of(participant).items():
+            files[f"{folders[participant.pk]}/{name}"] = text
+    for starter in session.starter_files or []:
+        files[f"starter/{starter['name']}"] = starter.get("content", "")
+    if session.instructions.strip():
+        files["STATEMENT.md"] = session.instructions
+    rows = []
+    for participant in participants:
+        figure = figures.get(participant.pk, {})
+        rows.append(
+            f"| [{_md(participant.display_name)}](<{folders[participant.pk]}/>) | {participant.file_count} "  # type: ignore[attr-defined]
+            f"| {figure.get('runs', 0)} | {figure.get('failed_runs', 0)} | {figure.get('help_requests', 0)} |"
+        )
+    total_runs = sum(int(f.get("runs", 0)) for f in figures.values())
+    lines = [
+        f"# {session.title}",
+        "",
+        f"Archived from Observer on {_date(timezone.now())}.",
+        "",
+        f"- Language: {session.language}",
+        f"- Started: {_date(session.started_at or session.created_at)}",
+        f"- Ended: {_date(session.ended_at)}",
+        f"- Teacher: {session.teacher.name}",
+        f"- Students: {len(participants)}",
+        f"- Runs: {total_runs}",
+        "",
+    ]
+    if session.instructions.strip():
+        lines += ["The statement is in [STATEMENT.md](STATEMENT.md).", ""]
+    if session.starter_files:
+        lines += ["The starter files are in [starter/](starter/).", ""]
+    lines += ["## Students", "", "| Student | Files | Runs | Failed runs | Help requests |", "|---|---|---|---|---|"]
+    lines += rows or ["| (nobody joined) | | | | |"]
+    files["README.md"] = "\n".join(lines) + "\n"
+    files[MARKER] = json.dumps({"session": str(session.pk), "kind": "session"}, indent=2) + "\n"
+    return files
+
+
+def student_files(*, participant: Participant) -> dict[str, str]:
+    session = participant.session
+    files = dict(_files_of(participant))
+    for reserved in ("README.md", MARKER):
+        if reserved in files:
+            files[f"{safe_folder(participant.display_name)}-{reserved.replace('/', '-')}"] = files.pop(reserved)
+    files["README.md"] = "\n".join([
+        f"# {session.title}",
+        "",
+        f"My work in the Observer class \"{session.title}\" ({session.language}), "
+        f"taught by {session.teacher.name}, saved on {_date(timezone.now())}.",
+        "",
+        *(["## The statement", "", session.instructions, ""] if session.instructions.strip() else []),
+    ]) + "\n"  # fmt: skip
+    files[MARKER] = json.dumps(
+        {"session": str(session.pk), "participant": str(participant.pk), "kind": "student"}, indent=2
+    ) + "\n"
+    return files
