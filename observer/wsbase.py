@@ -167,7 +167,11 @@ class ObserverConsumer(AsyncWebsocketConsumer):
             if self.accepted:  # killed (server shutdown, close timeout): no disconnect comes
                 self.accepted = False
                 if self._writer is not None:
+                    # Awaited: at shutdown the loop stops right after the killed consumers
+                    # return, and a writer still pending then is destroyed mid-wait.
                     self._writer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._writer
                 try:
                     self.on_killed()
                 except Exception:

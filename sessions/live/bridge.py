@@ -178,6 +178,13 @@ class Bridge(ABC):
             lost, self._lost = self._lost, set()
             self.resume(lost)
 
+    async def recheck(self) -> None:
+        """Ask the broker again, for topics believed to have no other listener, whether
+        that still holds (a belief can outlive its cause: an announcement lost in an
+        outage would otherwise silence a topic for good). The in-process broker knows
+        its listeners exactly: nothing to ask."""
+        return None
+
     def resume(self, topics: set[str] | None) -> None:
         """Traffic on `topics` (None: every topic) may have been lost: ask for a resync."""
         if self.on_resume is not None:
@@ -252,9 +259,51 @@ class RedisBridge(Bridge):
 
     async def _reconnected(self, connection: Any) -> None:
         logger.warning("live bridge reconnected to Redis; resynchronising live documents")
+        # redis-py has just sent the resubscriptions; their confirmations come through
+        # the reader again. What this process knew about the other listeners dates from
+        # before the outage: a PUBLISH made while their subscription was down answered
+        # "nobody else", and their announcements may have been lost, which would keep
+        # every topic silent (no relay, no anti-entropy) for good. So: assume everyone
+        # listens again, and tell the others this process does.
+        self._confirmed.clear()
+        for topic in self.handlers:
+            self.remote[topic] = True
         loop = self._loop or asyncio.get_running_loop()
-        # After the resubscription (sent just before this) has reached Redis.
-        loop.call_later(float(live_setting("LIVE_BRIDGE_RETRY_SECONDS")), self.resume, None)
+        task = loop.create_task(self._after_reconnect())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def _after_reconnect(self) -> None:
+        # After the resubscription has reached Redis (the reader confirms it meanwhile).
+        await asyncio.sleep(float(live_setting("LIVE_BRIDGE_RETRY_SECONDS")))
+        topics = list(self.handlers)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for topic in topics:
+                    pipe.publish(channel_name(topic), encode(self.origin, []))
+                await pipe.execute()
+        except Exception:
+            logger.warning("live bridge could not announce itself after reconnecting", exc_info=True)
+        self.resume(None)
+
+    async def recheck(self) -> None:
+        silent = [topic for topic, remote in self.remote.items() if not remote]
+        if not silent or self._redis is None:
+            return
+        try:
+            counts = await self._redis.pubsub_numsub(*(channel_name(topic) for topic in silent))
+        except Exception:
+            logger.warning("live bridge could not count the other listeners", exc_info=True)
+            return
+        prefix = len(channel_name(""))
+        found = []
+        for name, n in counts:
+            topic = (name.decode() if isinstance(name, bytes) else name)[prefix:]
+            if topic in self.handlers and self._others(topic, int(n)) > 0 and not self.remote.get(topic):
+                self.remote[topic] = True
+                found.append(topic)
+        if found:
+            self.resume(set(found))
 
     async def close(self) -> None:
         await super().close()
@@ -285,15 +334,19 @@ class RedisBridge(Bridge):
 
     async def _read(self) -> None:
         prefix = len(channel_name(""))
+        failing = False
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("live bridge lost Redis; retrying")
+                if not failing:  # once per outage, not twice a second
+                    logger.exception("live bridge lost Redis; retrying")
+                failing = True
                 await asyncio.sleep(0.5)
                 continue  # the reconnect (in the next read) asks for a resync
+            failing = False
             if not message:
                 continue
             topic = message["channel"].decode()[prefix:]

@@ -45,6 +45,11 @@ def _keys(process: str = PROCESS) -> tuple[str, str, str]:
     return f"{prefix}:processes", liveness.alive_key(process), f"{prefix}:ledger:{process}"
 
 
+def _swept_key(process: str = PROCESS) -> str:
+    """Left by the process that swept `process`: only then were its counts taken off."""
+    return f"{liveness.key_prefix()}:swept:{process}"
+
+
 def _ttl() -> int:
     return liveness.alive_ttl()
 
@@ -122,13 +127,19 @@ def heartbeat(*, put_back: Callable[[dict[uuid.UUID, int]], None]) -> None:
     counts = held()
     try:
         pipe = _redis().pipeline()
-        pipe.set(alive, "1", ex=_ttl()).sadd(processes, PROCESS).delete(ledger)
+        pipe.set(alive, "1", ex=_ttl()).sadd(processes, PROCESS).get(_swept_key()).delete(_swept_key(), ledger)
         if counts:
             pipe.hset(ledger, mapping={str(k): n for k, n in counts.items()})
-        was_swept = pipe.execute()[1] == 1
+        results = pipe.execute()
     except Exception:
         logger.warning("could not refresh this process's live connections in Redis", exc_info=True)
         return
+    # Missing from the set, either swept (a sweeper took the counts off the database
+    # and left its mark) or Redis lost its data (a restart without persistence:
+    # nobody took anything off, and putting the counts back would count them twice).
+    was_swept = results[1] == 1 and results[2] is not None
+    if results[1] == 1 and not was_swept:
+        logger.warning("Redis had forgotten this process (restarted?); registered it again")
     if was_swept and counts:
         logger.warning("this process was taken for dead; putting its %d connections back", sum(counts.values()))
         put_back(counts)
@@ -150,7 +161,8 @@ def claim_dead() -> list[dict[uuid.UUID, int]]:
             if not client.srem(processes, process):
                 continue  # another process claimed it first
             counts = client.hgetall(ledger)
-            client.delete(ledger)
+            # Lasts long enough for a stalled process to come back and see it.
+            client.pipeline().set(_swept_key(process), "1", ex=max(3600, 100 * _ttl())).delete(ledger).execute()
             claimed.append({uuid.UUID(k.decode()): int(v) for k, v in counts.items()})
     except Exception:
         logger.warning("could not look for dead processes' live connections", exc_info=True)

@@ -240,6 +240,7 @@ class LiveRegistry:
         while True:
             await asyncio.sleep(live_setting("LIVE_ANTI_ENTROPY_SECONDS"))
             try:
+                await self.bridge.recheck()
                 self.anti_entropy()
             except Exception:
                 logger.exception("live anti-entropy round failed")

@@ -61,10 +61,16 @@ def _before_shutdown() -> Any:
     # A fresh context: Twisted fires this trigger in whatever context its SIGTERM
     # handler interrupted, and when that was a consumer inside sync_to_async, asgiref's
     # guard ("would deadlock") would refuse every database write of the flush.
-    task = asyncio.get_running_loop().create_task(close_all(), context=contextvars.Context())
+    task = asyncio.get_running_loop().create_task(_shutdown(), context=contextvars.Context())
     deferred = defer.Deferred.fromFuture(task)
     deferred.addErrback(lambda failure: logger.error("live shutdown failed: %s", failure.getTraceback()))
     return deferred
+
+
+async def _shutdown() -> None:
+    await close_all()
+    if _installed_on is not None:  # Daphne's loop is about to stop
+        await _end_remaining_tasks()
 
 
 async def close_all() -> None:
@@ -81,3 +87,17 @@ async def close_all() -> None:
         await database_sync_to_async(presence.process_stopped)()
     except Exception:
         logger.exception("could not take this process's connections off presence")
+
+
+async def _end_remaining_tasks() -> None:
+    """What asyncio.run does when its main coroutine returns, and Daphne's reactor does
+    not: cancel the tasks still pending (the consumers of sockets still open, their
+    readers and writers) and let them finish. Otherwise the loop stops under them, and
+    the interpreter, finalising their coroutines after its modules are gone, logs "Task
+    was destroyed but it is pending" or crashes (SIGSEGV, seen with a socket open)."""
+    current = asyncio.current_task()
+    pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=5)

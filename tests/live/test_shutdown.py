@@ -49,7 +49,7 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE":
                 "tests.live.daphne_settings", "DJANGO_ENV": "development", "SANDBOX_BACKEND": "fake",
-                "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"})
+                "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO", "PYTHONFAULTHANDLER": "1"})
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     return env
 
@@ -115,6 +115,14 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
         typed = "for i in range(3):\n    print(i)\n"
         await _type(port, fixture, typed)
         assert _stored(server_env, fixture["document"]) == ("print('hi')\n", 1)  # nothing written yet
+        # A second tab stays open through the shutdown: its consumer is killed, not closed.
+        import websockets
+
+        url = f"ws://127.0.0.1:{port}/ws/documents/{uuid.UUID(fixture['document'])}/"
+        tab = await websockets.connect(url, subprotocols=["observer", f"bearer.{fixture['token']}"],  # type: ignore[list-item]
+                                       origin="http://127.0.0.1", max_size=None)  # type: ignore[arg-type]
+        await tab.send(protocol.sync_step1(b"\x00"))
+        await asyncio.wait_for(tab.recv(), 10)
         started = time.monotonic()
         daphne.send_signal(signal.SIGTERM)
         try:
@@ -133,6 +141,8 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
     output = (tmp_path / "daphne.log").read_text(errors="replace")
     assert content == "print('hi')\n" + typed, output
     assert logged == 1 + len(typed), output
+    # Every task of the killed consumers ended before the loop did.
+    assert "Task was destroyed but it is pending" not in output, output
 
 
 @pytest.mark.django_db(transaction=True)

@@ -84,13 +84,31 @@ async def test_it_puts_its_counts_back_when_it_was_taken_for_dead(
     pid = classroom.participant.pk
     student = await editor(app, classroom.document, classroom.student)
     assert on_redis.hget(f"{prefix}:presence:ledger:{ledger.PROCESS}", str(pid)) == b"1"
-    # This process stalled past its expiry, and another one swept it:
+    # This process stalled past its expiry, and another one swept it (as claim_dead does):
     on_redis.srem(f"{prefix}:presence:processes", ledger.PROCESS)
     on_redis.delete(f"{prefix}:presence:ledger:{ledger.PROCESS}")
+    on_redis.set(f"{prefix}:presence:swept:{ledger.PROCESS}", "1")
     await database_sync_to_async(presence._take_off)({pid: 1})
     assert await database_sync_to_async(_connections)(pid) == 0
     await database_sync_to_async(presence.heartbeat)()  # its next beat finds out
     assert await database_sync_to_async(_connections)(pid) == 1
+    await student.comm.disconnect()
+    assert await database_sync_to_async(_connections)(pid) == 0
+
+
+async def test_it_does_not_count_twice_when_redis_forgot_it(
+    app: object, classroom: Classroom, on_redis: Any, settings: Any
+) -> None:
+    prefix = settings.LIVE_REDIS_PREFIX
+    pid = classroom.participant.pk
+    student = await editor(app, classroom.document, classroom.student)
+    # Redis restarted without persistence: this process's registration and ledger are
+    # gone, but nobody swept it (its counts are still in the database).
+    on_redis.srem(f"{prefix}:presence:processes", ledger.PROCESS)
+    on_redis.delete(f"{prefix}:presence:ledger:{ledger.PROCESS}", f"{prefix}:presence:alive:{ledger.PROCESS}")
+    await database_sync_to_async(presence.heartbeat)()
+    assert await database_sync_to_async(_connections)(pid) == 1
+    assert on_redis.hget(f"{prefix}:presence:ledger:{ledger.PROCESS}", str(pid)) == b"1"  # registered again
     await student.comm.disconnect()
     assert await database_sync_to_async(_connections)(pid) == 0
 
