@@ -114,7 +114,9 @@ def rate_peek(*, key: str) -> RateDecision:
 class SlotDecision:
     granted: bool
     position: int = 0  # place in the queue when not granted (1 = next)
-    refused: str = ""  # "principal" (already running) | "queue_full" | "superseded"
+    # "principal" (already running) | "queue_full" | "superseded" | "waiting_behind" (the
+    # principal already has another request in the queue, which this one does not replace)
+    refused: str = ""
 
 
 def _stale_seconds(conf: dict[str, Any]) -> float:
@@ -140,7 +142,8 @@ class LocalSlots:
                 del self.queue[ticket]
                 self.gone.add(ticket)
 
-    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
+                replace: bool = True) -> SlotDecision:
         now = time.time()
         with self.lock:
             self._expire(now, _stale_seconds(conf))
@@ -149,14 +152,16 @@ class LocalSlots:
             if not first and ticket not in self.queue:
                 return SlotDecision(False, refused="superseded")
             held = sum(1 for k, _ in self.slots.values() if k == key)
-            if held >= int(conf["per_principal_concurrent"]):
+            if held >= (per_key or int(conf["per_principal_concurrent"])):
                 self.queue.pop(ticket, None)
                 return SlotDecision(False, refused="principal")
             if ticket not in self.queue:
-                for other, (k, _) in list(self.queue.items()):
-                    if k == key:  # one place per principal: the newer request takes over
-                        del self.queue[other]
-                        self.gone.add(other)
+                others = [other for other, (k, _) in self.queue.items() if k == key]
+                if others and not replace:
+                    return SlotDecision(False, refused="waiting_behind")
+                for other in others:  # one place per principal: the newer request takes over
+                    del self.queue[other]
+                    self.gone.add(other)
                 if len(self.queue) >= int(conf["queue_max"]):
                     return SlotDecision(False, refused="queue_full")
             self.queue[ticket] = (key, now)
@@ -179,8 +184,9 @@ class LocalSlots:
             self.queue.pop(ticket, None)
 
     # In memory and quick: called on the event loop as they are.
-    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
-        return self.acquire(ticket, key, conf, first=first)
+    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
+                       replace: bool = True) -> SlotDecision:
+        return self.acquire(ticket, key, conf, first=first, per_key=per_key, replace=replace)
 
     async def arenew(self, ticket: str, conf: dict[str, Any]) -> None:
         self.renew(ticket, conf)
@@ -222,6 +228,11 @@ if held >= per_key then
 end
 if not queued then
   local all = redis.call('HGETALL', qowner)
+  if ARGV[10] ~= '1' then
+    for i = 1, #all, 2 do
+      if all[i + 1] == key then return {0, 0, 'waiting_behind'} end
+    end
+  end
   for i = 1, #all, 2 do
     if all[i + 1] == key then
       local t = all[i]
@@ -271,10 +282,11 @@ class RedisSlots:
             client = self._async[loop] = (connection, connection.register_script(_ACQUIRE))
         return client
 
-    def _acquire_args(self, ticket: str, key: str, conf: dict[str, Any], first: bool) -> list[Any]:
+    def _acquire_args(self, ticket: str, key: str, conf: dict[str, Any], first: bool, per_key: int | None,
+                      replace: bool) -> list[Any]:
         return [ticket, key, time.time(), float(conf["lease_seconds"]), int(conf["max_concurrent"]),
-                int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
-                _stale_seconds(conf)]
+                per_key or int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
+                _stale_seconds(conf), "1" if replace else "0"]
 
     @staticmethod
     def _decision(answer: list[Any]) -> SlotDecision:
@@ -282,12 +294,16 @@ class RedisSlots:
         reason = refused.decode() if isinstance(refused, bytes) else str(refused or "")
         return SlotDecision(bool(granted), int(position), reason)
 
-    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
-        return self._decision(self.script(keys=self.keys, args=self._acquire_args(ticket, key, conf, first)))
+    def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
+                replace: bool = True) -> SlotDecision:
+        args = self._acquire_args(ticket, key, conf, first, per_key, replace)
+        return self._decision(self.script(keys=self.keys, args=args))
 
-    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool) -> SlotDecision:
+    async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
+                       replace: bool = True) -> SlotDecision:
         _client, script = self._on_loop()
-        return self._decision(await script(keys=self.keys, args=self._acquire_args(ticket, key, conf, first)))
+        args = self._acquire_args(ticket, key, conf, first, per_key, replace)
+        return self._decision(await script(keys=self.keys, args=args))
 
     def renew(self, ticket: str, conf: dict[str, Any]) -> None:
         self.client.zadd(self.keys[0], {ticket: time.time() + float(conf["lease_seconds"])}, xx=True)
@@ -338,8 +354,13 @@ def queue_length() -> int:
     return slots().queued(config())
 
 
-async def slot_acquire(*, ticket: str, key: str, first: bool) -> SlotDecision:
-    return await slots().aacquire(ticket, key, config(), first=first)
+async def slot_acquire(*, ticket: str, key: str, first: bool, per_key: int | None = None,
+                       replace: bool = True) -> SlotDecision:
+    """A slot for `ticket`, or its place in the queue. `per_key`: runs at once for this
+    principal (default: the configured per-principal limit). `replace`: a new request takes
+    over the principal's place in the queue (a student's new Run replaces the one waiting);
+    else it waits behind it ("waiting_behind": ask again, first=True, later)."""
+    return await slots().aacquire(ticket, key, config(), first=first, per_key=per_key, replace=replace)
 
 
 async def slot_release(*, ticket: str) -> None:

@@ -89,6 +89,11 @@ class RunSpec:
     cols: int = 80
     stdin: bytes = b""
     limits: Limits | None = None  # the language's defaults when None
+    # A student's new run replaces their run waiting in the queue (and is refused while
+    # another runs); a system's runs (an API key's) queue up behind each other instead,
+    # still with one place in the queue at a time, and may run `concurrency` at once.
+    replaces: bool = True
+    concurrency: int | None = None  # runs at once for this principal (None: the configured limit)
 
 
 class RunSink(Protocol):
@@ -213,7 +218,8 @@ class Run:
         first, deadline = True, time.monotonic() + PRINCIPAL_WAIT_SECONDS
         told, told_at = 0, 0.0
         while not self.stopped:
-            decision = await limits.slot_acquire(ticket=self.ticket, key=self.spec.principal_key, first=first)
+            decision = await limits.slot_acquire(ticket=self.ticket, key=self.spec.principal_key, first=first,
+                                                 per_key=self.spec.concurrency, replace=self.spec.replaces)
             first = False
             if decision.granted:
                 if self.stopped:
@@ -222,6 +228,10 @@ class Run:
             if decision.refused == "principal" and time.monotonic() < deadline:
                 first = True  # the run this one replaces is still stopping
                 await asyncio.sleep(0.05)
+                continue
+            if decision.refused in ("waiting_behind", "principal") and not self.spec.replaces:
+                first = True  # the principal's other runs go first: wait outside the queue
+                await self._sleep(float(limits.config()["queue_poll_seconds"]))
                 continue
             if decision.refused:
                 self._rejected({"principal": "concurrency", "queue_full": "busy"}.get(decision.refused,
@@ -251,6 +261,15 @@ class Run:
             woken.cancel()
         await limits.slot_release(ticket=self.ticket)
         return ""
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until `seconds` pass, a slot frees here, or the run is stopped."""
+        self._wake.clear()
+        waiter = asyncio.ensure_future(limits.wait_for_turn(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        await asyncio.wait({waiter, woken}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        woken.cancel()
 
     async def _files(self) -> Files:
         files = self.spec.files

@@ -62,6 +62,16 @@ class Files:
         self.calls.append("close")
 
 
+async def until(condition: Any, what: str, *sinks: Sink) -> None:
+    """Wait (at most 20 s) for `condition()`; else fail saying what each sink heard."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    heard = [(sink.types(), [e[0] for e in sink.errors]) for sink in sinks]
+    raise AssertionError(f"{what} did not happen; the sinks heard {heard}")
+
+
 def spec(files: Any = (("main.py", 'print("hi")\n'),), *, key: str = "u:test", **fields: Any) -> runs.RunSpec:
     return runs.RunSpec(language="python", entry="main.py", files=files, principal=None, principal_key=key, **fields)
 
@@ -114,21 +124,20 @@ async def test_an_invalid_run_is_refused_and_costs_no_run() -> None:
 
 
 async def test_a_waiting_run_hears_its_place_and_may_be_withdrawn() -> None:
-    holder = runs.Run(spec((("main.py", "# FAKE:loop\n"),), key="u:holder"), Sink()).start()
-    while holder.state != "running":
-        await asyncio.sleep(0.01)
+    held = Sink()
+    holder = runs.Run(spec((("main.py", "# FAKE:loop\n"),), key="u:holder"), held).start()
+    await until(lambda: holder.state == "running", "the holder's start", held)
     sink = Sink()
     waiting = runs.Run(spec(key="u:waiting"), sink).start()
-    while "queued" not in sink.types():
-        await asyncio.sleep(0.01)
+    await until(lambda: "queued" in sink.types(), "the queued frame", sink)
     assert sink.frames[0] == {"type": "queued", "position": 1}
     waiting.command({"cmd": "stop"})
     outcome = await waiting.wait()
     assert outcome.execution is None and outcome.refused == "" and sink.types() == ["queued"]
     assert limits.rate_peek(key="u:waiting").used == 0  # withdrawn: given back
     holder.stop()
-    held = await holder.wait()
-    assert held.execution is not None and held.execution.status == "killed"
+    ended = await holder.wait()
+    assert ended.execution is not None and ended.execution.status == "killed"
 
 
 async def test_commands_sent_before_the_start_reach_the_program() -> None:
@@ -144,10 +153,48 @@ async def test_commands_sent_before_the_start_reach_the_program() -> None:
 async def test_a_run_ends_as_killed_when_stopped_and_the_row_says_so() -> None:
     sink = Sink()
     run = runs.Run(spec((("main.py", "# FAKE:loop\n"),)), sink).start()
-    while "started" not in sink.types():
-        await asyncio.sleep(0.01)
+    await until(lambda: "started" in sink.types(), "the start", sink)
     run.stop()
     outcome = await run.wait()
     assert outcome.execution is not None and outcome.execution.status == "killed"
     row = await database_sync_to_async(Execution.objects.get)(pk=uuid.UUID(sink.frames[0]["run_id"]))
     assert row.status == "killed" and row.finished_at is not None
+
+
+async def test_a_systems_runs_queue_up_behind_each_other_instead_of_replacing() -> None:
+    """An API key's submissions: one place in the queue at a time, none lost, none refused."""
+    holder = runs.Run(spec((("main.py", "# FAKE:sleep=0.3\n"),), key="u:student"), Sink()).start()
+    sinks = [Sink() for _ in range(3)]
+    batch = [runs.Run(spec(key="k:integration", replaces=False), sink).start() for sink in sinks]
+    outcomes = await asyncio.gather(*(run.wait() for run in batch))
+    assert [o.execution.status if o.execution else o.refused for o in outcomes] == ["ok", "ok", "ok"]
+    assert all(not sink.errors for sink in sinks)
+    await holder.wait()
+
+
+async def test_a_students_new_run_replaces_their_waiting_one(settings: Any) -> None:
+    held = Sink()
+    holder = runs.Run(spec((("main.py", "# FAKE:loop\n"),), key="u:holder"), held).start()
+    await until(lambda: holder.state == "running", "the holder's start", held)
+    first, second = Sink(), Sink()
+    older = runs.Run(spec(key="u:student"), first).start()
+    await until(lambda: "queued" in first.types(), "the queued frame", first)
+    newer = runs.Run(spec(key="u:student"), second).start()
+    outcome = await asyncio.wait_for(older.wait(), 10)
+    assert outcome.execution is None and outcome.refused == ""  # its place went to the newer request
+    holder.stop()
+    assert (await newer.wait()).execution is not None
+    await holder.wait()
+
+
+async def test_a_principal_may_be_given_more_runs_at_once(settings: Any) -> None:
+    settings.RUN_LIMITS = {"runs_per_window": 10, "max_concurrent": 4, "queue_poll_seconds": 0.05}
+    sinks = [Sink(), Sink()]
+    looping = [runs.Run(spec((("main.py", "# FAKE:loop\n"),), key="k:wide", replaces=False, concurrency=2),
+                        sink).start() for sink in sinks]
+    for run in looping:
+        await until(lambda run=run: run.state == "running", "both starts", *sinks)
+    assert limits.slots().running("k:wide") == 2
+    for run in looping:
+        run.stop()
+        await run.wait()
