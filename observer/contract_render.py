@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, NewType, NotRequired, Union, get_args, get_origin
 
@@ -104,9 +105,18 @@ def _interface(definition: type) -> str:
     return "\n".join(lines)
 
 
+def _held(hint: Any) -> Iterator[Any]:
+    """The types a field holds: its union's arms, and a list's items or a dict's values."""
+    for arm in _arms(_strip(hint)):
+        if get_origin(arm) in (list, dict):
+            yield from _held(get_args(arm)[-1])
+        else:
+            yield arm
+
+
 def _nested(definition: type, seen: list[type]) -> None:
     for _name, hint, _required in _fields(definition):
-        for arm in _arms(_strip(hint)):
+        for arm in _held(hint):
             if _is_typed_dict(arm) and arm not in seen:
                 _nested(arm, seen)
                 seen.append(arm)

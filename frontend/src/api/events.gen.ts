@@ -127,6 +127,12 @@ export interface AssistRun {
   code_around?: string;
 }
 
+export interface AssistFile {
+  name: string;
+  bytes: number;
+  truncated: boolean;
+}
+
 export interface AssistPlace {
   file: string;
   line: number;
