@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from coding.models import Execution
+from monitoring.management.commands.cleanup import purge_work_dirs
 from monitoring.models import AuditEvent
 from monitoring.services import audit_record
-from monitoring.management.commands.cleanup import purge_work_dirs
 from sessions.models import ClassSession, Document, Participant, SessionState
 from tests.sessions.factories import (
     ClassSessionFactory,
