@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from django.db import connections
 from rest_framework.test import APIClient
 
 from coding import limits
-from integrations import keys
+from integrations import background, keys
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +44,18 @@ def key_client() -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+async def _close_the_database_thread(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Runs in the background write from the run service's database thread, which keeps
+    its connection (CONN_MAX_AGE): close it at the end, or PostgreSQL's test database
+    cannot be dropped. Background runs of the test are let finish first."""
+    yield
+    if request.node.get_closest_marker("django_db") is None:
+        return  # a test without the database
+    for _ in range(200):
+        if not background.pending():
+            break
+        await asyncio.sleep(0.05)
+    await database_sync_to_async(connections.close_all)()
