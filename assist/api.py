@@ -10,7 +10,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -23,6 +22,7 @@ from accounts.principals import user_required
 from assist import selectors, services
 from assist import serializers as s
 from assist.errors import AssistRefused
+from assist.export import export_document
 from assist.models import Provider
 from assist.permissions import IsAdmin, IsTeacherAccount
 from assist.present import question_view
@@ -207,15 +207,3 @@ class ExportView(ScopedView):
         )
         response["Cache-Control"] = "no-store"
         return response
-
-
-def export_document(*, session: Any) -> dict[str, Any]:
-    """The session's AI help log (never a provider's key: only the model each answer came from)."""
-    policy = selectors.policy_of(session=session)
-    return {
-        "session": str(session.pk),
-        "exported_at": timezone.now().isoformat(),
-        "policy": {"mode": policy.mode, "per_student_per_hour": policy.per_student_per_hour,
-                   "session_budget": policy.session_budget},
-        "questions": [question_view(q, for_teacher=True) for q in selectors.questions_of_session(session=session)],
-    }  # fmt: skip

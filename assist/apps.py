@@ -10,3 +10,9 @@ class AssistConfig(AppConfig):
         from observer.secret_box import register_sealed_field
 
         register_sealed_field("assist.Provider", "sealed_key")
+
+        from assist.export import zip_entries
+        from sessions.export import SESSION_EXTRAS
+
+        if zip_entries not in SESSION_EXTRAS:
+            SESSION_EXTRAS.append(zip_entries)

@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any, cast
 
@@ -211,6 +211,11 @@ def _session_info(session: ClassSession) -> bytes:
     return json.dumps(info, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+# Apps that keep records of a session add them to its zip here (in their AppConfig.ready),
+# since sessions imports no app that builds on it.
+SESSION_EXTRAS: list[Callable[[ClassSession], Iterator[Entry]]] = []
+
+
 def _session_entries(session: ClassSession) -> Iterator[Entry]:
     now = timezone.now()
     participants = list(
@@ -223,6 +228,8 @@ def _session_entries(session: ClassSession) -> Iterator[Entry]:
     yield "session.json", [_session_info(session)], now
     yield "participants.csv", _csv(_participant_rows(session, participants, folders)), now
     yield "runs.csv", _csv(_run_rows(session, {p.pk: p.display_name for p in participants})), now
+    for contribute in SESSION_EXTRAS:  # other apps' records of the session (AI help's log)
+        yield from contribute(session)
     for participant in participants:  # one query per student: memory stays bounded
         yield from _file_entries(list(selectors.documents_of(participant=participant)), folders[participant.pk])
 

@@ -131,3 +131,19 @@ def test_questions_go_with_their_session() -> None:
     ask_one(room)
     room.session.delete()
     assert not Question.objects.exists()
+
+
+def test_the_session_zip_carries_the_ai_log_without_the_key(fake: Any) -> None:
+    import io
+    import json
+    import zipfile
+
+    room = make_class(base_url=fake.base_url)
+    ask_one(room)
+    answer = client(room.teacher).get(f"/api/sessions/{room.session.pk}/export")
+    assert answer.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(answer.streaming_content)))  # type: ignore[arg-type]
+    log = json.loads(archive.read("ai-help.json"))
+    assert [q["text"] for q in log["questions"]] == ["why?"] and log["policy"]["mode"] == "full"
+    for name in archive.namelist():
+        assert_no_key(archive.read(name))
