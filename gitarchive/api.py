@@ -43,11 +43,16 @@ def _user(request: Request) -> Any:
     return user
 
 
-def _not_configured() -> exceptions.APIException:
-    error = exceptions.APIException("GitHub is not configured on this server (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET).")
-    error.status_code = status.HTTP_404_NOT_FOUND
-    error.default_code = "github_not_configured"
-    return error
+class GitHubNotConfigured(exceptions.APIException):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "github_not_configured"
+    default_detail = "GitHub is not set up on this server (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)."
+
+
+def _configured() -> None:
+    """Every GitHub feature needs the server's GitHub settings (where GitHub is)."""
+    if not conf.enabled():
+        raise GitHubNotConfigured()
 
 
 class ConfigView(AnonymousView):
@@ -80,8 +85,7 @@ class ConnectView(APIView):
     @extend_schema(request=s.ConnectInputSerializer, responses={200: s.UrlOutputSerializer})
     def post(self, request: Request) -> Response:
         user = _user(request)
-        if not conf.enabled():
-            raise _not_configured()
+        _configured()
         data = s.ConnectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         next_path = signin.safe_next(data.validated_data["next"], signin.LINK_HOME)
@@ -131,6 +135,7 @@ class TokenView(APIView):
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.AccountOutputSerializer})
     def put(self, request: Request) -> Response:
         user = _user(request)
+        _configured()
         data = s.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["token"]
@@ -156,6 +161,7 @@ class TokenView(APIView):
 
 def _start(*, request: Request, user: Any, kind: str, session: Any, participant: Any, owner: str, repo: str,
            private: bool) -> Response:
+    _configured()
     if not GitHubCredential.objects.filter(user=user).exists():
         raise Conflict("Connect GitHub (or paste a token) on your GitHub page first.")
     with transaction.atomic():

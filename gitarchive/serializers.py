@@ -29,7 +29,8 @@ class ConfigOutputSerializer(serializers.Serializer):
 
 
 class TokenInputSerializer(serializers.Serializer):
-    token = StrictCharField(max_length=400, trim_whitespace=True)
+    token = StrictRegexField(r"^[A-Za-z0-9_]{20,255}$", error_messages={
+        "invalid": "This does not look like a GitHub token (ghp_…, github_pat_…)."})
 
 
 class CredentialOutputSerializer(serializers.Serializer):

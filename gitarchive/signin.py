@@ -112,7 +112,9 @@ def github_complete(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_with("/login", github_error="expired"))
     purpose = intent.get("purpose", "signin")
     linking = purpose in ("link", "archive")
-    user = User.objects.filter(pk=str(intent["user"]), is_active=True).first() if linking and intent.get("user") else None
+    user = None
+    if linking and intent.get("user"):
+        user = User.objects.filter(pk=str(intent["user"]), is_active=True).first()
     fail_home = intent.get("next") or LINK_HOME if linking else "/login"
     if linking and user is None:
         request.session.flush()

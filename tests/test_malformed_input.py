@@ -21,6 +21,7 @@ from django.urls import URLResolver, get_resolver
 from accounts.models import Role, User
 from accounts.services import token_pair_for
 from accounts.tokens import GuestToken
+from gitarchive.models import ArchiveJob
 from monitoring.models import ErrorEvent
 from sessions.models import ClassSession, Document, HelpRequest, Participant
 from tests import live_support
@@ -77,7 +78,7 @@ def test_the_corpus_knows_every_api_route_and_id() -> None:
             assert part.split("}")[0] in IDS, f"{route}: add a real object for {part.split('}')[0]} to IDS"
 
 
-IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id")
+IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id", "job_id")
 
 
 class World:
@@ -95,10 +96,12 @@ class World:
         self.help = HelpRequestFactory(session=self.session, participant=self.participant)
         self.exercise = ExerciseFactory(owner=self.teacher)
         self.test = IoCaseFactory(exercise=self.exercise)
+        self.job = ArchiveJob.objects.create(kind="session", session=self.session, requested_by=self.teacher,
+                                             repo="lesson", state="done")
         self.ids = {
             "session_id": self.session.pk, "participant_id": self.participant.pk, "file_id": self.document.pk,
             "document_id": self.document.pk, "help_id": self.help.pk, "exercise_id": self.exercise.pk,
-            "test_id": self.test.pk,
+            "test_id": self.test.pk, "job_id": self.job.pk,
         }  # fmt: skip
         guest_token = GuestToken.for_participant(
             participant_id=str(self.guest.pk), session_id=str(self.session.pk), display_name="Guest"

@@ -13,6 +13,7 @@ const Workspace = lazy(() => import("./student/Workspace"));
 const SessionsPage = lazy(() => import("./teacher/SessionsPage"));
 const Dashboard = lazy(() => import("./teacher/Dashboard"));
 const StudentFocus = lazy(() => import("./teacher/StudentFocus"));
+const GitHubAccountPage = lazy(() => import("./github/GitHubAccountPage"));
 
 function RequireTeacher({ children }: { children: ReactNode }) {
   const { state, user } = useAuth();
@@ -20,6 +21,14 @@ function RequireTeacher({ children }: { children: ReactNode }) {
   if (state.status === "loading") return <LoadingState label="Checking your sign-in…" />;
   if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
   if (!isTeacher(user)) return <NotAllowed />;
+  return <>{children}</>;
+}
+
+function RequireUser({ children }: { children: ReactNode }) {
+  const { state, user } = useAuth();
+  const location = useLocation();
+  if (state.status === "loading") return <LoadingState label="Checking your sign-in…" />;
+  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
   return <>{children}</>;
 }
 
@@ -74,6 +83,7 @@ export function AppRoutes() {
         <Route path="/join" element={<JoinPage />} />
         <Route path="/join/:code" element={<JoinPage />} />
         <Route path="/s/:sessionId" element={<Workspace />} />
+        <Route path="/account/github" element={<RequireUser><GitHubAccountPage /></RequireUser>} />
         <Route path="/teach" element={<RequireTeacher><SessionsPage /></RequireTeacher>} />
         <Route path="/teach/:sessionId" element={<RequireTeacher><Dashboard /></RequireTeacher>} />
         <Route path="/teach/:sessionId/students/:participantId" element={<RequireTeacher><StudentFocus /></RequireTeacher>} />

@@ -121,8 +121,10 @@ def test_a_pasted_token_is_checked_stored_sealed_masked_and_revocable(
 ) -> None:
     client = client_for(world["outsider"])
     token = fake_github.add_user("gh-new")
-    bad = client.put("/api/auth/github/token", {"token": "ghp_not-a-real-one"}, format="json")
-    refused(bad, 400, "invalid")
+    refused(client.put("/api/auth/github/token", {"token": "ghp_not-a-real-one"}, format="json"), 400, "invalid")
+    unknown = client.put("/api/auth/github/token", {"token": "ghp_" + "0" * 36}, format="json")
+    refused(unknown, 400, "invalid")
+    assert "GitHub did not accept" in unknown.json()["error"]["message"]
     refused(client.put("/api/auth/github/token", {"token": 42}, format="json"), 400, "invalid")
     answer = client.put("/api/auth/github/token", {"token": token}, format="json")
     assert answer.status_code == 200, answer.content
@@ -132,6 +134,19 @@ def test_a_pasted_token_is_checked_stored_sealed_masked_and_revocable(
         user=world["outsider"]).token_sealed
     assert client.delete("/api/auth/github/token").json()["token"] is None
     refused(client.delete("/api/auth/github/token"), 404, "not_found")
+
+
+def test_without_github_settings_every_github_action_says_so(client_for: Any, world: dict[str, Any],
+                                                             settings: Any) -> None:
+    settings.GITHUB_CLIENT_ID = ""
+    client = client_for(world["teacher"])
+    refused(client.post(f"/api/sessions/{world['session'].pk}/github-archives", ARCHIVE, format="json"), 404,
+            "github_not_configured")
+    refused(client.post("/api/auth/github/connect", {"purpose": "link"}, format="json"), 404, "github_not_configured")
+    refused(client.put("/api/auth/github/token", {"token": "ghp_" + "1" * 36}, format="json"), 404,
+            "github_not_configured")
+    assert client.get("/api/auth/github/account").json()["enabled"] is False
+    assert not ArchiveJob.objects.exists()
 
 
 def test_jobs_run_for_the_admin_too(client_for: Any, fake_github: FakeGitHub, world: dict[str, Any]) -> None:

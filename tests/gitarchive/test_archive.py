@@ -15,7 +15,7 @@ from gitarchive import jobs
 from gitarchive.credentials import credential_store
 from gitarchive.models import ArchiveJob, JobState
 from monitoring.models import AuditEvent
-from tests.factories import TeacherFactory, UserFactory
+from tests.factories import TeacherFactory
 from tests.gitarchive.conftest import run_queued
 from tests.gitarchive.fakegithub import FakeGitHub
 from tests.sessions.factories import ClassSessionFactory, DocumentFactory, ParticipantFactory

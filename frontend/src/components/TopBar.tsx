@@ -44,6 +44,9 @@ export function TopBar({ title, children, minimal, heading, skip }: Props) {
               Admin
             </a>
           ) : null}
+          <NavLink to="/account/github" className="nav-link">
+            GitHub
+          </NavLink>
           <span className="who account-name">{user.display_name || user.username}</span>
           <button type="button" className="btn small" onClick={() => void signOut()}>
             Sign out

@@ -30,7 +30,8 @@ describe("LoginPage", () => {
     await userEvent.type(screen.getByLabelText("Password"), "Correct-horse-42");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
     expect(await screen.findByTestId("teach-page")).toBeInTheDocument();
-    expect(bodyOf(fetcher.mock.calls[0]![1] as RequestInit)).toEqual({ username: "mst", password: "Correct-horse-42" });
+    const login = fetcher.mock.calls.find(([url]) => String(url).endsWith("/api/auth/login"));
+    expect(bodyOf(login![1] as RequestInit)).toEqual({ username: "mst", password: "Correct-horse-42" });
     expect(tokenStore.getPair()?.refresh).toBe("refresh");
   });
 

@@ -8,6 +8,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { TopBar } from "../components/TopBar";
 import { useAction } from "../hooks/useAction";
 import { usePageTitle } from "../components/a11y";
+import { GitHubSignIn } from "../github/GitHubSignIn";
 
 /**
  * Where a signed-in user goes from these pages: `?next=` (a path on this site), else
@@ -60,6 +61,7 @@ export function LoginPage() {
                 <Link to="/register">Create an account</Link>
               </div>
             </form>
+            <GitHubSignIn />
           </div>
           <p className="muted" style={{ textAlign: "center" }}>
             Joining a class? <Link to="/join">Enter the class code</Link> — no account needed.

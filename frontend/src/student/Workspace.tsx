@@ -28,6 +28,7 @@ import { JoinForm } from "../pages/JoinForm";
 import { HelpPanel } from "./HelpPanel";
 import { RunsLeft } from "./RunsLeft";
 import { FileTabs, fileTabId } from "./FileTabs";
+import { ArchiveButton } from "../github/ArchiveButton";
 import { useWorkspaceData } from "./useWorkspaceData";
 
 export default function Workspace() {
@@ -153,6 +154,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             <button type="button" className="btn small" onClick={() => void download.run()} disabled={download.pending}>
               ⬇ Download my files
             </button>
+            {credential.auth === "user" ? <ArchiveButton mode="student" targetId={participant.id} title={session.title} /> : null}
           </div>
           {download.error ? <ErrorMessage error={download.error} compact /> : null}
           {connection.status === "failed" ? (

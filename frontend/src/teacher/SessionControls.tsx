@@ -3,6 +3,7 @@ import { sessions } from "../api/endpoints";
 import type { ClassSession } from "../api/types";
 import { Dialog } from "../components/Dialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { ArchiveButton } from "../github/ArchiveButton";
 import { useAction } from "../hooks/useAction";
 
 interface Props {
@@ -43,6 +44,7 @@ export function SessionControls({ session, onChange }: Props) {
           {exportZip.pending ? "Preparing zip…" : "⬇ Export zip"}
         </button>
       ) : null}
+      {session.state !== "draft" ? <ArchiveButton mode="session" targetId={session.id} title={session.title} /> : null}
       {error ? <ErrorMessage error={error} compact /> : null}
       {confirmEnd ? (
         <Dialog title="End this session?" onClose={() => setConfirmEnd(false)}>
