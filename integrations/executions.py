@@ -122,6 +122,9 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
                   "stdout": result.stdout.decode("utf-8", "replace") if result else None,
                   "stderr": result.stderr.decode("utf-8", "replace") if result else None}
     await sync_to_async(cache.set, thread_sensitive=False)(_pending_key(ticket), answer, RESULT_SECONDS)
+    if answer["id"] != str(ticket):  # the whole output, under the run's own id too
+        await sync_to_async(cache.set, thread_sensitive=False)(_pending_key(uuid.UUID(answer["id"])), answer,
+                                                                RESULT_SECONDS)
     return answer
 
 

@@ -78,3 +78,12 @@ async def test_async_true_answers_an_id_to_poll(make_key: Any) -> None:
     assert answer.json()["status"] == "ok" and answer.json()["stdout"] == "later\n"
     row = await database_sync_to_async(Execution.objects.get)(api_key=issued.key)
     assert str(row.pk) == answer.json()["id"]
+
+
+def test_the_whole_output_is_read_back_by_id_not_only_the_rows_tail(make_key: Any, key_client: Any) -> None:
+    client = key_client(make_key("execute").secret)
+    run = client.post("/api/v1/executions", {"language": "python", "files": FILES, "stdin": "x" * 6000},
+                      format="json").json()
+    assert len(run["stdout"]) == len("main\n") + 6000
+    assert len(Execution.objects.get(pk=run["id"]).output_tail) == 4000
+    assert client.get(f"/api/v1/executions/{run['id']}").json()["stdout"] == run["stdout"]
