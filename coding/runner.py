@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from coding.languages import get_language
 from coding.sandbox import check_backend, configured_backend_name, get_backend_async
@@ -98,14 +98,16 @@ async def start_batch(
     entry: str | None = None,
     stdin: bytes = b"",
     limits: Limits | None = None,
+    on_stdout: Callable[[bytes], None] | None = None,
 ) -> BatchRun:
     """Start a batch run (compile step included) and return at once; raises InvalidRun
-    (before anything starts) or SandboxError."""
+    (before anything starts) or SandboxError. `on_stdout`: the program's stdout as it
+    comes (a harness reporting test by test); the result has all of it too."""
     lang = get_language(language)
     limits = limits or default_limits(lang.name)
     sources = prepare_sources(files, entry, lang, limits)
     backend = await get_backend_async()
-    return BatchRun(Execution(backend, lang, sources, limits, tty=False), stdin)
+    return BatchRun(Execution(backend, lang, sources, limits, tty=False, on_stdout=on_stdout), stdin)
 
 
 class InteractiveRun:

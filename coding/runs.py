@@ -14,8 +14,8 @@ this service → coding.runner → the sandbox; nothing here knows sessions or s
 What a sink hears (coding.frames):
 - status(frame): queued (position, sent when it moves, at most once a second), started
   (run id, language, entry), phase (compiling → running), exit (the finished row).
-- output(bytes): the program's terminal output, interactive runs only, in ticks
-  (a chatty program makes few large frames, not many tiny ones).
+- output(bytes): the program's terminal output (a batch run's stdout only with
+  `stream_stdout`), in ticks (a chatty program makes few large frames, not many tiny ones).
 - error(code, message, **extra): the run did not happen: rate_limited (retry_after),
   concurrent_run, busy, invalid, server_error.
 
@@ -94,6 +94,9 @@ class RunSpec:
     # still with one place in the queue at a time, and may run `concurrency` at once.
     replaces: bool = True
     concurrency: int | None = None  # runs at once for this principal (None: the configured limit)
+    # A batch run's stdout to the sink's output() as it comes (a grading harness telling
+    # test by test); the outcome's result holds all of it as well.
+    stream_stdout: bool = False
 
 
 class RunSink(Protocol):
@@ -285,7 +288,7 @@ class Run:
             return await runner.start_interactive(language=spec.language, files=files, entry=spec.entry,
                                                   rows=spec.rows, cols=spec.cols, limits=spec.limits)
         return await runner.start_batch(language=spec.language, files=files, entry=spec.entry, stdin=spec.stdin,
-                                        limits=spec.limits)
+                                        limits=spec.limits, on_stdout=self._output if spec.stream_stdout else None)
 
     def _record_started(self, run_id: uuid.UUID, queue_wait_ms: int) -> Awaitable[Execution]:
         spec = self.spec

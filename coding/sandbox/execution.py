@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from coding.languages import Language, expand_argv
 from coding.sandbox import build_cache
@@ -42,11 +42,13 @@ class StepDriver:
         limits: Limits,
         *,
         on_output: OutputSink | None = None,
+        on_stdout: Callable[[bytes], None] | None = None,
         interactive: bool = False,
     ) -> None:
         self.proc = proc
         self.limits = limits
         self.on_output = on_output
+        self.on_stdout = on_stdout  # a batch run's stdout as it comes (captured all the same)
         self.interactive = interactive
         self.captured: dict[str, bytearray] = {}
         self.total = 0
@@ -74,6 +76,8 @@ class StepDriver:
                 buffer += chunk[:room]
                 if self.on_output is not None:
                     self.on_output(chunk[:room])
+                if self.on_stdout is not None and name == "stdout":
+                    self.on_stdout(chunk[:room])
             if len(chunk) > room:
                 self.stop("output")
                 # Keep draining (and discarding): a relay between us and the killed
@@ -154,8 +158,10 @@ class Execution:
         rows: int = 24,
         cols: int = 80,
         sink: OutputSink | None = None,
+        on_stdout: Callable[[bytes], None] | None = None,
     ) -> None:
         self.backend = backend
+        self.on_stdout = on_stdout
         self.language = language
         self.sources = sources
         self.limits = limits
@@ -192,9 +198,10 @@ class Execution:
             use_address_space_limit=self.language.address_space_limit,
         )
 
-    async def _start(self, spec: StepSpec, *, interactive: bool) -> StepDriver:
+    async def _start(self, spec: StepSpec, *, interactive: bool,
+                     on_stdout: Callable[[bytes], None] | None = None) -> StepDriver:
         proc = await self.backend.start(spec)
-        step = StepDriver(proc, spec.limits, on_output=self.sink, interactive=interactive)
+        step = StepDriver(proc, spec.limits, on_output=self.sink, on_stdout=on_stdout, interactive=interactive)
         self.step = step
         if self.stopped:
             step.stop("killed")
@@ -272,7 +279,7 @@ class Execution:
             self.phase = "running"
             step = await self._start(
                 self._spec(self.language.run, self.limits, build, writable=False),
-                interactive=self.tty,
+                interactive=self.tty, on_stdout=self.on_stdout,
             )
             if self.tty:
                 if self.pending_input:

@@ -144,3 +144,22 @@ async def test_it_applies_the_same_limits_without_its_launcher_or_util_linux(
     assert result.cpu_ms > 0
     assert bwrap.pooled == [False]
     bwrap.assert_nothing_left()
+
+
+async def test_a_batch_run_streams_its_stdout_alone_as_it_comes(bwrap: RunTracker) -> None:
+    """What a grading harness's reports ride on: stdout while the program still runs,
+    never stderr, and all of it in the result as well."""
+    import asyncio
+
+    chunks: list[bytes] = []
+    source = ("import sys, time\nprint('first', flush=True)\nprint('noise', file=sys.stderr, flush=True)\n"
+              "time.sleep(3)\nprint('second', flush=True)\n")
+    run = await runner.start_batch(language="python", files=[("main.py", source)], on_stdout=chunks.append)
+    for _ in range(1000):
+        if b"first\n" in b"".join(chunks):
+            break
+        await asyncio.sleep(0.01)
+    assert b"".join(chunks) == b"first\n"  # while the program sleeps: streamed, not collected at the end
+    result = await run.wait()
+    assert result.status == Status.OK and b"".join(chunks) == result.stdout == b"first\nsecond\n"
+    assert result.stderr == b"noise\n"

@@ -198,3 +198,9 @@ async def test_a_principal_may_be_given_more_runs_at_once(settings: Any) -> None
     for run in looping:
         run.stop()
         await run.wait()
+
+
+async def test_a_batch_run_may_stream_its_stdout_as_it_comes() -> None:
+    sink = Sink()
+    outcome = await runs.run_to_end(spec(interactive=False, stdin=b"typed", stream_stdout=True), sink)
+    assert bytes(sink.out) == b"hi\ntyped" and outcome.result is not None and outcome.result.stdout == b"hi\ntyped"
