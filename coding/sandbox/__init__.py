@@ -14,7 +14,7 @@ _backends: dict[str, Backend] = {}
 _checked: dict[str, tuple[float, bool, str]] = {}
 _RECHECK_FAILED_AFTER = 30.0
 
-BACKEND_NAMES = ("bubblewrap", "podman", "fake", "unsandboxed")
+BACKEND_NAMES = ("bubblewrap", "podman", "docker", "fake", "unsandboxed")
 
 
 def make_backend(name: str) -> Backend:
@@ -27,6 +27,10 @@ def make_backend(name: str) -> Backend:
         from coding.sandbox.podman import PodmanBackend
 
         return PodmanBackend()
+    if name == "docker":
+        from coding.sandbox.docker import DockerBackend
+
+        return DockerBackend()
     if name == "fake":
         from coding.sandbox.fake import FakeBackend
 

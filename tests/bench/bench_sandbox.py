@@ -12,7 +12,9 @@ in a prepared directory (the cheapest way to run a program from Python), and
 ``bare-async`` is what a server would do (a fresh temp dir, asyncio subprocesses).
 ``bubblewrap`` is the backend as configured (its warm pool on by default: the count
 of steps that got a warm sandbox is printed); ``bubblewrap-cold`` the same with the
-pool bypassed, every step in a sandbox started for it.
+pool bypassed, every step in a sandbox started for it. ``podman`` and ``docker`` run the
+same container design through their CLIs (docker needs dockerd and
+``deploy/docker/setup.sh``); a backend that is not available here is listed and left out.
 Every iteration runs every runner once, in a rotating order, so load drift from
 other work on the machine hits them alike; throughput alternates short windows the
 same way. p95 is printed only with at least 20 samples (n is printed).
@@ -279,7 +281,7 @@ def table(rows: list[tuple[str, ...]]) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--backends", nargs="*", default=["bubblewrap", "podman"])
+    parser.add_argument("--backends", nargs="*", default=["bubblewrap", "podman", "docker"])
     parser.add_argument("--languages", nargs="*", default=list(RUNS))
     parser.add_argument("--runs", type=int, default=0, help="iterations per language (default: per language)")
     parser.add_argument("--seconds", type=float, default=10.0, help="throughput time per runner")
