@@ -4,6 +4,7 @@ streamed as SSE or not, whose behaviour the model name picks:
 - "tutor": a streamed answer in small pieces, then usage;
 - "coder": an answer that opens a code block;
 - "slow": many pieces 0.1 s apart (stopping, resuming);
+- "explainer": a Markdown explanation in pieces 0.25 s apart (the browser test watches it stream);
 - "busy-N": 429 (Retry-After: 0) for the first N requests, then as "tutor";
 - "broken": 500 every time;
 - "garbled": one chunk that is not JSON;
@@ -22,6 +23,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+EXPLANATION = (
+    "**SyntaxError: expected ':'** means Python reached the end of line 1 and was still waiting for the "
+    "colon that ends an `if` line. Look at the end of line 1 of main.py."
+)
 ANSWER = ["The error ", "means Python ", "expected a colon ", "at the end of line 1. ", "Look at your `if`."]
 
 
@@ -109,13 +114,15 @@ class FakeOpenAI:
             pieces = ["Try this:\n\n", "``", "`python\n", "if x:\n", "    print(x)\n```\n"]
         if model == "slow":
             pieces = [f"word{i} " for i in range(60)]
+        if model == "explainer":
+            pieces = [f"{word} " for word in EXPLANATION.split(" ")]
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.end_headers()
         try:
             for piece in pieces:
-                if model == "slow":
-                    time.sleep(0.1)
+                if model in ("slow", "explainer"):
+                    time.sleep(0.1 if model == "slow" else 0.25)
                 self._event(handler, {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]},
                             model)  # fmt: skip
                 if model == "garbled" and piece == pieces[1]:

@@ -110,12 +110,16 @@ function PolicyForm({ sessionId, policy, onSaved }: { sessionId: string; policy:
           ))}
         </select>
       </label>
-      <label>
-        Questions per student per hour <input type="number" min={1} max={1000} value={perHour} onChange={(e) => setPerHour(Number(e.target.value))} style={{ width: 64 }} />
-      </label>{" "}
-      <label>
-        For the session <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Number(e.target.value))} style={{ width: 72 }} />
-      </label>
+      <div className="row" style={{ gap: 8, margin: "4px 0" }}>
+        <label className="grow">
+          Per student per hour
+          <input type="number" min={1} max={1000} value={perHour} onChange={(e) => setPerHour(Number(e.target.value))} />
+        </label>
+        <label className="grow">
+          For the session
+          <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Number(e.target.value))} />
+        </label>
+      </div>
       <div className="muted">
         {policy.provider.model} · key {policy.provider.key_hint} ({policy.provider.scope === "teacher" ? "yours" : "the server's"})
       </div>

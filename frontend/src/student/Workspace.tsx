@@ -26,6 +26,8 @@ import { isActive } from "../terminal/runState";
 import { useTerminalSession } from "../terminal/useTerminalSession";
 import { JoinForm } from "../pages/JoinForm";
 import { HelpPanel } from "./HelpPanel";
+import { AssistPanel } from "../assist/AssistPanel";
+import { ExplainErrorButton } from "../assist/ExplainErrorButton";
 import { RunsLeft } from "./RunsLeft";
 import { FileTabs, fileTabId } from "./FileTabs";
 import { ArchiveButton } from "../github/ArchiveButton";
@@ -216,6 +218,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
                 <div className="term-head">
                   <h2 className="term-title" id="terminal-heading">Terminal</h2>
                   <RunStatusText state={runState} />
+                  <ExplainErrorButton failed={runState.kind === "exited" && runState.exit.status !== "ok"} />
                   <RunAnnouncer state={runState} />
                   <span className="grow" />
                   {running ? <span>Type here to answer input · Ctrl+C interrupts · Tab leaves</span> : null}
@@ -234,6 +237,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             disabled={ended}
             context={() => (activeFile ? { file_id: activeFile.id, line: cursorLine.current } : {})}
           />
+          <AssistPanel participantId={participant.id} getToken={credential.getToken} disabled={ended} where={() => (activeFile ? { file: activeFile.name, line: cursorLine.current } : {})} />
           <section aria-label="Instructions">
             <h2 className="side-title">Instructions</h2>
             {session.instructions.trim() ? <Markdown text={session.instructions} /> : <p className="muted">Your teacher has not written instructions for this session.</p>}

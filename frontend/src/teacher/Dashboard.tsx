@@ -11,6 +11,8 @@ import { formatDateTime } from "../components/time";
 import { defaultFileName, languageInfo } from "../editor/languages";
 import { useSocketState } from "../live/useSocketState";
 import { AnalyticsPanel } from "./AnalyticsPanel";
+import { AssistFeed } from "../assist/AssistFeed";
+import { takeSessionEvent } from "../assist/feedStore";
 import { HelpQueue } from "./HelpQueue";
 import { JoinBanner } from "./JoinBanner";
 import { PushFileForm } from "./PushFileForm";
@@ -28,7 +30,7 @@ const VIEW_LABEL: Record<View, string> = { students: "Students", analytics: "Ana
 export default function Dashboard() {
   const { sessionId = "" } = useParams();
   const navigate = useNavigate();
-  const data = useClassroom(sessionId);
+  const data = useClassroom(sessionId, { onEvent: takeSessionEvent });
   const socketState = useSocketState(data.socket);
   const [view, setView] = useState<View>("students");
   const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
@@ -116,6 +118,7 @@ export default function Dashboard() {
         </main>
         <aside className="dash-side" aria-label="Help queue and tools">
           <HelpQueue help={data.classroom.help} onUpdated={data.updateHelp} onOpenStudent={openStudent} />
+          {session.state !== "draft" ? <AssistFeed sessionId={session.id} sessionTitle={session.title} /> : null}
           <PushFileForm sessionId={session.id} defaultName={defaultFileName(session.language).replace("main", "hint")} disabled={session.state !== "live"} />
           <section>
             <h2 className="side-title">Session</h2>

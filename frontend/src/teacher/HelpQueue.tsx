@@ -9,6 +9,7 @@ import { useAction } from "../hooks/useAction";
 import { focusIsLost } from "../components/a11y";
 import { useNow } from "../hooks/useNow";
 import { errorLocation } from "./errorLocation";
+import { HelpCardAnswer } from "../assist/HelpCardAnswer";
 
 interface Props {
   help: HelpRequest[];
@@ -90,6 +91,7 @@ function HelpItem({ request, now, onUpdated, onOpenStudent }: { request: HelpReq
       {/* Focusable: it scrolls, and a keyboard user must be able to scroll it (WCAG 2.1.1). */}
       {request.last_output ? <pre tabIndex={0} aria-label={`${request.display_name}'s last output`}>{stripAnsi(request.last_output).slice(-600)}</pre> : null}
       {request.state === "claimed" ? <div className="muted" style={{ fontSize: "0.8rem" }}>Claimed{claimer ? ` by ${claimer}` : ""}</div> : null}
+      <HelpCardAnswer participantId={request.participant_id} />
       <ErrorMessage error={claim.error ?? resolve.error} compact />
       <div className="form-actions" style={{ marginTop: 6 }}>
         <button type="button" className="btn small primary" onClick={() => onOpenStudent(request.participant_id)}>
