@@ -1,9 +1,13 @@
 """One document's live state inside one process: its CRDT, the local editors, and
 what still has to reach the database and the teachers.
 
-The hot path (an editor's update) touches only memory: apply to the server's copy,
-push to the other local editors, queue for the other processes (bridge, per tick)
-and for the database (registry flush, every LIVE_FLUSH_SECONDS). Each process logs
+The hot path (an editor's update) touches only memory and does no bookkeeping: apply
+to the server's copy, push to the other local editors, queue for the other processes
+(bridge, per tick) and append the raw update to the pending batch. Everything else is
+worked out once per interval per document, not per keystroke: the text (for the
+teachers' previews, every LIVE_PREVIEW_INTERVAL_SECONDS), the log entries' character
+counts and the activity counters (when the registry flushes, every
+LIVE_FLUSH_SECONDS, in one database write for all documents). Each process logs
 the updates its own editors made; updates from other processes are applied and
 relayed but logged by their origin. Snapshots are CRDT unions (see store.flush).
 """
@@ -51,6 +55,11 @@ def _with_name(state: str, name: str) -> str:
     """`state` with its `user.name` set to `name` (the same object when it says so already)."""
     if state == "null" or not name:
         return state
+    # The usual case, a cursor move of an editor already named right, without parsing
+    # (a JSON parse per cursor move was most of relaying it): the one "name" in the
+    # state is this one, so no other name can be shown.
+    if state.count('"name"') == 1 and f'"name":{json.dumps(name, ensure_ascii=False)}' in state:
+        return state
     data = json.loads(state)  # valid JSON: the protocol parser checked it
     if not isinstance(data, dict):
         return state
@@ -69,7 +78,11 @@ class DocumentHub:
         self.doc: Doc = ydoc.new_doc()
         self.recorder: ydoc.Recorder | None = None
         self.meta: store.Loaded | None = None
-        self.text = ""
+        self._text = ""
+        self._text_stale = False
+        # An upper bound of the text's length in code points (an update carries the
+        # text it inserts): the exact length is only needed near the content cap.
+        self._length_bound = 0
         self.peers: set[Peer] = set()
         self.refs = 0
         self.ready = asyncio.Event()
@@ -79,8 +92,9 @@ class DocumentHub:
         self._replies = 0
         self._expected_replies = 0
         self._synced = asyncio.Event()
-        # persistence
-        self.pending: list[store.LogEntry] = []
+        # persistence: (integrated update, wall time, author, resynced) per editor's update
+        self.pending: list[tuple[bytes, float, Author, bool]] = []
+        self._unwritten: list[store.LogEntry] = []  # entries of a flush that failed
         self.dirty_since: float | None = None
         self.last_change = 0.0
         self.modified = False
@@ -102,7 +116,7 @@ class DocumentHub:
         self.meta = loaded
         self.doc = ydoc.new_doc(loaded.state)
         self.recorder = ydoc.Recorder(self.doc)
-        self.text = ydoc.text_of(self.doc)
+        self._text_stale = True
         early, self._early = self._early, []
         for frame in early:
             self._on_bridge(frame)
@@ -118,6 +132,16 @@ class DocumentHub:
             except TimeoutError:
                 pass
         self.ready.set()
+
+    @property
+    def text(self) -> str:
+        """The document's text, worked out when asked for (a preview, a read), at most
+        once per change."""
+        if self._text_stale:
+            self._text = ydoc.text_of(self.doc)
+            self._text_stale = False
+            self._length_bound = len(self._text)
+        return self._text
 
     @property
     def participant_id(self) -> uuid.UUID:
@@ -175,36 +199,30 @@ class DocumentHub:
         assert self.meta is not None
         # A code point is at most 4 bytes, and an update carries the text it inserts:
         # only a document near its cap (or a huge update) needs the exact check.
-        guarded = 4 * len(self.text) + len(update) > self.meta.max_bytes
-        state_before = self.doc.get_state() if guarded else b""
+        guarded = 4 * self._length_bound + 5 * len(update) > self.meta.max_bytes
+        if guarded:
+            before = self.text
+            state_before = self.doc.get_state()
         changes = self._apply(update)
         if not changes:
             return
-        before, self.text = self.text, ydoc.text_of(self.doc)
-        if guarded and len(self.text) > len(before) and ydoc.size(self.text) > self.meta.max_bytes:
-            self._take_back(peer, before, state_before)
-            raise TooLarge(self.meta.max_bytes)
+        self._text_stale = True
+        self._length_bound += len(update)
+        if guarded:
+            after = self.text
+            if len(after) > len(before) and ydoc.size(after) > self.meta.max_bytes:
+                self._take_back(peer, before, state_before)
+                raise TooLarge(self.meta.max_bytes)
         for change in changes:
             self._fanout(protocol.sync_update(change.update), exclude=peer)
             self.registry.bridge.publish(self.topic, UPDATE + change.update)
-        _, deleted, inserted = ydoc.text_delta(before, self.text)
-        now = time.monotonic()
-        author = peer.author
-        at = datetime.now(UTC)
         update_bytes = changes[0].update if len(changes) == 1 else ydoc.merge([c.update for c in changes])
-        self.pending.append(
-            store.LogEntry(
-                update=update_bytes, at=at, author_participant_id=author.participant_id,
-                author_user_id=author.user_id, inserted=inserted, deleted=deleted, resynced=resynced,
-            )
-        )
+        self.pending.append((update_bytes, time.time(), peer.author, resynced))
+        now = time.monotonic()
         self.last_change = now
         self.dirty_since = self.dirty_since or now
         self.modified = True
-        own = author.participant_id is not None and author.participant_id == self.participant_id
-        if own:
-            self.registry.activity.edit(self.participant_id, self.session_id, chars=inserted, now=now)
-        self._monitor(author, now, at)
+        self._monitor(peer.author, now)
 
     def _take_back(self, peer: Peer, before: str, state_before: bytes) -> None:
         """Undo an update that made the file too large: a server edit back to `before`.
@@ -214,15 +232,11 @@ class DocumentHub:
         ydoc.edit_to(self.doc, before)
         if self.recorder is not None:
             self.recorder.take()
-        self.text = ydoc.text_of(self.doc)
+        self._text_stale = True
         net = self.doc.get_update(state_before)
         self._fanout(protocol.sync_update(net), exclude=None)
         self.registry.bridge.publish(self.topic, UPDATE + net)
-        author = peer.author
-        self.pending.append(store.LogEntry(
-            update=net, at=datetime.now(UTC), author_participant_id=author.participant_id,
-            author_user_id=author.user_id,
-        ))
+        self.pending.append((net, time.time(), peer.author, False))
         self.last_change = time.monotonic()
         self.dirty_since = self.dirty_since or self.last_change
 
@@ -340,7 +354,8 @@ class DocumentHub:
         except ydoc.InvalidUpdate:
             return
         if changes:
-            self.text = ydoc.text_of(self.doc)
+            self._text_stale = True
+            self._length_bound += len(update)
             for change in changes:
                 self._fanout(protocol.sync_update(change.update), exclude=None)
             if persist:
@@ -353,7 +368,8 @@ class DocumentHub:
     def take_pending(
         self, now: float, *, force: bool, snapshot_allowed: bool = True
     ) -> tuple[list[store.LogEntry], store.SnapshotRequest | None]:
-        entries, self.pending = self.pending, []
+        entries = self._unwritten + self._log_entries(self.pending) if self.pending else self._unwritten
+        self.pending, self._unwritten = [], []
         snapshot = None
         if self.dirty_since is not None and (force or snapshot_allowed) and (
             force
@@ -365,19 +381,44 @@ class DocumentHub:
             self.modified = False
         return entries, snapshot
 
+    def _log_entries(self, pending: list[tuple[bytes, float, Author, bool]]) -> list[store.LogEntry]:
+        """The batch's log entries with their character counts, and the student's own
+        typing for the activity counters (once per flush, not per keystroke)."""
+        entries = []
+        typed = 0
+        first_at = last_at = 0.0
+        for update, at, author, resynced in pending:
+            counts = ydoc.update_counts(update)
+            inserted, deleted = counts if counts is not None else (0, 0)
+            entries.append(store.LogEntry(
+                update=update, at=datetime.fromtimestamp(at, UTC), author_participant_id=author.participant_id,
+                author_user_id=author.user_id, inserted=inserted, deleted=deleted, resynced=resynced,
+            ))
+            if author.participant_id is not None and author.participant_id == self.participant_id:
+                typed += inserted
+                first_at = first_at or at
+                last_at = at
+        if first_at:
+            # Wall times, turned into the monotonic clock the tracker measures gaps with.
+            shift = time.monotonic() - time.time()
+            self.registry.activity.edits(
+                self.participant_id, self.session_id, chars=typed, first=first_at + shift, last=last_at + shift
+            )
+        return entries
+
     def has_unsaved(self) -> bool:
-        return bool(self.pending) or self.dirty_since is not None
+        return bool(self.pending or self._unwritten) or self.dirty_since is not None
 
     def restore(self, entries: list[store.LogEntry], snapshot: store.SnapshotRequest | None) -> None:
         """A flush failed: keep everything for the next one."""
-        self.pending = entries + self.pending
+        self._unwritten = entries + self._unwritten
         if snapshot is not None:
             self.dirty_since = self.dirty_since or time.monotonic()
             self.modified = self.modified or snapshot.modified
 
     # --- the teachers' monitor ------------------------------------------------------------
 
-    def _monitor(self, author: Author, now: float, at: datetime) -> None:
+    def _monitor(self, author: Author, now: float) -> None:
         if self._preview_timer is None:
             delay = self._preview_at + live_setting("LIVE_PREVIEW_INTERVAL_SECONDS") - now
             if delay <= 0:
@@ -388,7 +429,8 @@ class DocumentHub:
             self._typing_at = now
             self._feed(contract.Typing(
                 type="typing", participant_id=str(self.participant_id), document_id=str(self.document_id),
-                at=at.isoformat().replace("+00:00", "Z"), by="teacher" if author.is_teacher else "participant",
+                at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                by="teacher" if author.is_teacher else "participant",
             ))
         if author.is_teacher:
             last = self._teacher_edit_at.get(author.user_id)

@@ -57,6 +57,12 @@ class ActivityTracker:
         item.last_at = datetime.now(UTC)
         item.dirty = True
 
+    def edits(self, participant_id: uuid.UUID, session_id: uuid.UUID, *, chars: int, first: float, last: float) -> None:
+        """A batch of edits made between `first` and `last` (monotonic): the same as
+        `edit` for each of them, since the gaps inside one flush interval all count."""
+        self.edit(participant_id, session_id, chars=0, now=first)
+        self.edit(participant_id, session_id, chars=chars, now=last)
+
     def take(self) -> list[ActivityDelta]:
         deltas = []
         for participant_id, item in self.items.items():

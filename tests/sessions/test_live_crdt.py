@@ -58,3 +58,31 @@ def test_it_handles_multibyte_text(document: Document) -> None:
 def test_it_logs_nothing_when_the_text_is_unchanged(document: Document) -> None:
     crdt.replace_text(document=document, text=document.content)
     assert DocumentUpdate.objects.filter(document=document).count() == 1
+
+
+def test_it_counts_an_integrated_update_from_its_bytes() -> None:
+    """The log's character counts come from the update, not from diffing the text:
+    insertions in code points, deletions as Yjs counts them (UTF-16 units)."""
+    import random
+
+    rng = random.Random(7)
+    editor_doc, server = ydoc.new_doc(), ydoc.new_doc()
+    recorder = ydoc.Recorder(server)
+    text = ydoc.text_type(editor_doc)
+    for _ in range(500):
+        state, before = editor_doc.get_state(), ydoc.text_of(editor_doc)
+        if before and rng.random() < 0.4:
+            a = rng.randrange(len(before))
+            b = min(len(before), a + rng.randrange(1, 6))
+            del text[len(before[:a].encode()) : len(before[:b].encode())]
+            expected = (0, len(before[a:b].encode("utf-16-le")) // 2)
+        else:
+            chunk = rng.choice(["x", "é", "日本", "😀", "for i in range(3):\n    print(i)\n"])
+            text.insert(len(before[: rng.randrange(len(before) + 1)].encode()), chunk)
+            expected = (len(chunk), 0)
+        ydoc.apply_update(server, editor_doc.get_update(state))
+        (change,) = recorder.take()
+        assert ydoc.update_counts(change.update) == expected
+    assert ydoc.text_of(server) == ydoc.text_of(editor_doc)
+    assert ydoc.update_counts(ydoc.seed_update("abc\n")) == (4, 0)
+    assert ydoc.update_counts(b"\x05\x01") is None  # truncated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -144,3 +145,35 @@ async def test_it_brings_a_rest_write_to_the_open_editors(app: object, classroom
         "# mine\nprint('hi')\nprint('pushed')\n"
     )
     await student.comm.disconnect()
+
+
+async def test_the_hot_path_reads_no_text_per_keystroke(
+    app: object, classroom: Classroom, registry: LiveRegistry, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Typing works out the text once per preview interval, not once per keystroke;
+    the log entries still get their character counts (at the flush)."""
+    from sessions.live import hub as hub_module
+
+    settings.LIVE_PREVIEW_INTERVAL_SECONDS = 3600.0
+    settings.LIVE_FLUSH_SECONDS = 3600.0
+    student = await editor(app, classroom.document, classroom.student)
+    tab = await editor(app, classroom.document, classroom.student)
+    hub = registry.hubs[classroom.document.pk]
+    reads = []
+    text_of = hub_module.ydoc.text_of
+
+    def counted(doc: Any) -> str:
+        if doc is hub.doc:
+            reads.append(1)
+        return text_of(doc)
+
+    monkeypatch.setattr(hub_module.ydoc, "text_of", counted)
+    for ch in "while True:\n    pass\n":
+        await student.type(len(student.text), ch)
+    await tab.wait_text(student.text)
+    assert reads == []
+    entries, _ = hub.take_pending(0.0, force=False, snapshot_allowed=False)
+    assert [(e.inserted, e.deleted) for e in entries] == [(1, 0)] * len("while True:\n    pass\n")
+    assert hub.text == student.text and len(reads) == 1
+    await student.comm.disconnect()
+    await tab.comm.disconnect()
