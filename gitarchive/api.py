@@ -24,7 +24,7 @@ from accounts.views import AnonymousView
 from gitarchive import conf, signin
 from gitarchive import serializers as s
 from gitarchive.client import GitHub, GitHubError
-from gitarchive.codes import code_issue
+from gitarchive.codes import BINDING_COOKIE, code_issue, new_binding, set_binding
 from gitarchive.credentials import credential_revoke, credential_store
 from gitarchive.jobs import job_enqueue, jobs_resume_stale
 from gitarchive.models import ArchiveJob, ArchiveKind, GitHubCredential, JobState
@@ -75,7 +75,9 @@ class ExchangeView(AnonymousView):
             raise exceptions.AuthenticationFailed("This GitHub sign-in has expired or was already used. Sign in again.")
         body = {**account_services.token_pair_for(user=user),
                 "user": account_serializers.UserOutputSerializer(user).data}
-        return Response(body)
+        response = Response(body)
+        response.delete_cookie(BINDING_COOKIE, path="/api/auth/github/")
+        return response
 
 
 class ConnectView(APIView):
@@ -89,8 +91,11 @@ class ConnectView(APIView):
         data = s.ConnectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         next_path = signin.safe_next(data.validated_data["next"], signin.LINK_HOME)
-        ticket = code_issue(user=user, purpose=data.validated_data["purpose"], next_path=next_path)
-        return Response({"url": f"{reverse('github-start')}?ticket={ticket}"})
+        binding = new_binding()
+        ticket = code_issue(user=user, purpose=data.validated_data["purpose"], binding=binding, next_path=next_path)
+        response = Response({"url": f"{reverse('github-start')}?ticket={ticket}"})
+        set_binding(response, binding)
+        return response
 
 
 def _account(user: Any) -> dict[str, Any]:

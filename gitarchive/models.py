@@ -22,6 +22,9 @@ class OneTimeCode(models.Model):
     purpose = models.CharField(max_length=10, choices=CodePurpose.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     next_path = models.CharField(max_length=300, blank=True)
+    # The hash of a nonce in a cookie of the browser the code was made for: a code or
+    # ticket sent to someone else's browser is worthless (no login or link CSRF).
+    binding_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)

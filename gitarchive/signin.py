@@ -38,7 +38,7 @@ from social_django.utils import load_backend, load_strategy
 from accounts.models import User
 from gitarchive import conf
 from gitarchive.backend import INTENT_KEY
-from gitarchive.codes import code_consume, code_issue
+from gitarchive.codes import BINDING_COOKIE, code_consume, code_issue, new_binding, set_binding
 from gitarchive.models import CodePurpose
 from gitarchive.pipeline import EmailInUse
 from observer.audit import audit_record
@@ -73,8 +73,9 @@ def github_start(request: HttpRequest) -> HttpResponse:
     if not conf.enabled():
         return HttpResponseRedirect(_with("/login", github_error="not_configured"))
     if ticket:
-        row = code_consume(code=ticket, purpose=CodePurpose.LINK) or code_consume(
-            code=ticket, purpose=CodePurpose.ARCHIVE
+        binding = request.COOKIES.get(BINDING_COOKIE)
+        row = code_consume(code=ticket, purpose=CodePurpose.LINK, binding=binding) or code_consume(
+            code=ticket, purpose=CodePurpose.ARCHIVE, binding=binding
         )
         if row is None:
             return HttpResponseRedirect(_with(LINK_HOME, github_error="expired"))
@@ -146,10 +147,13 @@ def github_complete(request: HttpRequest) -> HttpResponse:
     who = signed_in.get("user")
     if who is None:  # inactive account
         return _end(request, _with("/login", github_error="inactive"))
-    code = code_issue(user=who, purpose=CodePurpose.SIGNIN, next_path=intent.get("next", ""))
+    binding = new_binding()
+    code = code_issue(user=who, purpose=CodePurpose.SIGNIN, binding=binding, next_path=intent.get("next", ""))
     audit_record(action="auth.github_signin", actor=who, target=who, request=request)
     destination = "/login" + (f"?{urlencode({'next': intent['next']})}" if intent.get("next") else "")
-    return _end(request, f"{destination}#github_code={code}")
+    response = _end(request, f"{destination}#github_code={code}")
+    set_binding(response, binding)
+    return response
 
 
 def _end(request: HttpRequest, url: str) -> HttpResponse:
@@ -165,8 +169,8 @@ def _end(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def exchange(*, code: str, request: Any) -> User | None:
-    """The signed-in user for a sign-in code, once."""
-    row = code_consume(code=code, purpose=CodePurpose.SIGNIN)
+    """The signed-in user for a sign-in code, once, from the browser it was made for."""
+    row = code_consume(code=code, purpose=CodePurpose.SIGNIN, binding=request.COOKIES.get(BINDING_COOKIE))
     if row is None or not row.user.is_active:
         return None
     user_logged_in.send(sender=type(row.user), request=getattr(request, "_request", request), user=row.user)

@@ -146,7 +146,7 @@ def test_a_signed_in_user_links_and_unlinks_github(api: Any, client_for: Any, fa
     client = client_for(user)
     url = client.post("/api/auth/github/connect", {"purpose": "link", "next": "/account/github"}, format="json")
     assert url.status_code == 200, url.content
-    end = round_trip(api, url.json()["url"])
+    end = round_trip(client, url.json()["url"])
     assert end == "/account/github?github=linked"
     assert "repo" not in fake_github.authorize_requests[-1]["scope"]
     account = client.get("/api/auth/github/account").json()
@@ -160,8 +160,8 @@ def test_a_signed_in_user_links_and_unlinks_github(api: Any, client_for: Any, fa
 
     # A ticket is single-use.
     ticket_url = client.post("/api/auth/github/connect", {"purpose": "link"}, format="json").json()["url"]
-    api.get(ticket_url)
-    assert query_of(api.get(ticket_url)["Location"]) == {"github_error": "expired"}
+    client.get(ticket_url)
+    assert query_of(client.get(ticket_url)["Location"]) == {"github_error": "expired"}
 
     gone = client.delete("/api/auth/github/link")
     assert gone.status_code == 200 and gone.json()["linked"] is False
@@ -175,8 +175,9 @@ def test_a_github_account_linked_elsewhere_is_refused(api: Any, client_for: Any,
     api.post("/api/auth/github/exchange", {"code": fragment_code(round_trip(api, "/api/auth/github/start"))},
              format="json")
     other = UserFactory()
-    url = client_for(other).post("/api/auth/github/connect", {"purpose": "link"}, format="json").json()["url"]
-    end = round_trip(api, url)
+    browser = client_for(other)
+    url = browser.post("/api/auth/github/connect", {"purpose": "link"}, format="json").json()["url"]
+    end = round_trip(browser, url)
     assert end == "/account/github?github_error=taken"
     assert not UserSocialAuth.objects.filter(user=other).exists()
 
@@ -202,7 +203,7 @@ def test_connecting_for_archiving_asks_for_repo_and_seals_the_token(
     fake_github.next_login = "octo-kai"
     client = client_for(teacher)
     url = client.post("/api/auth/github/connect", {"purpose": "archive", "next": "/teach/x?y=1"}, format="json")
-    end = round_trip(api, url.json()["url"])
+    end = round_trip(client, url.json()["url"])
     assert end == "/teach/x?y=1&github=connected"
     assert "repo" in fake_github.authorize_requests[-1]["scope"].split(",")
     credential = GitHubCredential.objects.get(user=teacher)
@@ -228,5 +229,27 @@ def test_bad_input(api: Any, client_for: Any, fake_github: FakeGitHub) -> None:
                       format="json").json()["url"]
     fake_github.add_user("octo-lu")
     fake_github.next_login = "octo-lu"
-    assert round_trip(api, url) == "/account/github?github=linked"
+    assert round_trip(client, url) == "/account/github?github=linked"
     assert api.post("/api/auth/github/connect", {"purpose": "link"}, format="json").status_code == 401
+
+
+def test_a_code_or_ticket_works_only_in_the_browser_it_was_made_for(client_for: Any, fake_github: FakeGitHub) -> None:
+    """Sending someone your sign-in code (login CSRF) or your link ticket (linking their
+    GitHub to your account) does nothing in their browser."""
+    from rest_framework.test import APIClient
+
+    fake_github.add_user("octo-mo")
+    fake_github.next_login = "octo-mo"
+    mine, theirs = APIClient(), APIClient()
+    code = fragment_code(round_trip(mine, "/api/auth/github/start"))
+    refused = theirs.post("/api/auth/github/exchange", {"code": code}, format="json")
+    assert refused.status_code == 401
+    assert mine.post("/api/auth/github/exchange", {"code": code}, format="json").status_code == 200
+
+    attacker = UserFactory()
+    ticket_url = client_for(attacker).post("/api/auth/github/connect", {"purpose": "archive"}, format="json")
+    victim = APIClient()
+    landed = victim.get(ticket_url.json()["url"])
+    assert landed.status_code == 302 and query_of(landed["Location"]) == {"github_error": "expired"}
+    assert not GitHubCredential.objects.filter(user=attacker).exists()
+    assert not UserSocialAuth.objects.filter(user=attacker).exists()
