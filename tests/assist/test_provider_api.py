@@ -99,3 +99,22 @@ def test_who_may_configure_providers(fake: FakeOpenAI, who: str, deployment: int
             assert api.get(path).status_code == expected
             assert api.post(f"{path}/test").status_code == expected
         assert_no_key(answer.content)
+
+
+def test_rotating_the_encryption_keys_reseals_the_provider_key(fake: FakeOpenAI, settings: Any) -> None:
+    import io
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.SECRETS_ENCRYPTION_KEYS = old
+    room = make_class()
+    client(room.teacher).put("/api/assist/my-provider", body(fake), format="json")
+    before = Provider.objects.get().sealed_key
+    settings.SECRETS_ENCRYPTION_KEYS = f"{new},{old}"
+    call_command("rotate_secrets", stdout=io.StringIO())
+    settings.SECRETS_ENCRYPTION_KEYS = new  # the old key is gone: the provider still works
+    after = Provider.objects.get().sealed_key
+    assert after != before and secret_box.open_(after) == KEY
+    assert client(room.teacher).post("/api/assist/my-provider/test").json() == {"ok": True, "model": "tutor"}

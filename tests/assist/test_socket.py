@@ -316,3 +316,24 @@ async def test_anonymous_and_unknown(app: Any, fake: FakeOpenAI) -> None:
     assert not connected  # refused at the handshake (1008), as every socket
     unknown = await open_socket(app, "/ws/assist/00000000-0000-0000-0000-000000000000/", room.student, expect=False)
     assert await close_code(unknown) == 4404
+
+
+async def test_huge_files_go_within_the_context_budget(app: Any, fake: FakeOpenAI, settings: Any) -> None:
+    settings.ASSIST = {**settings.ASSIST, "CONTEXT_BYTES": 4000}
+    room = await setup(fake)
+    from tests.live_factories import make_document
+
+    await database_sync_to_async(make_document)(participant=room.participant, name="big.py", content="x = 1\n" * 20_000)
+    sock = await open_socket(app, f"/ws/assist/{room.participant.pk}/", room.student)
+    await next_json(sock, "assist.state")
+    await sock.send_json_to({"type": "ask", "kind": "question", "text": "what is big.py?", "file": "big.py"})
+    final = None
+    while final is None or final["status"] == "streaming":
+        final = (await next_json(sock, "assist.question"))["question"]
+    stored = await Question.objects.aget(pk=final["id"])
+    files = stored.context["files"]
+    assert files[0] == {"name": "big.py", "bytes": 4000, "truncated": True}  # the file asked about first
+    assert len(files) == 1  # the budget is spent: main.py stays home
+    sent = fake.requests[-1]["body"]["messages"][1]["content"]
+    assert len(sent.encode()) < 4000 + 1000
+    await sock.disconnect()
