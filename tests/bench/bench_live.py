@@ -5,12 +5,16 @@ a second into their document from one connection, as y-monaco sends them: a Yjs
 update and an awareness update (the cursor) per keystroke; a second connection to
 the same document (a second tab) and the teacher's monitor (/ws/sessions/{id}/,
 coalesced previews) receive. The server
-is Daphne with Redis (started here, loopback only, one fresh server per N), beside a
-bare `websockets` relay measured in the same run with the same client load.
+is Daphne with Redis (started here, loopback only, one fresh server per N), beside
+the Yjs reference server (Node, the stock `@y/websocket-server`, installed by this
+folder's package-lock.json: `npm ci --prefix tests/bench`; there the teacher is a
+third socket on every document, as a Yjs teacher view would be) and a bare
+`websockets` relay, measured in the same run with the same client load.
 
 Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teacher
 preview (the first preview that contains the keystroke, so the coalescing interval is
-included), messages per second through the server, server CPU, memory per connected
+included), messages per second through the server, server CPU (and per keystroke:
+the servers' CPU time over the keystrokes typed in the window), memory per connected
 student, and whether it kept up, on both paths: everything sent arrived (at the
 second tab; in some teacher preview), and on neither path is the median latency of
 the last quarter of the run a multiple of the first quarter's (no backlog).
@@ -19,9 +23,12 @@ The load average is printed too: on a shared machine, other work skews the numbe
 
     python tests/bench/bench_live.py                 # N = 30 100 200, 10 s each
     python tests/bench/bench_live.py --students 100 --seconds 20 --processes 2
+    python tests/bench/bench_live.py --database postgres://postgres@127.0.0.1:5432/bench  # production's database
 
 Needs: Redis at --redis (default redis://127.0.0.1:6379/5), `pip install websockets
-uvloop` (client side), bubblewrap not needed (no runs). Uses a throwaway SQLite file.
+uvloop` (client side), bubblewrap not needed (no runs), node (for the reference
+server). Uses a throwaway SQLite file unless --database names an (existing, empty or
+migrated) PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -55,10 +62,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
+def server_env(workdir: Path, redis_url: str, database: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update({
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "REDIS_URL": redis_url,
+        "DATABASE_URL": database or f"sqlite:///{workdir / 'bench.sqlite3'}", "REDIS_URL": redis_url,
+        "BENCH_WORKDIR": str(workdir),
         "DJANGO_ENV": "development", "DJANGO_DEBUG": "false", "LOG_LEVEL": "WARNING",
         "CHANNEL_PREFIX": f"bench{os.getpid()}", "CACHE_PREFIX": f"bench{os.getpid()}",
         "SANDBOX_BACKEND": "fake", "RATELIMIT_ENABLE": "false", "PYTHONPATH": str(ROOT),
@@ -84,13 +92,24 @@ PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead
 
 
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    log = open(Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_name(f"daphne-{port}.log"), "wb")
+    log = open(Path(env["BENCH_WORKDIR"]) / f"daphne-{port}.log", "wb")
     return subprocess.Popen(
         # BENCH_DAPHNE: another launcher (a profiler, a debug loop) in place of `-m daphne`.
         [*PRIORITY, sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
          "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS, "observer.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+
+
+YJS_SERVER = Path(__file__).resolve().parent / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+
+
+def start_yjs(port: int) -> subprocess.Popen[bytes]:
+    """The Yjs reference server as its package ships it (rooms in memory, no persistence)."""
+    if not YJS_SERVER.exists():
+        raise SystemExit("the Yjs reference server is not installed: npm ci --prefix tests/bench")
+    return subprocess.Popen([*PRIORITY, "node", str(YJS_SERVER)], env={**os.environ, "HOST": "127.0.0.1",
+                            "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_relay(port: int) -> subprocess.Popen[bytes]:
@@ -201,12 +220,19 @@ def clock_of(update: bytes, client: int) -> int:
         return 0
 
 
+def room_url(base: str, kind: str, document_id: str) -> str:
+    path = {"observer": f"/ws/documents/{document_id}/", "yjs": f"/{document_id}"}.get(kind, f"/room/{document_id}")
+    return base.rstrip("/") + path
+
+
 class Student:
-    def __init__(self, base: str, document_id: str, token: str, observer: bool, stats: Stats, window: list[float]):
-        self.url = base.rstrip("/") + (f"/ws/documents/{document_id}/" if observer else f"/room/{document_id}")
+    def __init__(self, base: str, document_id: str, token: str, kind: str, stats: Stats, window: list[float]):
+        self.url = room_url(base, kind, document_id)
         self.document_id = document_id
         self.token = token
-        self.observer = observer
+        self.kind = kind
+        self.observer = kind == "observer"
+        self.syncing = kind in ("observer", "yjs")  # speaks y-protocols (a handshake first)
         self.stats = stats
         self.window = window
         self.sent_at: dict[int, float] = {}
@@ -222,11 +248,14 @@ class Student:
             kwargs["subprotocols"] = ["observer", f"bearer.{self.token}"]
         self.typer = await websockets.connect(self.url, **kwargs)
         self.tab = await websockets.connect(self.url_tab, **kwargs)
+        # With the Yjs server the teacher watches every document through a socket of its own.
+        self.watcher = await websockets.connect(self.url, **kwargs) if self.kind == "yjs" else None
         self.doc = Doc()
         self.client = self.doc.client_id
-        if self.observer:
-            for ws in (self.typer, self.tab):
-                await self._handshake(ws)
+        if self.syncing:
+            for ws in (self.typer, self.tab, self.watcher):
+                if ws is not None:
+                    await self._handshake(ws)
 
     @property
     def url_tab(self) -> str:
@@ -276,10 +305,11 @@ class Student:
             next_at += period
             await asyncio.sleep(max(0, next_at - time.monotonic()))
 
-    async def tab_loop(self) -> None:
+    async def tab_loop(self, ws: Any = None, into: list[tuple[float, float]] | None = None) -> None:
         from sessions.live import protocol
 
-        async for raw in self.tab:
+        samples = self.stats.second if into is None else into
+        async for raw in ws or self.tab:
             now = time.monotonic()
             self.stats.received += 1
             if isinstance(raw, str):
@@ -290,7 +320,7 @@ class Student:
             k = clock_of(message.payload, self.client)
             sent = self.sent_at.get(k)
             if sent is not None and self.window[0] <= sent < self.window[1]:
-                self.stats.second.append((sent, now - sent))
+                samples.append((sent, now - sent))
 
     async def drain_typer(self) -> None:
         async for _ in self.typer:
@@ -326,11 +356,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, pids: list[int],
-                    observer: bool, spread: str = "document", first: int = 0) -> dict[str, Any]:
+                    kind: str, spread: str = "document", first: int = 0) -> dict[str, Any]:
     """One class of `n` students, from fixture.students[first:]: every run of the hub
     gets documents nobody typed into yet (the preview accounting counts characters)."""
     import websockets
 
+    observer = kind == "observer"
     stats = Stats()
     window = [float("inf"), float("inf")]
     # spread="document": a student's two tabs reach the same process (a load balancer
@@ -338,28 +369,33 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     students = []
     for i, (d, t) in enumerate(fixture.students[first : first + n]):
         first = bases[i % len(bases)]
-        student = Student(first, d, t, observer, stats, window)
+        student = Student(first, d, t, kind, stats, window)
         second = first if spread == "document" else bases[(i + 1) % len(bases)]
-        student._url_tab = second + (f"/ws/documents/{d}/" if observer else f"/room/{d}")
+        student._url_tab = room_url(second, kind, d)
         students.append(student)
     base = bases[0]
     rss_before = rss_kb(pids)
+    teacher: Any = None
     if observer:
         teacher = await websockets.connect(f"{base}/ws/sessions/{fixture.session_id}/", max_size=None,
                                            subprotocols=["observer", f"bearer.{fixture.teacher_token}"],
                                            origin="http://127.0.0.1", compression=None)
-    else:
+    elif kind == "relay":
         teacher = await websockets.connect(f"{base}/all", max_size=None, compression=None)
     for i in range(0, n, 25):
         await asyncio.gather(*(s.connect() for s in students[i : i + 25]))
     await asyncio.sleep(1)
     rss_connected = rss_kb(pids)
     stop = asyncio.Event()
-    tasks = [asyncio.ensure_future(teacher_loop(teacher, {s.document_id: s for s in students}, stats, window,
-                                                not observer))]
+    tasks = []
+    if teacher is not None:
+        tasks.append(asyncio.ensure_future(teacher_loop(teacher, {s.document_id: s for s in students}, stats,
+                                                        window, not observer)))
     for s in students:
         tasks += [asyncio.ensure_future(s.type_loop(stop)), asyncio.ensure_future(s.tab_loop()),
                   asyncio.ensure_future(s.drain_typer())]
+        if s.watcher is not None:
+            tasks.append(asyncio.ensure_future(s.tab_loop(s.watcher, stats.preview)))
     warmup = 2.0
     start = time.monotonic()
     window[0], window[1] = start + warmup, start + warmup + seconds
@@ -378,7 +414,10 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     for s in students:
         await s.typer.close()
         await s.tab.close()
-    await teacher.close()
+        if s.watcher is not None:
+            await s.watcher.close()
+    if teacher is not None:
+        await teacher.close()
     second = [lat for _, lat in stats.second]
     quarter = seconds / 4
 
@@ -388,18 +427,19 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         late = [lat for sent, lat in samples if sent >= window[1] - quarter]
         return not pct(late, 0.5) <= max(3 * pct(early, 0.5), 20)
     if os.environ.get("BENCH_DUMP"):  # raw (sent at, latency) pairs, to look for stalls
-        dump = Path(os.environ["BENCH_DUMP"] + ("-hub" if observer else "-relay"))
+        dump = Path(os.environ["BENCH_DUMP"] + f"-{kind}")
         dump.write_text(json.dumps({"second": stats.second, "window": window}))
     delivered = len(stats.second) / max(1, stats.expected_second)
-    previewed = len(stats.preview) / max(1, stats.typed_in_window) if observer else 1.0
+    previewed = len(stats.preview) / max(1, stats.typed_in_window) if kind != "relay" else 1.0
     kept_second = delivered > 0.99 and not drifted(stats.second)
-    kept_preview = not observer or (previewed > 0.99 and not drifted(stats.preview))
+    kept_preview = kind == "relay" or (previewed > 0.99 and not drifted(stats.preview))
     return {
         "n": n, "second_p50": pct(second, 0.5), "second_p99": pct(second, 0.99),
         "preview_p50": pct([lat for _, lat in stats.preview], 0.5),
         "preview_p99": pct([lat for _, lat in stats.preview], 0.99),
         "msgs_per_s": (received1 - received0 + stats.sent) / seconds,
         "cpu_pct": 100 * (cpu1 - cpu0) / seconds,
+        "cpu_ms_per_keystroke": 1000 * (cpu1 - cpu0) / max(1, stats.typed_in_window),
         "client_cpu_pct": 100 * (client1 - client0) / seconds,
         "load": os.getloadavg()[0],
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
@@ -413,20 +453,20 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
 async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture) -> list[dict[str, Any]]:
     rows = []
     used = 0  # students (documents) already typed into by an earlier run
-    if True:
-        for n in args.students:
-            ports = [free_port() for _ in range(args.processes)]
+    for n in args.students:
+        for processes in args.processes if "observer" in args.servers else []:
+            ports = [free_port() for _ in range(processes)]
             servers = [start_daphne(env, port) for port in ports]
             try:
                 for port in ports:
                     await wait_port(port)
                 await asyncio.sleep(1)
                 bases = [f"ws://127.0.0.1:{port}" for port in ports]
-                row = await run_class(bases, fixture, n, args.seconds, [p.pid for p in servers], True, args.spread,
-                                      first=used)
+                row = await run_class(bases, fixture, n, args.seconds, [p.pid for p in servers], "observer",
+                                      args.spread, first=used)
                 used += n
-                label = f"{args.processes} proc, tabs spread by {args.spread}" if args.processes > 1 else "1 proc"
-                rows.append({"server": f"Daphne + Channels, live hub ({label})", **row})
+                label = f"{processes} proc, tabs spread by {args.spread}" if processes > 1 else "1 proc"
+                rows.append({"server": f"Observer, Daphne + live hub ({label}, {args.db_label})", **row})
             finally:
                 for server in servers:
                     server.terminate()
@@ -436,22 +476,27 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
                     except subprocess.TimeoutExpired:
                         server.kill()
                         server.wait(5)
-            relay_port = free_port()
-            relay = start_relay(relay_port)
+        for kind, start, label in (("yjs", start_yjs, "Yjs reference server (Node, @y/websocket-server)"),
+                                   ("relay", start_relay, "bare websockets relay")):
+            if kind not in args.servers:
+                continue
+            port = free_port()
+            other = start(port)
             try:
-                await wait_port(relay_port)
-                base = f"ws://127.0.0.1:{relay_port}"
-                row = await run_class([base], fixture, n, args.seconds, [relay.pid], False)
-                rows.append({"server": "bare websockets relay", **row})
+                await wait_port(port)
+                row = await run_class([f"ws://127.0.0.1:{port}"], fixture, n, args.seconds, [other.pid], kind,
+                                      first=used)
+                used += n
+                rows.append({"server": label, **row})
             finally:
-                relay.terminate()
-                relay.wait(10)
-            print_table(rows)
+                other.terminate()
+                other.wait(10)
+        print_table(rows)
     return rows
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    head = ("| server | N | → 2nd client p50 / p99 | → teacher preview p50 / p99 | msgs/s | server CPU "
+    head = ("| server | N | → 2nd client p50 / p99 | → teacher p50 / p99 | msgs/s | server CPU (per keystroke) "
             "| mem/student | kept up | client CPU, load |")
     print("\n" + head + "\n|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -463,7 +508,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             + ("" if r["kept_up"] else f"; lagging: {'2nd client ' if not r['kept_second'] else ''}"
                f"{'preview' if not r['kept_preview'] else ''}")))
         print(f"| {r['server']} | {r['n']} | {r['second_p50']:.1f} / {r['second_p99']:.1f} ms | {preview} "
-              f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% | {r['mem_per_student_kb']:.0f} KB "
+              f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% ({r['cpu_ms_per_keystroke']:.2f} ms) "
+              f"| {r['mem_per_student_kb']:.0f} KB "
               f"| {'yes' if r['kept_up'] else 'NO'} ({verdict}) "
               f"| {r['client_cpu_pct']:.0f}%, {r['load']:.1f} |")
     sys.stdout.flush()
@@ -473,7 +519,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[30, 100, 200])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--processes", type=int, default=1, help="Daphne processes sharing Redis")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1],
+                        help="Daphne processes sharing Redis (several: one Observer row per count)")
+    parser.add_argument("--servers", nargs="+", choices=["observer", "yjs", "relay"],
+                        default=["observer", "yjs", "relay"])
+    parser.add_argument("--database", default="",
+                        help="a PostgreSQL URL (an existing database) instead of a throwaway SQLite file")
     parser.add_argument("--spread", choices=["document", "tab"], default="document",
                         help="with several processes: a student's tabs on one process, or on two")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5")
@@ -496,8 +547,10 @@ def main() -> None:
         os.nice(args.priority)
     workdir = Path(tempfile.mkdtemp(prefix="observer-bench-"))
     try:
-        env = server_env(workdir, args.redis)
-        fixture = make_fixture(env, sum(args.students))
+        env = server_env(workdir, args.redis, args.database)
+        args.db_label = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
+        runs = len(args.processes) * ("observer" in args.servers) + ("yjs" in args.servers) + ("relay" in args.servers)
+        fixture = make_fixture(env, sum(args.students) * runs)
         run(bench(args, env, fixture))
     finally:
         if args.keep_logs:
