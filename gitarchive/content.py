@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from sessions import analytics, selectors
-from sessions.export import safe_folder, unique_folders
+from sessions.export import SESSION_EXTRAS, safe_folder, unique_folders
 from sessions.models import ClassSession, Participant
 
 MARKER = ".observer/archive.json"  # says which session (and student) a repository archives
@@ -40,7 +40,7 @@ def session_files(*, session: ClassSession) -> dict[str, str]:
     # Starter files and the statement sit beside the students' folders: a student named
     # "starter" gets another folder name.
     for pk, folder in list(folders.items()):
-        if folder.lower() in {"readme.md", "statement.md", "starter"}:
+        if folder.lower() in {"readme.md", "statement.md", "starter", "records"}:
             folders[pk] = f"{folder} (student)"
     figures = {s["participant_id"]: s for s in analytics.session_analytics(session=session)["students"]}
     files: dict[str, str] = {}
@@ -51,6 +51,16 @@ def session_files(*, session: ClassSession) -> dict[str, str]:
         files[f"starter/{starter['name']}"] = starter.get("content", "")
     if session.instructions.strip():
         files["STATEMENT.md"] = session.instructions
+    # What other apps add to the session's zip (exercises' grades.csv and submissions,
+    # the AI help log): the archive holds what the export holds.
+    records = []
+    for contribute in SESSION_EXTRAS:
+        for name, chunks, _modified in contribute(session):
+            try:
+                files[f"records/{name}"] = b"".join(chunks).decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # GitHub's blobs are text here; a binary record stays in the zip
+            records.append(name)
     rows = []
     for participant in participants:
         figure = figures.get(participant.pk, {})
@@ -76,6 +86,9 @@ def session_files(*, session: ClassSession) -> dict[str, str]:
         lines += ["The statement is in [STATEMENT.md](STATEMENT.md).", ""]
     if session.starter_files:
         lines += ["The starter files are in [starter/](starter/).", ""]
+    if records:
+        lines += ["Exercises, scores and other records of the class are in [records/](records/): "
+                  + ", ".join(f"[{name}](<records/{name}>)" for name in sorted(records)) + ".", ""]
     lines += ["## Students", "", "| Student | Files | Runs | Failed runs | Help requests |", "|---|---|---|---|---|"]
     lines += rows or ["| (nobody joined) | | | | |"]
     files["README.md"] = "\n".join(lines) + "\n"

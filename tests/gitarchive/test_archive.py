@@ -222,3 +222,23 @@ def test_a_student_saves_their_work_to_their_own_repository(
     assert set(files) == {"README.md", "main.py", ".observer/archive.json"}
     assert files["main.py"] == "for i in range(10): print(i)\n" and "Loops" in files["README.md"]
     assert [j["id"] for j in client.get("/api/github/jobs").json()] == [str(job.pk)]
+
+
+def test_what_other_apps_add_to_the_export_is_archived_too(
+    client_for: Any, fake_github: FakeGitHub, classroom: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exercises' grades (and any app's records of the session, through the export's
+    SESSION_EXTRAS) go under records/, named in the README."""
+    from sessions import export
+
+    def grades(session: Any) -> Any:
+        yield "grades.csv", [b"student,exercise,score\n", b"Alex,loops,7\n"], timezone.now()
+
+    monkeypatch.setattr(export, "SESSION_EXTRAS", [grades])
+    monkeypatch.setattr("gitarchive.content.SESSION_EXTRAS", [grades])
+    archive(client_for(classroom["teacher"]), classroom["session"])
+    [job] = run_queued()
+    assert job.state == JobState.DONE, job.message
+    files = fake_github.repo("gh-teach", "loops").files_at()
+    assert files["records/grades.csv"] == "student,exercise,score\nAlex,loops,7\n"
+    assert "records/grades.csv" in files["README.md"]
