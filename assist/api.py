@@ -136,7 +136,10 @@ class PolicyView(ScopedView):
         access = self.session_access(request, session_id)
         data = s.PolicyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(services.policy_set(session=access.session, **data.validated_data))
+        try:
+            return self._answer(services.policy_set(session=access.session, **data.validated_data))
+        except AssistRefused as exc:
+            raise _refused(exc) from None
 
 
 class ParticipantAssistView(ScopedView):

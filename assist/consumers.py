@@ -85,13 +85,14 @@ class AssistConsumer(ObserverConsumer):
         if not self.is_student:
             raise FrameError("forbidden", "Only the student asks the AI; teachers watch.")
         text, file_name, line = message.get("text", ""), message.get("file"), message.get("line")
-        if not isinstance(text, str) or (file_name is not None and not isinstance(file_name, str)):
-            raise FrameError("invalid", "text and file are strings.")
+        exercise = message.get("exercise")
+        if not isinstance(text, str) or any(v is not None and not isinstance(v, str) for v in (file_name, exercise)):
+            raise FrameError("invalid", "text, file and exercise are strings.")
         assert self.grant.participant is not None
         try:
             opened = await database_sync_to_async(services.question_open)(
                 participant=self.grant.participant, kind=str(message.get("kind", "")), text=text,
-                file_name=file_name, line=line,
+                file_name=file_name, line=line, exercise_id=exercise,
             )  # fmt: skip
         except AssistRefused as exc:
             raise FrameError(exc.code, exc.message, retry_after=exc.retry_after) from None

@@ -64,6 +64,8 @@ class Policy(models.Model):
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.OFF)
     per_student_per_hour = models.PositiveIntegerField(default=10)
     session_budget = models.PositiveIntegerField(default=300, help_text="Questions for the whole session.")
+    # Stricter modes while an exercise is open: {session exercise id: mode}.
+    exercise_modes = models.JSONField(default=dict, blank=True)
     # Students the teacher turned help off for (participant ids as strings).
     disabled_participants = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

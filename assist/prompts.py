@@ -12,7 +12,7 @@ from assist.conf import conf
 from assist.models import Kind, Mode
 from coding.error_lines import failure_line
 from coding.selectors import last_finished_run
-from observer.contract import AssistContext, AssistFile, AssistPlace, AssistRun
+from observer.contract import AssistContext, AssistExercise, AssistFile, AssistPlace, AssistRun
 from sessions import selectors
 from sessions.models import Participant
 
@@ -42,12 +42,17 @@ class Context:
     files: list[dict[str, Any]] = field(default_factory=list)  # name, text (within the budget), truncated
     error_summary: str = ""
     asked_about: AssistPlace | None = None
+    exercise: AssistExercise | None = None
+    exercise_text: str = ""  # the statement, sample tests and failed samples, as the provider reads them
 
     def record(self) -> AssistContext:
         """The context as stored with the question (files by name and size, not their text)."""
         files = [AssistFile(name=f["name"], bytes=len(f["text"].encode()), truncated=f["truncated"])
                  for f in self.files]  # fmt: skip
-        return AssistContext(language=self.language, run=self.run, files=files, asked_about=self.asked_about)
+        record = AssistContext(language=self.language, run=self.run, files=files, asked_about=self.asked_about)
+        if self.exercise is not None:
+            record["exercise"] = self.exercise
+        return record
 
 
 def system_prompt(*, mode: str, language: str) -> str:
@@ -109,7 +114,9 @@ def gather(*, participant: Participant, kind: str, file_name: str | None, line: 
 def user_message(*, kind: str, text: str, context: Context, instructions: str) -> str:
     parts = []
     if instructions:
-        parts.append(f"## The exercise (from the teacher)\n{instructions[:4000]}")
+        parts.append(f"## The class's instructions (from the teacher)\n{instructions[:4000]}")
+    if context.exercise_text:
+        parts.append(context.exercise_text)
     for item in context.files:
         cut = " (cut to fit)" if item["truncated"] else ""
         parts.append(f"## File {item['name']}{cut}\n```\n{item['text']}\n```")

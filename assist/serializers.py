@@ -52,6 +52,10 @@ class PolicyInputSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.choices)
     per_student_per_hour = serializers.IntegerField(min_value=1, max_value=1000, default=10)
     session_budget = serializers.IntegerField(min_value=1, max_value=100_000, default=300)
+    exercise_modes = serializers.DictField(
+        child=serializers.ChoiceField(choices=Mode.choices), required=False,
+        help_text="Stricter modes while an exercise is open: {session exercise id: mode}.",
+    )  # fmt: skip
 
 
 class PolicyOutputSerializer(serializers.Serializer):
@@ -59,6 +63,7 @@ class PolicyOutputSerializer(serializers.Serializer):
     per_student_per_hour = serializers.IntegerField()
     session_budget = serializers.IntegerField()
     disabled_participants = serializers.ListField(child=serializers.CharField())
+    exercise_modes = serializers.DictField(child=serializers.CharField())
     provider = serializers.SerializerMethodField()
 
     def get_provider(self, policy: Any) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from assist import groups, limits, prompts
+from assist import exercises, groups, limits, prompts
 from assist.conf import conf
 from assist.errors import AssistRefused
 from assist.models import Kind, Mode, Policy, Provider, Question, QuestionStatus
@@ -70,9 +70,15 @@ def _announce_policy(policy: Policy) -> None:
 
 
 @transaction.atomic
-def policy_set(*, session: ClassSession, mode: str, per_student_per_hour: int, session_budget: int) -> Policy:
+def policy_set(
+    *, session: ClassSession, mode: str, per_student_per_hour: int, session_budget: int,
+    exercise_modes: dict[str, str] | None = None,
+) -> Policy:  # fmt: skip
     policy = policy_of(session=session)
     policy.mode, policy.per_student_per_hour, policy.session_budget = mode, per_student_per_hour, session_budget
+    if exercise_modes is not None:
+        exercises.check_overrides(session_id=session.pk, overrides=exercise_modes)
+        policy.exercise_modes = exercise_modes
     policy.save()
     _announce_policy(policy)
     return policy
@@ -104,18 +110,21 @@ class Opened:
     allowance: limits.Allowance
 
 
-def _check_may_ask(*, participant: Participant, policy: Policy) -> None:
+def _check_may_ask(*, participant: Participant, policy: Policy, mode: str) -> None:
     if participant.session.state != SessionState.LIVE:
         raise AssistRefused("session_not_live", "AI help works while the session is live.", status=409)
-    if policy.mode == Mode.OFF:
+    if mode == Mode.OFF and policy.mode != Mode.OFF:
+        raise AssistRefused("assist_off", "AI help is off while this exercise is open.", status=403)
+    if mode == Mode.OFF:
         raise AssistRefused("assist_off", "Your teacher has not turned AI help on for this session.", status=403)
     if str(participant.pk) in policy.disabled_participants:
         raise AssistRefused("assist_off", "Your teacher turned AI help off for you.", status=403)
 
 
 def question_open(
-    *, participant: Participant, kind: str, text: str, file_name: str | None = None, line: int | None = None
-) -> Opened:
+    *, participant: Participant, kind: str, text: str, file_name: str | None = None, line: int | None = None,
+    exercise_id: str | None = None,
+) -> Opened:  # fmt: skip
     """Check the policy and the limits, gather the context, store the question. Raises
     AssistRefused (nothing stored, nothing counted) when it may not be asked."""
     text = text.strip()
@@ -129,11 +138,15 @@ def question_open(
         raise AssistRefused("invalid", "line must be a positive integer.")
     session = participant.session
     policy = policy_of(session=session)
-    _check_may_ask(participant=participant, policy=policy)
+    mode = exercises.effective_mode(policy=policy)
+    _check_may_ask(participant=participant, policy=policy, mode=mode)
     provider = provider_for_session(session=session)
     if provider is None:
         raise AssistRefused("not_configured", "No AI provider is set up for this session.", status=409)
     context = prompts.gather(participant=participant, kind=kind, file_name=file_name, line=line)
+    if exercise_id is not None:
+        context.exercise, context.exercise_text = exercises.exercise_context(participant=participant,
+                                                                             link_id=exercise_id)  # fmt: skip
     if kind == Kind.EXPLAIN and context.run is None:
         raise AssistRefused("no_failed_run", "Your last run did not fail: there is no error to explain.", status=409)
     allowance = limits.take(policy=policy, participant_id=participant.pk)
@@ -146,14 +159,14 @@ def question_open(
         )  # fmt: skip
     endpoint = endpoint_of(provider)
     messages = [
-        {"role": "system", "content": prompts.system_prompt(mode=policy.mode, language=session.language)},
+        {"role": "system", "content": prompts.system_prompt(mode=mode, language=session.language)},
         {"role": "user", "content": prompts.user_message(kind=kind, text=text, context=context,
                                                          instructions=session.instructions)},
     ]  # fmt: skip
     with transaction.atomic():
         question = Question.objects.create(
             session=session, participant=participant, kind=kind, text=text, context=context.record(),
-            error_summary=context.error_summary, mode=policy.mode, model=provider.model,
+            error_summary=context.error_summary, mode=mode, model=provider.model,
         )  # fmt: skip
         question.participant = participant
         events.broadcast_on_commit(

@@ -209,6 +209,15 @@ class AssistPlace(TypedDict):
     line: int
 
 
+class AssistExercise(TypedDict):
+    """The session's exercise a question was about (its statement and sample tests went;
+    hidden tests never do), and the sample tests the student's last check failed."""
+
+    id: str
+    title: str
+    failing_samples: list[str]
+
+
 class AssistContext(TypedDict):
     """What was sent besides the question (files by name and size; their text went too)."""
 
@@ -216,6 +225,7 @@ class AssistContext(TypedDict):
     run: AssistRun | None
     files: list[AssistFile]
     asked_about: AssistPlace | None
+    exercise: NotRequired[AssistExercise]
 
 
 class AssistQuestion(TypedDict):
@@ -312,11 +322,137 @@ class AssistAllowanceChanged(TypedDict):
     allowance: AssistAllowance
 
 
+# --- exercises in a session (exercises.classroom), on the session socket ----------------------
+
+
+class ExerciseProgress(TypedDict):
+    """A Check or Submit on its way: waiting in the run queue (`position`, 1 = next) or
+    running, `done` of `total` tests reported so far."""
+
+    type: Literal["exercise.progress"]
+    submission_id: str
+    session_exercise_id: str
+    kind: Literal["check", "submit"]
+    phase: Literal["queued", "running"]
+    position: int | None
+    done: int
+    total: int
+
+
+class OutputDifference(TypedDict):
+    """Where a sample case's output first differs (line numbers from 1; null: no such line)."""
+
+    line: int
+    expected: str | None
+    got: str | None
+
+
+class UnitResult(TypedDict):
+    name: str
+    passed: bool
+    status: str
+    message: str
+
+
+class StudentTest(TypedDict):
+    """One test's result for the student: a hidden test has only the first seven fields."""
+
+    id: str
+    kind: Literal["io", "unit"]
+    visibility: Literal["sample", "hidden"]
+    weight: int
+    passed: bool
+    status: str
+    score: int
+    name: NotRequired[str]
+    message: NotRequired[str]
+    time_ms: NotRequired[int | None]
+    exit_code: NotRequired[int | None]
+    signal: NotRequired[int | None]
+    stdin: NotRequired[str]
+    expected: NotRequired[str]
+    stdout: NotRequired[str]
+    stderr: NotRequired[str]
+    difference: NotRequired[OutputDifference | None]
+    unit_tests: NotRequired[list[UnitResult]]
+
+
+class StudentSubmission(TypedDict):
+    """A submission as its student may see it: hidden tests reduced to pass/fail."""
+
+    id: str
+    session_exercise_id: str
+    kind: Literal["check", "submit"]
+    status: Literal["queued", "graded", "compile-error", "error", "refused"]
+    score: int
+    max_score: int
+    passed: bool
+    late: bool
+    message: str
+    created_at: str
+    tests: list[StudentTest]
+    hidden_total: int
+    hidden_passed: int
+
+
+class ExerciseResult(TypedDict):
+    """A Check or Submit was graded (or refused, or failed): the student's view of it."""
+
+    type: Literal["exercise.result"]
+    submission: StudentSubmission
+
+
+class ExerciseGraded(TypedDict):
+    """A submission (Submit, or a regrade of one) landed: the grid's cell for the student
+    and exercise, with the score that counts under the teacher's policy."""
+
+    type: Literal["exercise.graded"]
+    participant_id: str
+    session_exercise_id: str
+    submission_id: str
+    status: Literal["queued", "graded", "compile-error", "error", "refused"]
+    score: int
+    max_score: int
+    passed: bool
+    late: bool
+    counted_score: int | None
+
+
+class ExercisesChanged(TypedDict):
+    """The session's exercises changed (attached, opened, closed, removed, a test fixed):
+    fetch them again."""
+
+    type: Literal["exercises.changed"]
+
+
+class ExerciseRegrade(TypedDict):
+    """A regrade's progress: `done` of `total` submissions graded again."""
+
+    type: Literal["exercise.regrade"]
+    session_exercise_id: str
+    done: int
+    total: int
+
+
+class FeedbackAdded(TypedDict):
+    """A teacher commented on a line of the participant's file."""
+
+    type: Literal["feedback.added"]
+    participant_id: str
+    feedback_id: str
+    submission_id: str | None
+    file_name: str
+    line: int
+    text: str
+    created_at: str
+
+
 # What services broadcast to a session's channel-layer groups (sessions.events).
 BroadcastEvent = (
     SessionUpdated | FilePushed | HelpUpdated | HelpChanged | ParticipantJoined | ParticipantLeft
     | ParticipantRemoved | Presence | FileDeleted | RunStarted | RunEnded | AssistAsked | AssistAnswered
-    | AssistPolicyChanged
+    | AssistPolicyChanged | ExerciseProgress | ExerciseResult | ExerciseGraded | ExercisesChanged | ExerciseRegrade
+    | FeedbackAdded
 )
 # What document hubs send the teachers' monitor on the live registry's feed.
 FeedEvent = Typing | Preview
@@ -493,6 +629,12 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(AssistAsked, TEACHERS),
         Frame(AssistAnswered, TEACHERS),
         Frame(AssistPolicyChanged, TEACHERS),
+        Frame(ExerciseProgress, "the participant's own tabs"),
+        Frame(ExerciseResult, "the participant's own tabs"),
+        Frame(ExerciseGraded, TEACHERS),
+        Frame(ExercisesChanged, "everyone in the session"),
+        Frame(ExerciseRegrade, TEACHERS),
+        Frame(FeedbackAdded, f"the participant's own tabs; {TEACHERS}"),
         Frame(Pong, "the socket that pinged"),
         Frame(ErrorFrame, "the socket that sent a bad frame"),
     )),
@@ -511,7 +653,7 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(AssistState, "the socket, on connect"),
         Frame(AssistQuestionChanged, "every assist socket of the participant (their teacher's too)"),
         Frame(AssistDelta, "every assist socket of the participant (their teacher's too)"),
-        Frame(AssistAllowanceChanged, "the participant's own assist sockets"),
+        Frame(AssistAllowanceChanged, "every assist socket of the participant"),
         Frame(Pong, "the socket that pinged"),
         Frame(ErrorFrame, "the socket that asked (a refused question: `assist_off`, `rate_limited` with "
                           "`retry_after`, `budget_spent`, `not_configured`, `invalid`, `too_large`, `forbidden`)"),

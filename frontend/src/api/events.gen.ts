@@ -138,12 +138,20 @@ export interface AssistPlace {
   line: number;
 }
 
+/** The session's exercise a question was about (its statement and sample tests went; hidden tests never do), and the sample tests the student's last check failed. */
+export interface AssistExercise {
+  id: string;
+  title: string;
+  failing_samples: string[];
+}
+
 /** What was sent besides the question (files by name and size; their text went too). */
 export interface AssistContext {
   language: string;
   run: AssistRun | null;
   files: AssistFile[];
   asked_about: AssistPlace | null;
+  exercise?: AssistExercise;
 }
 
 /** A question to the AI and its answer (so far). The teacher also gets `context` (what was sent besides the question) and, for an answer withheld by the policy, `withheld_answer`. */
@@ -187,6 +195,116 @@ export interface AssistPolicyChanged {
   disabled_participants: string[];
 }
 
+/** A Check or Submit on its way: waiting in the run queue (`position`, 1 = next) or running, `done` of `total` tests reported so far. */
+export interface ExerciseProgress {
+  type: "exercise.progress";
+  submission_id: string;
+  session_exercise_id: string;
+  kind: "check" | "submit";
+  phase: "queued" | "running";
+  position: number | null;
+  done: number;
+  total: number;
+}
+
+/** Where a sample case's output first differs (line numbers from 1; null: no such line). */
+export interface OutputDifference {
+  line: number;
+  expected: string | null;
+  got: string | null;
+}
+
+export interface UnitResult {
+  name: string;
+  passed: boolean;
+  status: string;
+  message: string;
+}
+
+/** One test's result for the student: a hidden test has only the first seven fields. */
+export interface StudentTest {
+  id: string;
+  kind: "io" | "unit";
+  visibility: "sample" | "hidden";
+  weight: number;
+  passed: boolean;
+  status: string;
+  score: number;
+  name?: string;
+  message?: string;
+  time_ms?: number | null;
+  exit_code?: number | null;
+  signal?: number | null;
+  stdin?: string;
+  expected?: string;
+  stdout?: string;
+  stderr?: string;
+  difference?: OutputDifference | null;
+  unit_tests?: UnitResult[];
+}
+
+/** A submission as its student may see it: hidden tests reduced to pass/fail. */
+export interface StudentSubmission {
+  id: string;
+  session_exercise_id: string;
+  kind: "check" | "submit";
+  status: "queued" | "graded" | "compile-error" | "error" | "refused";
+  score: number;
+  max_score: number;
+  passed: boolean;
+  late: boolean;
+  message: string;
+  created_at: string;
+  tests: StudentTest[];
+  hidden_total: number;
+  hidden_passed: number;
+}
+
+/** A Check or Submit was graded (or refused, or failed): the student's view of it. */
+export interface ExerciseResult {
+  type: "exercise.result";
+  submission: StudentSubmission;
+}
+
+/** A submission (Submit, or a regrade of one) landed: the grid's cell for the student and exercise, with the score that counts under the teacher's policy. */
+export interface ExerciseGraded {
+  type: "exercise.graded";
+  participant_id: string;
+  session_exercise_id: string;
+  submission_id: string;
+  status: "queued" | "graded" | "compile-error" | "error" | "refused";
+  score: number;
+  max_score: number;
+  passed: boolean;
+  late: boolean;
+  counted_score: number | null;
+}
+
+/** The session's exercises changed (attached, opened, closed, removed, a test fixed): fetch them again. */
+export interface ExercisesChanged {
+  type: "exercises.changed";
+}
+
+/** A regrade's progress: `done` of `total` submissions graded again. */
+export interface ExerciseRegrade {
+  type: "exercise.regrade";
+  session_exercise_id: string;
+  done: number;
+  total: number;
+}
+
+/** A teacher commented on a line of the participant's file. */
+export interface FeedbackAdded {
+  type: "feedback.added";
+  participant_id: string;
+  feedback_id: string;
+  submission_id: string | null;
+  file_name: string;
+  line: number;
+  text: string;
+  created_at: string;
+}
+
 /** The answer to the client's `{"type": "ping"}`. */
 export interface Pong {
   type: "pong";
@@ -200,7 +318,7 @@ export interface ErrorFrame {
   retry_after?: number;
 }
 
-export type SessionEvent = Snapshot | SessionUpdated | FilePushed | HelpUpdated | ParticipantRemoved | ParticipantJoined | ParticipantLeft | Presence | Typing | Preview | FileDeleted | RunStarted | RunEnded | HelpChanged | AssistAsked | AssistAnswered | AssistPolicyChanged | Pong | ErrorFrame;
+export type SessionEvent = Snapshot | SessionUpdated | FilePushed | HelpUpdated | ParticipantRemoved | ParticipantJoined | ParticipantLeft | Presence | Typing | Preview | FileDeleted | RunStarted | RunEnded | HelpChanged | AssistAsked | AssistAnswered | AssistPolicyChanged | ExerciseProgress | ExerciseResult | ExerciseGraded | ExercisesChanged | ExerciseRegrade | FeedbackAdded | Pong | ErrorFrame;
 
 export const SESSION_FRAME_SHAPES: FrameShapes<SessionEvent> = {
   "snapshot": { participants: { kind: "array" }, help: { kind: "array" } },
@@ -223,6 +341,12 @@ export const SESSION_FRAME_SHAPES: FrameShapes<SessionEvent> = {
   "assist.asked": { question: { kind: "object" } },
   "assist.answered": { question: { kind: "object" } },
   "assist.policy": { mode: { kind: "string", values: ["off", "hints", "explain", "full"] }, disabled_participants: { kind: "array" } },
+  "exercise.progress": { submission_id: { kind: "string" }, session_exercise_id: { kind: "string" }, kind: { kind: "string", values: ["check", "submit"] }, phase: { kind: "string", values: ["queued", "running"] }, position: { kind: "number", nullable: true }, done: { kind: "number" }, total: { kind: "number" } },
+  "exercise.result": { submission: { kind: "object" } },
+  "exercise.graded": { participant_id: { kind: "string" }, session_exercise_id: { kind: "string" }, submission_id: { kind: "string" }, status: { kind: "string", values: ["queued", "graded", "compile-error", "error", "refused"] }, score: { kind: "number" }, max_score: { kind: "number" }, passed: { kind: "boolean" }, late: { kind: "boolean" }, counted_score: { kind: "number", nullable: true } },
+  "exercises.changed": {},
+  "exercise.regrade": { session_exercise_id: { kind: "string" }, done: { kind: "number" }, total: { kind: "number" } },
+  "feedback.added": { participant_id: { kind: "string" }, feedback_id: { kind: "string" }, submission_id: { kind: "string", nullable: true }, file_name: { kind: "string" }, line: { kind: "number" }, text: { kind: "string" }, created_at: { kind: "string" } },
   "pong": {},
   "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
 };
