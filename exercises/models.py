@@ -91,3 +91,100 @@ class TestCase(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.kind} test {self.order}"
+
+
+# --- in a session --------------------------------------------------------------------------
+
+
+class Policy(models.TextChoices):
+    BEST = "best"
+    LAST = "last"
+
+
+class SessionExercise(models.Model):
+    """An exercise attached to a classroom session, in order. Students see it (statement,
+    starter files as their documents) while it is open; a teacher may open one at a time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey("classroom.ClassSession", on_delete=models.CASCADE,
+                                related_name="exercise_links")  # fmt: skip
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="session_links")
+    order = models.PositiveIntegerField(default=0)
+    is_open = models.BooleanField(default=True)
+    # Which submission counts for the score: the best one or the last one.
+    policy = models.CharField(max_length=4, choices=Policy.choices, default=Policy.BEST)
+    # Submissions after it are kept, marked late.
+    deadline = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["session", "exercise"], name="one_link_per_session_exercise")]
+
+    def __str__(self) -> str:
+        return f"{self.exercise_id} in {self.session_id}"
+
+
+class SubmissionKind(models.TextChoices):
+    CHECK = "check"  # the sample tests: never counts for the score
+    SUBMIT = "submit"  # every test
+
+
+class SubmissionStatus(models.TextChoices):
+    QUEUED = "queued"
+    GRADED = "graded"
+    COMPILE_ERROR = "compile-error"
+    ERROR = "error"  # the run ended before the harness finished
+    REFUSED = "refused"  # the run service did not start it (rate limit, another run)
+
+
+class Submission(models.Model):
+    """One Check or Submit of a participant: the files as they were, every test's result
+    (hidden ones included: only the teacher's views show them whole), the score."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    link = models.ForeignKey(SessionExercise, on_delete=models.CASCADE, related_name="submissions")
+    participant = models.ForeignKey("classroom.Participant", on_delete=models.CASCADE,
+                                    related_name="submissions")  # fmt: skip
+    kind = models.CharField(max_length=6, choices=SubmissionKind.choices)
+    status = models.CharField(max_length=14, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED)
+    language = models.CharField(max_length=20)
+    files = models.JSONField(default=list)  # [{"name", "content"}]
+    results = models.JSONField(default=dict)  # grading.Grade.as_dict(for_student=False)
+    score = models.PositiveIntegerField(default=0)
+    max_score = models.PositiveIntegerField(default=0)
+    passed = models.BooleanField(default=False)
+    late = models.BooleanField(default=False)
+    message = models.TextField(blank=True, default="")
+    # How many times a teacher's regrade ran it again.
+    regraded = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["link", "participant", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.score}/{self.max_score}"
+
+
+class Feedback(models.Model):
+    """A teacher's comment on one line of a student's file (live, or of a submission)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    participant = models.ForeignKey("classroom.Participant", on_delete=models.CASCADE,
+                                    related_name="feedback")  # fmt: skip
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="feedback")  # fmt: skip
+    file_name = models.CharField(max_length=100)
+    line = models.PositiveIntegerField()
+    text = models.TextField(max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["file_name", "line", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}:{self.line}"

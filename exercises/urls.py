@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from exercises import api
+from exercises import api, classroom_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("exercises/", api.ExercisesView.as_view(), name="exercises"),
@@ -16,3 +16,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("exercises/<uuid:exercise_id>/export", api.ExportView.as_view(), name="exercise-export"),
 ]
+
+# Exercises in a classroom session (exercises.classroom_api).
+urlpatterns += [
+    path("sessions/<uuid:session_id>/exercises/", classroom_api.SessionExercisesView.as_view(),
+         name="session-exercises"),
+    path("sessions/<uuid:session_id>/exercises/grid", classroom_api.GridView.as_view(), name="session-exercise-grid"),
+    path("sessions/<uuid:session_id>/grades.csv", classroom_api.GradesView.as_view(), name="session-grades"),
+    path("sessions/<uuid:session_id>/exercises/<uuid:link_id>/", classroom_api.SessionExerciseView.as_view(),
+         name="session-exercise"),
+    path("sessions/<uuid:session_id>/exercises/<uuid:link_id>/regrade", classroom_api.RegradeView.as_view(),
+         name="session-exercise-regrade"),
+    path("participants/<uuid:participant_id>/exercises/<uuid:link_id>/check", classroom_api.CheckView.as_view(),
+         name="participant-exercise-check"),
+    path("participants/<uuid:participant_id>/exercises/<uuid:link_id>/submit", classroom_api.SubmitView.as_view(),
+         name="participant-exercise-submit"),
+    path("participants/<uuid:participant_id>/submissions/", classroom_api.SubmissionsView.as_view(),
+         name="participant-submissions"),
+    path("participants/<uuid:participant_id>/feedback/", classroom_api.FeedbackView.as_view(),
+         name="participant-feedback"),
+]  # fmt: skip
