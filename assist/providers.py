@@ -44,13 +44,19 @@ class Usage:
     completion_tokens: int | None = None
 
 
-def _client(endpoint: Endpoint) -> openai.AsyncOpenAI:
+# The connection test answers a person waiting on a button (and an HTTP request nginx
+# gives 60 s): one try, a short timeout.
+CHECK_TIMEOUT_SECONDS = 15.0
+
+
+def _client(endpoint: Endpoint, *, checking: bool = False) -> openai.AsyncOpenAI:
+    timeout = float(conf("TIMEOUT_SECONDS"))
     return openai.AsyncOpenAI(
         base_url=endpoint.base_url,
         api_key=endpoint.api_key,
         organization=endpoint.organization or None,
-        timeout=float(conf("TIMEOUT_SECONDS")),
-        max_retries=int(conf("MAX_RETRIES")),
+        timeout=min(timeout, CHECK_TIMEOUT_SECONDS) if checking else timeout,
+        max_retries=0 if checking else int(conf("MAX_RETRIES")),
     )
 
 
@@ -104,7 +110,7 @@ async def stream_chat(
 async def check_connection(endpoint: Endpoint) -> str:
     """Ask for one token: proves the URL, the key and the model at once. Returns the model
     the provider says answered."""
-    client = _client(endpoint)
+    client = _client(endpoint, checking=True)
     try:
         answer = await client.chat.completions.create(
             model=endpoint.model, messages=[{"role": "user", "content": "Say OK."}], max_tokens=1

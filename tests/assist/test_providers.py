@@ -79,3 +79,9 @@ async def test_the_connection_check_asks_for_one_token(fake: FakeOpenAI) -> None
 
 def test_an_endpoint_never_shows_its_key() -> None:
     assert KEY not in repr(Endpoint("http://x/v1", "m", "", KEY))
+
+
+async def test_the_connection_check_tries_once(fake: FakeOpenAI) -> None:
+    with pytest.raises(ProviderFailed) as failed:
+        await check_connection(endpoint(fake, "busy-1"))
+    assert failed.value.code == "provider_busy" and len(fake.requests) == 1
