@@ -25,7 +25,9 @@
 #   --db-name NAME      the database and its role (default observer).
 #   --redis-url URL     an existing Redis (default: the local one, installed).
 #   --user NAME         the system user the service runs as (default observer).
-#   --backend NAME      the sandbox backend written to a new env file (bubblewrap | podman).
+#   --backend NAME      the sandbox backend written to a new env file (bubblewrap | podman |
+#                       docker); with podman or docker the instances run as root (the runbook's
+#                       "Which user"), students' programs never do.
 # Without systemd as PID 1 (containers, CI) the script says so and starts the very commands
 # the units run (ExecStart of observer@.service), with pid files and logs in its run and log
 # directories; systemd-analyze verify still checks the units it installs.
@@ -67,7 +69,7 @@ for port in "$first_port" "$http_port" "$https_port"; do
 done
 [[ -z "$domain" ]] && domain=$(hostname -f 2>/dev/null || hostname)
 [[ "$domain" =~ ^[A-Za-z0-9.-]+$ ]] || die "--domain must be a host name ($domain)"
-[[ "$backend" =~ ^(bubblewrap|podman)$ ]] || die "--backend must be bubblewrap or podman"
+[[ "$backend" =~ ^(bubblewrap|podman|docker)$ ]] || die "--backend must be bubblewrap, podman or docker"
 [[ "$db_name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "--db-name: lower-case letters, digits and _"
 
 # --- Where things go ------------------------------------------------------------------
@@ -109,6 +111,7 @@ wants=(git:git python3-venv: nodejs:node npm:npm nginx:nginx openssl:openssl cur
 [[ -z "$db_admin_url" ]] && wants+=(postgresql:)
 [[ -z "$redis_url" ]] && wants+=(redis-server:redis-server)
 (( public_domain )) && wants+=(certbot:certbot)
+[[ "$backend" == docker ]] && wants+=(docker.io:dockerd)
 missing=()
 for want in "${wants[@]}"; do
   pkg=${want%%:*} cmd=${want#*:}
@@ -133,6 +136,17 @@ if [[ -z "$redis_url" && $systemd -eq 0 ]] && ! redis-cli ping >/dev/null 2>&1; 
   redis-server /etc/redis/redis.conf --daemonize yes >/dev/null
 fi
 redis_url=${redis_url:-redis://127.0.0.1:6379/0}
+# Who runs the instances: the service user, or root for the container backends (rootful
+# podman; dockerd's socket). Files stay the service user's either way.
+service_user=$user
+[[ "$backend" == podman || "$backend" == docker ]] && service_user=root
+if [[ "$backend" == docker ]] && ! docker info >/dev/null 2>&1; then
+  say "Starting dockerd"
+  if (( systemd )); then systemctl enable -q --now docker
+  else setsid dockerd --iptables=false --ip6tables=false --bridge=none >>/var/log/dockerd.log 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+fi
 
 # --- User, directories, code --------------------------------------------------------------
 if ! id -u "$user" >/dev/null 2>&1; then
@@ -313,6 +327,12 @@ if (( systemd )); then
   for unit in observer@.service observer-cleanup.service observer-cleanup.timer; do
     render_unit "$unit" > "$units/$unit.new" && mv "$units/$unit.new" "$units/$unit"
   done
+  if [[ "$service_user" == root ]]; then
+    install -d "$units/observer@.service.d"
+    printf '[Service]\nUser=root\nGroup=root\n' > "$units/observer@.service.d/root.conf"
+  else
+    rm -f "$units/observer@.service.d/root.conf"
+  fi
   systemctl daemon-reload
   systemctl enable -q observer-cleanup.timer && systemctl start observer-cleanup.timer
 else
@@ -327,6 +347,10 @@ else
     rm -f "$etc/units/observer@${ports[0]}.service"
   fi
   say "No systemd: run 'manage.py cleanup' every 15 minutes yourself (cron), as observer-cleanup.timer would"
+  # The unit's ExecStartPre: the container backends' host setup.
+  if [[ "$backend" == podman || "$backend" == docker ]]; then
+    sh "$prefix/deploy/$backend/setup.sh" "$root/var/lib/observer/podman-rootfs"
+  fi
 fi
 
 exec_start() {  # ExecStart of observer@.service for instance $1
@@ -347,7 +371,7 @@ instance_start() {
   install -d -o "$user" "$metrics" "$run/sandbox-$1"
   # As the unit: the env file, PROMETHEUS_MULTIPROC_DIR, the user; a private sandbox work root
   # stands in for PrivateTmp=. setsid: the instance outlives this script.
-  runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME="$prefix" \
+  runuser -u "$service_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME="$prefix" \
     PROMETHEUS_MULTIPROC_DIR="$metrics" \
     setsid bash -c 'set -a; . "$0"; set +a; export SANDBOX_WORK_ROOT="$1"; cd "$2"; echo $$ > "$3"; exec $4' \
     "$env_file" "$run/sandbox-$1" "$prefix" "$run/observer@$1.pid" "$command" \
