@@ -92,48 +92,48 @@ function PolicyForm({ sessionId, policy, onSaved }: { sessionId: string; policy:
   const changed = mode !== policy.mode || perHour !== policy.per_student_per_hour || budget !== policy.session_budget;
   return (
     <>
-    <form
-      data-testid="assist-policy"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
-      style={{ fontSize: "0.85rem" }}
-    >
-      <label style={{ display: "block" }}>
-        Help{" "}
-        <select value={mode} onChange={(e) => setMode(e.target.value as Mode)} aria-label="AI help for the class">
-          {MODES.map((m) => (
-            <option key={m} value={m}>
-              {MODE_LABEL[m]}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div className="row" style={{ gap: 8, margin: "4px 0" }}>
-        <label className="grow">
-          Per student per hour
-          <input type="number" min={1} max={1000} value={perHour} onChange={(e) => setPerHour(Number(e.target.value))} />
+      <form
+        data-testid="assist-policy"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run();
+        }}
+        style={{ fontSize: "0.85rem" }}
+      >
+        <label style={{ display: "block" }}>
+          Help{" "}
+          <select value={mode} onChange={(e) => setMode(e.target.value as Mode)} aria-label="AI help for the class">
+            {MODES.map((m) => (
+              <option key={m} value={m}>
+                {MODE_LABEL[m]}
+              </option>
+            ))}
+          </select>
         </label>
-        <label className="grow">
-          For the session
-          <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Number(e.target.value))} />
-        </label>
-      </div>
-      <div className="muted">
-        {policy.provider.model} · key {policy.provider.key_hint} ({policy.provider.scope === "teacher" ? "yours" : "the server's"})
-      </div>
-      <ErrorMessage error={save.error} compact />
-      <button type="submit" className="btn small" disabled={!changed || save.pending}>
-        Save AI help
-      </button>
-    </form>
-    {policy.provider.scope === "teacher" ? (
-      <details>
-        <summary style={{ fontSize: "0.85rem" }}>Your AI provider</summary>
-        <ProviderForm current={policy.provider} onSaved={(provider) => onSaved({ ...policy, provider })} />
-      </details>
-    ) : null}
+        <div className="row" style={{ gap: 8, margin: "4px 0" }}>
+          <label className="grow">
+            Per student per hour
+            <input type="number" min={1} max={1000} value={perHour} onChange={(e) => setPerHour(Number(e.target.value))} />
+          </label>
+          <label className="grow">
+            For the session
+            <input type="number" min={1} max={100000} value={budget} onChange={(e) => setBudget(Number(e.target.value))} />
+          </label>
+        </div>
+        <div className="muted">
+          {policy.provider.model} · key {policy.provider.key_hint} ({policy.provider.scope === "teacher" ? "yours" : "the server's"})
+        </div>
+        <ErrorMessage error={save.error} compact />
+        <button type="submit" className="btn small" disabled={!changed || save.pending}>
+          Save AI help
+        </button>
+      </form>
+      {policy.provider.scope === "teacher" ? (
+        <details>
+          <summary style={{ fontSize: "0.85rem" }}>Your AI provider</summary>
+          <ProviderForm current={policy.provider} onSaved={(provider) => onSaved({ ...policy, provider })} />
+        </details>
+      ) : null}
     </>
   );
 }
