@@ -37,7 +37,9 @@ def allowance_of(*, participant: Participant) -> AssistAllowance:
     policy = policy_of(session=participant.session)
     configured = provider_for_session(session=participant.session) is not None
     enabled = str(participant.pk) not in policy.disabled_participants
-    return allowance_view(mode=policy.mode, enabled=enabled, configured=configured,
+    from assist.exercises import effective_mode
+
+    return allowance_view(mode=effective_mode(policy=policy), enabled=enabled, configured=configured,
                           allowance=limits.peek(policy=policy, participant_id=participant.pk))  # fmt: skip
 
 

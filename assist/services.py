@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from assist import groups, limits, prompts
+from assist import exercises, groups, limits, prompts
 from assist.conf import conf
 from assist.errors import AssistRefused
 from assist.models import Kind, Mode, Policy, Provider, Question, QuestionStatus
@@ -76,8 +76,9 @@ def policy_set(
 ) -> Policy:  # fmt: skip
     policy = policy_of(session=session)
     policy.mode, policy.per_student_per_hour, policy.session_budget = mode, per_student_per_hour, session_budget
-    if exercise_modes:
-        raise AssistRefused("invalid", "Per-exercise modes need the session's exercises, which this server lacks.")
+    if exercise_modes is not None:
+        exercises.check_overrides(session_id=session.pk, overrides=exercise_modes)
+        policy.exercise_modes = exercise_modes
     policy.save()
     _announce_policy(policy)
     return policy
@@ -137,14 +138,15 @@ def question_open(
         raise AssistRefused("invalid", "line must be a positive integer.")
     session = participant.session
     policy = policy_of(session=session)
-    mode = policy.mode
+    mode = exercises.effective_mode(policy=policy)
     _check_may_ask(participant=participant, policy=policy, mode=mode)
     provider = provider_for_session(session=session)
     if provider is None:
         raise AssistRefused("not_configured", "No AI provider is set up for this session.", status=409)
     context = prompts.gather(participant=participant, kind=kind, file_name=file_name, line=line)
     if exercise_id is not None:
-        raise AssistRefused("invalid", "No open exercise of this session has that id.")
+        context.exercise, context.exercise_text = exercises.exercise_context(participant=participant,
+                                                                             link_id=exercise_id)  # fmt: skip
     if kind == Kind.EXPLAIN and context.run is None:
         raise AssistRefused("no_failed_run", "Your last run did not fail: there is no error to explain.", status=409)
     allowance = limits.take(policy=policy, participant_id=participant.pk)
