@@ -34,6 +34,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from accounts.principals import Principal
+from coding import runner
+from coding.languages import get_language
 from coding.sandbox.base import SandboxError
 from exercises import grading, markdown
 from exercises.models import (
@@ -281,6 +283,11 @@ def submission_start(*, participant: Participant, link: SessionExercise, kind: s
     files = _files_of(participant, link)
     if not files:
         raise exceptions.ValidationError({"files": ["You have no files to test."]})
+    try:  # names and the source cap, as the run would check them: refused before anything is kept
+        runner.prepare_sources([(f["name"], f["content"]) for f in files], None, get_language(session.language),
+                               runner.default_limits(session.language))  # fmt: skip
+    except runner.InvalidRun as error:
+        raise exceptions.ValidationError({"files": [f"Your files cannot be tested: {error}."]}) from error
     cases = grading.cases_of(link.exercise)
     which: grading.Which = "sample" if kind == SubmissionKind.CHECK else "all"
     if not grading.select(cases, language=session.language, which=which):
