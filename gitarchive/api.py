@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -13,7 +12,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from social_django.models import UserSocialAuth
 
 from accounts import serializers as account_serializers
 from accounts import services as account_services
@@ -21,16 +19,15 @@ from accounts.limits import limit_attempts
 from accounts.principals import is_admin, is_guest, principal_of, user_of
 from accounts.schema import error_responses
 from accounts.views import AnonymousView
-from gitarchive import conf, signin
+from gitarchive import conf, selectors, signin
 from gitarchive import serializers as s
 from gitarchive.client import GitHub, GitHubError
 from gitarchive.codes import BINDING_COOKIE, code_issue, new_binding, set_binding
-from gitarchive.credentials import credential_revoke, credential_store
-from gitarchive.jobs import job_enqueue, jobs_resume_stale
-from gitarchive.models import ArchiveJob, ArchiveKind, GitHubCredential, JobState
-from observer.audit import audit_record
-from observer.errors import Conflict
-from sessions import selectors
+from gitarchive.credentials import credential_revoke, credential_store, github_unlink
+from gitarchive.jobs import archive_request, jobs_resume_stale
+from gitarchive.models import ArchiveKind, JobState
+from observer.ratelimits import enforce
+from sessions import selectors as session_selectors
 from sessions.api.base import ScopedView
 from sessions.permissions import IsSessionTeacherOrAdmin
 
@@ -56,8 +53,10 @@ def _configured() -> None:
 
 
 class ConfigView(AnonymousView):
-    @extend_schema(responses={200: s.ConfigOutputSerializer}, summary="Whether 'Sign in with GitHub' is offered")
+    @extend_schema(responses={200: s.ConfigOutputSerializer, **error_responses(429)},
+                   summary="Whether 'Sign in with GitHub' is offered")
     def get(self, request: Request) -> Response:
+        enforce(request, group="github-config", rate_name="join_any_ip")  # a loose per-IP ceiling
         return Response({"enabled": conf.enabled(), "sign_in_url": reverse("github-start")})
 
 
@@ -99,8 +98,8 @@ class ConnectView(APIView):
 
 
 def _account(user: Any) -> dict[str, Any]:
-    social = UserSocialAuth.objects.filter(user=user, provider="github").first()
-    credential = GitHubCredential.objects.filter(user=user).first()
+    social = selectors.github_link_of(user=user)
+    credential = selectors.credential_of(user=user)
     return {
         "enabled": conf.enabled(),
         "linked": social is not None,
@@ -120,17 +119,7 @@ class LinkView(APIView):
     @extend_schema(responses={200: s.AccountOutputSerializer, **error_responses(409)}, summary="Unlink GitHub")
     def delete(self, request: Request) -> Response:
         user = _user(request)
-        social = UserSocialAuth.objects.filter(user=user, provider="github").first()
-        if social is None:
-            raise exceptions.NotFound("GitHub is not linked to this account.")
-        if not user.has_usable_password():
-            raise Conflict("GitHub is this account's only way in: it cannot be unlinked until the account has a "
-                           "password (ask an admin to set one).")
-        with transaction.atomic():
-            social.delete()
-            credential_revoke(user=user, request=request)
-            audit_record(action="auth.github_unlinked", actor=user, target=user, request=request,
-                         details={"github_id": social.uid})
+        github_unlink(user=user, request=request)
         return Response(_account(user))
 
 
@@ -164,23 +153,9 @@ class TokenView(APIView):
         return Response(_account(user))
 
 
-def _start(*, request: Request, user: Any, kind: str, session: Any, participant: Any, owner: str, repo: str,
-           private: bool) -> Response:
+def _start(*, request: Request, user: Any, **fields: Any) -> Response:
     _configured()
-    if not GitHubCredential.objects.filter(user=user).exists():
-        raise Conflict("Connect GitHub (or paste a token) on your GitHub page first.")
-    with transaction.atomic():
-        busy = ArchiveJob.objects.select_for_update().filter(
-            requested_by=user, owner__iexact=owner, repo__iexact=repo, state__in=[JobState.QUEUED, JobState.RUNNING]
-        )
-        if busy.exists():
-            raise Conflict("An archive into this repository is already under way; wait for it to finish.")
-        job = ArchiveJob.objects.create(kind=kind, session=session, participant=participant, requested_by=user,
-                                        owner=owner, repo=repo, private=private, message="Queued")
-        audit_record(action="github.archive_requested", actor=user, target=session, request=request,
-                     details={"job": str(job.pk), "kind": kind, "repository": f"{owner or '~'}/{repo}",
-                              "private": private})
-        job_enqueue(job=job)
+    job = archive_request(user=user, request=request, **fields)
     return Response(s.JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -190,9 +165,9 @@ class SessionArchivesView(ScopedView):
     @extend_schema(responses={200: s.JobOutputSerializer(many=True)}, summary="The session's GitHub archives")
     def get(self, request: Request, session_id: uuid.UUID) -> Response:
         session = self.session_access(request, session_id).session
-        jobs = list(ArchiveJob.objects.filter(session=session, kind=ArchiveKind.SESSION).select_related("session")[:50])
+        jobs = selectors.session_archives(session=session)
         if jobs_resume_stale(job_ids=[j.pk for j in jobs if j.state in (JobState.QUEUED, JobState.RUNNING)]):
-            jobs = list(ArchiveJob.objects.filter(pk__in=[j.pk for j in jobs]).select_related("session"))
+            jobs = list(selectors.jobs_by_id(job_ids=[j.pk for j in jobs]))
         return Response(s.JobOutputSerializer(jobs, many=True).data)
 
     @extend_schema(request=s.ArchiveInputSerializer, responses={202: s.JobOutputSerializer, **error_responses(409)},
@@ -212,7 +187,7 @@ class ParticipantSaveView(ScopedView):
     @extend_schema(request=s.SaveInputSerializer, responses={202: s.JobOutputSerializer, **error_responses(409)},
                    summary="Save my files to my GitHub")
     def post(self, request: Request, participant_id: uuid.UUID) -> Response:
-        access = selectors.participant_access(principal=principal_of(request), participant_id=participant_id)
+        access = session_selectors.participant_access(principal=principal_of(request), participant_id=participant_id)
         if not access.is_student:
             raise exceptions.PermissionDenied("Only the student themself can save their work to their GitHub.")
         user = _user(request)
@@ -228,7 +203,7 @@ class JobsView(APIView):
     @extend_schema(responses={200: s.JobOutputSerializer(many=True)}, summary="My archive jobs, newest first")
     def get(self, request: Request) -> Response:
         user = _user(request)
-        jobs = list(ArchiveJob.objects.filter(requested_by=user).select_related("session")[:50])
+        jobs = selectors.jobs_of(user=user)
         return Response(s.JobOutputSerializer(jobs, many=True).data)
 
 
@@ -237,7 +212,7 @@ class JobView(APIView):
     def get(self, request: Request, job_id: uuid.UUID) -> Response:
         principal = principal_of(request)
         user = _user(request)
-        job = ArchiveJob.objects.select_related("session").filter(pk=job_id).first()
+        job = selectors.job_detail(job_id=job_id)
         if job is None or not (job.requested_by_id == user.pk or is_admin(principal)):
             raise exceptions.NotFound("No such archive job.")
         if job.state in (JobState.QUEUED, JobState.RUNNING) and jobs_resume_stale(job_ids=[job.pk]):

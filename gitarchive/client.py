@@ -242,6 +242,24 @@ class GitHub:
         raise _write_refused(response, name)
 
 
+def revoke_app_token(token: str) -> bool:
+    """Ends an OAuth token Observer's app was given (GitHub: DELETE
+    /applications/{client_id}/token, authenticated as the app). False if GitHub did not
+    confirm (the token stays forgotten here either way)."""
+    from django.conf import settings
+
+    try:
+        response = httpx.request(
+            "DELETE", f"{conf.api_url()}applications/{quote(settings.GITHUB_CLIENT_ID)}/token",
+            auth=(settings.GITHUB_CLIENT_ID, settings.GITHUB_CLIENT_SECRET), json={"access_token": token},
+            headers={"Accept": "application/vnd.github+json", "User-Agent": "Observer-classroom"}, timeout=10.0,
+        )
+    except httpx.HTTPError:
+        logger.warning("GitHub could not be reached to revoke a token")
+        return False
+    return response.status_code in (204, 404)  # 404: already gone
+
+
 def _message(response: httpx.Response) -> str:
     try:
         return str(response.json().get("message", ""))[:200] or response.reason_phrase

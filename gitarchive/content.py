@@ -72,7 +72,8 @@ def session_files(*, session: ClassSession) -> dict[str, str]:
     lines = [
         f"# {session.title}",
         "",
-        f"Archived from Observer on {_date(timezone.now())}.",
+        # No archive time here (the commit has it): an archive with nothing new changes nothing.
+        "Archived from Observer.",
         "",
         f"- Language: {session.language}",
         f"- Started: {_date(session.started_at or session.created_at)}",
@@ -106,7 +107,7 @@ def student_files(*, participant: Participant) -> dict[str, str]:
         f"# {session.title}",
         "",
         f"My work in the Observer class \"{session.title}\" ({session.language}), "
-        f"taught by {session.teacher.name}, saved on {_date(timezone.now())}.",
+        f"taught by {session.teacher.name}.",
         "",
         *(["## The statement", "", session.instructions, ""] if session.instructions.strip() else []),
     ]) + "\n"  # fmt: skip

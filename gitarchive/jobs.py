@@ -52,6 +52,28 @@ def git_blob_sha(text: str) -> str:
 # --- queueing and claiming ------------------------------------------------------------------
 
 
+def archive_request(*, user: Any, kind: str, session: Any, participant: Any, owner: str, repo: str,
+                    private: bool, request: Any = None) -> ArchiveJob:
+    """Queues an archive (409 without a token, or while one into the same repository runs)."""
+    from observer.errors import Conflict
+
+    if not GitHubCredential.objects.filter(user=user).exists():
+        raise Conflict("Connect GitHub (or paste a token) on your GitHub page first.")
+    with transaction.atomic():
+        busy = ArchiveJob.objects.select_for_update().filter(
+            requested_by=user, owner__iexact=owner, repo__iexact=repo, state__in=[JobState.QUEUED, JobState.RUNNING]
+        )
+        if busy.exists():
+            raise Conflict("An archive into this repository is already under way; wait for it to finish.")
+        job = ArchiveJob.objects.create(kind=kind, session=session, participant=participant, requested_by=user,
+                                        owner=owner, repo=repo, private=private, message="Queued")
+        audit_record(action="github.archive_requested", actor=user, target=session, request=request,
+                     details={"job": str(job.pk), "kind": kind, "repository": f"{owner or '~'}/{repo}",
+                              "private": private})
+        job_enqueue(job=job)
+    return job
+
+
 def job_enqueue(*, job: ArchiveJob) -> None:
     """Starts a worker for the job once its row is committed."""
     transaction.on_commit(lambda: start_thread(lambda: _thread_main(job.pk)))

@@ -32,11 +32,10 @@ from social_core.exceptions import (
     AuthSessionError,
     SocialAuthBaseException,
 )
-from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
 
 from accounts.models import User
-from gitarchive import conf
+from gitarchive import conf, selectors
 from gitarchive.backend import INTENT_KEY
 from gitarchive.codes import BINDING_COOKIE, code_consume, code_issue, new_binding, set_binding
 from gitarchive.models import CodePurpose
@@ -115,7 +114,7 @@ def github_complete(request: HttpRequest) -> HttpResponse:
     linking = purpose in ("link", "archive")
     user = None
     if linking and intent.get("user"):
-        user = User.objects.filter(pk=str(intent["user"]), is_active=True).first()
+        user = selectors.active_user(user_id=str(intent["user"]))
     fail_home = intent.get("next") or LINK_HOME if linking else "/login"
     if linking and user is None:
         request.session.flush()
@@ -139,9 +138,9 @@ def github_complete(request: HttpRequest) -> HttpResponse:
 
     if linking:
         assert user is not None
-        login = UserSocialAuth.objects.filter(user=user, provider="github").values_list("uid", flat=True).first()
+        link = selectors.github_link_of(user=user)
         audit_record(action="auth.github_linked", actor=user, target=user, request=request,
-                     details={"github_id": login, "purpose": purpose})
+                     details={"github_id": link.uid if link else None, "purpose": purpose})
         outcome = "connected" if purpose == "archive" else "linked"
         return _end(request, _with(intent.get("next") or LINK_HOME, github=outcome))
     who = signed_in.get("user")

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def fake_github() -> Iterator[FakeGitHub]:
     fake = FakeGitHub()
+    fake.client_secret = "e2e-secret"
     fake.start()
     yield fake
     fake.stop()

@@ -72,6 +72,8 @@ class FakeGitHub:
         self.next_login = ""  # who "signs in" at the authorize page
         self.deny = False  # the user refuses consent
         self.down = False  # every endpoint answers 503
+        self.client_secret = "fake-client-secret"
+        self.revoked: list[str] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -108,7 +110,7 @@ class FakeGitHub:
                 pass
 
             def _answer(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body if body is not None else {}).encode()
+                data = b"" if status == 204 else json.dumps(body if body is not None else {}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -149,6 +151,9 @@ class FakeGitHub:
 
             def do_PATCH(self) -> None:
                 self._handle("PATCH")
+
+            def do_DELETE(self) -> None:
+                self._handle("DELETE")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -193,6 +198,15 @@ class FakeGitHub:
             return 200, {"access_token": token, "token_type": "bearer", "scope": scope}, {}
         if not path.startswith("/api/"):
             return 404, {"message": "Not Found"}, {}
+        if method == "DELETE" and (m := re.fullmatch(r"/api/applications/([^/]+)/token", path)):
+            expected = "Basic " + base64.b64encode(f"{m.group(1)}:{self.client_secret}".encode()).decode()
+            if authorization != expected:
+                return 401, {"message": "Bad credentials"}, {}
+            token = json.loads(raw or b"{}").get("access_token", "")
+            if self.tokens.pop(token, None) is None:
+                return 404, {"message": "Not Found"}, {}
+            self.revoked.append(token)
+            return 204, None, {}
         token = authorization.split(" ", 1)[-1] if authorization else ""
         login = self.tokens.get(token)
         if login is None:

@@ -212,6 +212,9 @@ def test_connecting_for_archiving_asks_for_repo_and_seals_the_token(
     account = client.get("/api/auth/github/account").json()
     assert account["token"]["kind"] == "oauth" and account["token"]["masked"].endswith(issued[0][-4:])
     assert issued[0] not in str(account)
+    # Forgetting it ends it on GitHub too.
+    assert client.delete("/api/auth/github/token").json()["token"] is None
+    assert fake_github.revoked == [issued[0]] and issued[0] not in fake_github.tokens
     assert User.objects.get(pk=teacher.pk).role == "teacher"  # linking changes no role
 
 

@@ -105,7 +105,7 @@ export default function GitHubAccountPage() {
                     ) : null}
                   </>
                 )}
-                <form onSubmit={onPaste} aria-label="Paste a GitHub token">
+                <form onSubmit={onPaste} aria-label="Paste a GitHub token" className="github-paste">
                   <div className="field">
                     <label htmlFor="github-token">Or paste a fine-grained token</label>
                     <input id="github-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required />
