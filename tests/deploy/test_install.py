@@ -43,6 +43,7 @@ class Installed:
     ports: list[int]
     https_port: int
     http_port: int
+    spare_port: int
 
     @property
     def env_file(self) -> Path:
@@ -132,12 +133,13 @@ def installed() -> Iterator[Installed]:
     shutil.copytree(ROOT / "deploy", source / "deploy", dirs_exist_ok=True)
     _commit(source, "the deployment files under test")
     _drop_databases()
-    ports = _consecutive_free_ports(2)
+    ports = _consecutive_free_ports(3)  # two instances, a third added later
     http_port, https_port = free_port(), free_port()
     flags = ["--root", str(workdir / "root"), "--source", str(source), "--domain", DOMAIN, "--instances", "2",
              "--first-port", str(ports[0]), "--http-port", str(http_port), "--https-port", str(https_port),
              "--db-admin-url", ADMIN_URL, "--db-name", DB_NAME, "--redis-url", REDIS_URL, "--user", USER]
-    box = Installed(workdir=workdir, source=source, root=workdir / "root", flags=flags, ports=ports,
+    box = Installed(workdir=workdir, source=source, root=workdir / "root", flags=flags, ports=ports[:2],
+                    spare_port=ports[2],
                     https_port=https_port, http_port=http_port)
     try:
         yield box
@@ -236,6 +238,20 @@ def test_install_upgrade_backup_restore(installed: Installed) -> None:
     assert all(installed.pid(port) not in pids for port in installed.ports)
     assert (installed.prefix / "UPGRADE-MARKER").exists()
     assert answered > 0 and not failures, failures[:10]
+    assert _session_titles(installed.https_port, token) == ["Kept by the backup"]
+
+    # An instance more, then one less again: the upstream follows, the extra one stops.
+    third = installed.spare_port
+    output = installed.install("--instances", "3")
+    assert f"observer@{third} answers /health" in output
+    site = (installed.root / "etc" / "nginx" / "sites-available" / "observer").read_text()
+    assert [f"127.0.0.1:{port}" for port in [*installed.ports, third]] == re.findall(
+        r"^\s+server (127\.0\.0\.1:\d+) max_fails=0;$", site, re.M)
+    third_pid = installed.pid(third)
+    output = installed.install()
+    assert f"Stopping observer@{third} (beyond --instances)" in output
+    assert not (installed.root / "run" / "observer" / f"observer@{third}.pid").exists()
+    assert not Path(f"/proc/{third_pid}").exists()
     assert _session_titles(installed.https_port, token) == ["Kept by the backup"]
 
     # Backups, rotated.
