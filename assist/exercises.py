@@ -29,6 +29,15 @@ def effective_mode(*, policy: Policy) -> str:
     return min(modes, key=lambda mode: STRICTNESS.index(Mode(mode)))
 
 
+def the_open_exercise(*, session_id: Any) -> str | None:
+    """The exercise the class works on, when the session has exactly one open (a question
+    that names none is about it)."""
+    open_ids = list(
+        SessionExercise.objects.filter(session_id=session_id, is_open=True).values_list("pk", flat=True)[:2]
+    )
+    return str(open_ids[0]) if len(open_ids) == 1 else None
+
+
 def check_overrides(*, session_id: Any, overrides: dict[str, str]) -> None:
     if any(mode not in Mode.values for mode in overrides.values()):
         raise AssistRefused("invalid", f"Each exercise's mode is one of {', '.join(Mode.values)}.")

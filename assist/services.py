@@ -144,6 +144,7 @@ def question_open(
     if provider is None:
         raise AssistRefused("not_configured", "No AI provider is set up for this session.", status=409)
     context = prompts.gather(participant=participant, kind=kind, file_name=file_name, line=line)
+    exercise_id = exercise_id or exercises.the_open_exercise(session_id=session.pk)
     if exercise_id is not None:
         context.exercise, context.exercise_text = exercises.exercise_context(participant=participant,
                                                                              link_id=exercise_id)  # fmt: skip

@@ -49,6 +49,12 @@ async def test_a_hint_on_an_exercise_knows_its_samples_and_never_its_hidden_test
     assert stored.context["exercise"] == {"id": str(link.pk), "title": "Sum", "failing_samples": ["small"]}
     await sock.send_json_to({"type": "ask", "kind": "hint", "text": "", "exercise": "nope"})
     assert (await next_json(sock, "error"))["code"] == "invalid"
+    # Naming none: the one exercise open in the session is the one asked about.
+    await sock.send_json_to({"type": "ask", "kind": "question", "text": "what now?"})
+    final = None
+    while final is None or final["status"] == "streaming":
+        final = (await next_json(sock, "assist.question"))["question"]
+    assert "Read two numbers" in fake.requests[-1]["body"]["messages"][1]["content"]
     await sock.disconnect()
 
 
