@@ -147,6 +147,9 @@ def installed() -> Iterator[Installed]:
         box.stop_everything()
         time.sleep(1)
         _drop_databases()
+        # install.sh told root's git to trust the service user's checkout; forget it.
+        subprocess.run(["git", "config", "--global", "--fixed-value", "--unset-all", "safe.directory",
+                        str(box.prefix)], capture_output=True, check=False)
         if os.environ.get("DEPLOY_KEEP_DIR") != "1":
             shutil.rmtree(workdir, ignore_errors=True)
 
