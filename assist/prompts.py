@@ -29,8 +29,9 @@ RULES = {
 }
 
 # Where a runtime or compiler names a file and line: Python's `File "main.py", line 3`,
-# gcc's `main.c:3:5:`, Node's `(/work/main.js:3:5)`, javac's `Main.java:3:`.
-_LOCATION = re.compile(r"""([\w.-]+\.[A-Za-z]{1,4})"?(?:, line |:)(\d+)""")
+# gcc's `main.c:3:5:`, Node's `(/work/main.js:3:5)`, javac's `Main.java:3:`, a JVM stack's
+# `(Main.java:3)`, tsc's `main.ts(3,5):`.
+_LOCATION = re.compile(r"""([\w.-]+\.[A-Za-z]{1,4})"?(?:, line |:|\()(\d+)""")
 
 
 @dataclass
