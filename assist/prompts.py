@@ -138,7 +138,8 @@ def user_message(*, kind: str, text: str, context: Context, instructions: str) -
     return "\n\n".join(parts)
 
 
-_CODE_BLOCK = re.compile(r"```|~~~|^(?: {4}|\t)\S", re.MULTILINE)
+# A fence, or an indented block after a blank line that is not a nested list item.
+_CODE_BLOCK = re.compile(r"```|~~~|(?:\A|\n\n)(?: {4}|\t)(?![-*+]\s|\d+[.)]\s)\S")
 
 
 def breaks_policy(*, mode: str, answer: str) -> bool:

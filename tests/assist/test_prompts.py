@@ -36,7 +36,8 @@ def test_the_policy_is_in_the_system_prompt() -> None:
 @pytest.mark.parametrize(
     ("answer", "breaks"),
     [("Look at line 3.", False), ("Use `print` there.", False), ("Try:\n```\nx = 1\n```", True),
-     ("Try:\n~~~\nx\n~~~", True), ("Like this:\n\n    x = 1\n", True)],
+     ("Try:\n~~~\nx\n~~~", True), ("Like this:\n\n    x = 1\n", True),
+     ("Steps:\n- read the line\n    - then the colon\n\n    - and the indent", False)],
 )  # fmt: skip
 def test_code_blocks_break_hints_only(answer: str, breaks: bool) -> None:
     assert breaks_policy(mode="hints", answer=answer) is breaks
