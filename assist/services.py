@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -140,6 +141,13 @@ def question_open(
     policy = policy_of(session=session)
     mode = exercises.effective_mode(policy=policy)
     _check_may_ask(participant=participant, policy=policy, mode=mode)
+    # One answer at a time per student (a row left streaming by a process that died stops
+    # counting after a few minutes).
+    recent = timezone.now() - timedelta(minutes=5)
+    if Question.objects.filter(
+        participant=participant, status=QuestionStatus.STREAMING, created_at__gte=recent
+    ).exists():
+        raise AssistRefused("busy", "Wait for the answer to your last question, or stop it.", status=409)
     provider = provider_for_session(session=session)
     if provider is None:
         raise AssistRefused("not_configured", "No AI provider is set up for this session.", status=409)

@@ -250,6 +250,8 @@ async def test_the_student_stops_an_answer(app: Any, fake: FakeOpenAI) -> None:
     await sock.send_json_to({"type": "ask", "kind": "question", "text": "tell me everything"})
     asked = await seen.next(sock, "assist.question")
     await seen.next(sock, "assist.delta")
+    await sock.send_json_to({"type": "ask", "kind": "question", "text": "and another"})  # one at a time
+    assert (await seen.next(sock, "error"))["code"] == "busy"
     await sock.send_json_to({"type": "stop", "question_id": asked["question"]["id"]})
     _text, final = await seen.answer(sock)
     assert final["status"] == "stopped" and final["answer"].startswith("word0 ")
