@@ -52,6 +52,7 @@ from observer import contract, from_sync
 from observer.errors import Conflict
 from sessions import events, selectors
 from sessions.models import ClassSession, Document, Participant, SessionState
+from sessions.serializers import PushedFileSerializer
 
 logger = logging.getLogger("observer.exercises")
 
@@ -91,6 +92,16 @@ def give_starter_files(*, link: SessionExercise, participants: Iterable[Particip
          for p in participants for f in files if (p.pk, f["name"]) not in taken],
         ignore_conflicts=True,
     )  # fmt: skip
+    # Open workspaces add the new files as they add a teacher's pushed files.
+    created = Document.objects.filter(participant__in=participants, deleted_at__isnull=True,
+                                      name__in=[f["name"] for f in files])  # fmt: skip
+    for document in created:
+        if (document.participant_id, document.name) not in taken:
+            events.broadcast_on_commit(
+                groups=[events.participant_group(document.participant_id)],
+                event=contract.FilePushed(type="file.pushed",
+                                          file=contract.PushedFile(dict(PushedFileSerializer(document).data))),
+            )  # fmt: skip
 
 
 def link_create(*, session: ClassSession, exercise: Exercise, is_open: bool = True, policy: str = "best",

@@ -27,6 +27,8 @@ import { useTerminalSession } from "../terminal/useTerminalSession";
 import { JoinForm } from "../pages/JoinForm";
 import { HelpPanel } from "./HelpPanel";
 import { AssistPanel } from "../assist/AssistPanel";
+import { ExercisePanel } from "../exercises/ExercisePanel";
+import { takeExerciseEvent } from "../exercises/bus";
 import { ExplainErrorButton } from "../assist/ExplainErrorButton";
 import { RunsLeft } from "./RunsLeft";
 import { FileTabs, fileTabId } from "./FileTabs";
@@ -79,7 +81,10 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
   const docSocket = docProvider?.socket ?? null;
   const starting = useRef(false);
   const cursorLine = useRef(1);
-  const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), data.handleEvent);
+  const eventsSocket = useSessionEvents(session?.id ?? null, credential?.getToken ?? (() => Promise.resolve(null)), (event) => {
+    data.handleEvent(event);
+    takeExerciseEvent(event);
+  });
   const { session: terminal, runState } = useTerminalSession(participant?.id ?? null, credential?.getToken ?? null, credential?.auth);
   const connection = worstState([useSocketState(eventsSocket), useSocketState(docSocket), useSocketState(terminal?.socket)]);
   const docNotice = useDocumentNotice();
@@ -237,6 +242,7 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             disabled={ended}
             context={() => (activeFile ? { file_id: activeFile.id, line: cursorLine.current } : {})}
           />
+          <ExercisePanel sessionId={session.id} participantId={participant.id} auth={credential.auth} disabled={ended} flush={async () => docProvider?.flush(1500)} />
           <AssistPanel participantId={participant.id} getToken={credential.getToken} disabled={ended} where={() => (activeFile ? { file: activeFile.name, line: cursorLine.current } : {})} />
           <section aria-label="Instructions">
             <h2 className="side-title">Instructions</h2>

@@ -13,6 +13,9 @@ import { useSocketState } from "../live/useSocketState";
 import { AnalyticsPanel } from "./AnalyticsPanel";
 import { AssistFeed } from "../assist/AssistFeed";
 import { takeSessionEvent } from "../assist/feedStore";
+import { TeacherExercises } from "../exercises/TeacherExercises";
+import { takeExerciseEvent } from "../exercises/bus";
+import type { SessionEvent } from "../live/sessionEvents";
 import { HelpQueue } from "./HelpQueue";
 import { JoinBanner } from "./JoinBanner";
 import { PushFileForm } from "./PushFileForm";
@@ -22,15 +25,20 @@ import { StateBadge } from "./SessionsPage";
 import { StudentGrid } from "./StudentGrid";
 import { useClassroom } from "./useClassroom";
 
-type View = "students" | "analytics" | "settings";
-const VIEWS: readonly View[] = ["students", "analytics", "settings"];
-const VIEW_LABEL: Record<View, string> = { students: "Students", analytics: "Analytics", settings: "Session" };
+type View = "students" | "exercises" | "analytics" | "settings";
+const VIEWS: readonly View[] = ["students", "exercises", "analytics", "settings"];
+const VIEW_LABEL: Record<View, string> = { students: "Students", exercises: "Exercises", analytics: "Analytics", settings: "Session" };
+
+function onSessionEvent(event: SessionEvent): void {
+  takeSessionEvent(event);
+  takeExerciseEvent(event);
+}
 
 /** The teacher's live dashboard: join code, student grid, help queue, push, analytics. */
 export default function Dashboard() {
   const { sessionId = "" } = useParams();
   const navigate = useNavigate();
-  const data = useClassroom(sessionId, { onEvent: takeSessionEvent });
+  const data = useClassroom(sessionId, { onEvent: onSessionEvent });
   const socketState = useSocketState(data.socket);
   const [view, setView] = useState<View>("students");
   const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
@@ -100,6 +108,7 @@ export default function Dashboard() {
           {view === "students" && session.state !== "draft" ? (
             data.loading && students.length === 0 ? <LoadingState label="Loading students…" /> : <StudentGrid students={students} onOpen={openStudent} joinHint={session.state === "live" ? `Share the code ${session.join_code ?? ""}: students appear here as they join.` : undefined} />
           ) : null}
+          {view === "exercises" ? <TeacherExercises sessionId={session.id} language={session.language} onOpenStudent={openStudent} /> : null}
           {view === "analytics" && session.state !== "draft" ? <AnalyticsPanel sessionId={session.id} onOpenStudent={openStudent} /> : null}
           {view === "analytics" && session.state === "draft" ? <p className="muted">Analytics appear once the session has started.</p> : null}
           {view === "settings" ? (
