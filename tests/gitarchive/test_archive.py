@@ -169,34 +169,53 @@ def test_an_expired_token_says_to_connect_again(client_for: Any, fake_github: Fa
     assert job.state == JobState.FAILED and job.error_code == "token_expired" and "paste a new token" in job.message
 
 
+class ProcessDied(BaseException):
+    """The server process stopping mid-job (not an error the job could catch)."""
+
+
 def test_a_job_interrupted_by_a_restart_resumes_and_sends_only_the_rest(
-    client_for: Any, fake_github: FakeGitHub, classroom: dict[str, Any]
+    client_for: Any, fake_github: FakeGitHub, classroom: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from gitarchive.client import GitHub
+
     client = client_for(classroom["teacher"])
     archive(client, classroom["session"])
     job = ArchiveJob.objects.get()
-    # A worker claimed it, uploaded some files and died (no heartbeat since).
+    sent = {"n": 0}
+    real_create_blob = GitHub.create_blob
+
+    def dies_after_three(self: Any, owner: str, name: str, content: str) -> str:
+        if sent["n"] == 3:
+            raise ProcessDied()
+        sent["n"] += 1
+        return real_create_blob(self, owner, name, content)
+
+    monkeypatch.setattr(GitHub, "create_blob", dies_after_three)
     worker = jobs.job_claim(job_id=job.pk, fresh=True)
     assert worker
-    fake_github.fail("POST", r"/git/blobs$", 500, times=99)
-    jobs.job_run(job_id=job.pk, worker=worker)
+    with pytest.raises(ProcessDied):
+        jobs.job_run(job_id=job.pk, worker=worker)
+    monkeypatch.setattr(GitHub, "create_blob", real_create_blob)
     job.refresh_from_db()
-    assert job.state == JobState.FAILED and job.error_code == "github_unavailable"
-    fake_github.failures.clear()
-    # Simulate the crash instead: running with an old heartbeat and two files already sent.
-    ArchiveJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, error_code="", finished_at=None,
-                                                heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2)
-    blobs_before = sum(1 for m, p in fake_github.requests if m == "POST" and p.endswith("/git/blobs"))
-    shown = client.get(f"/api/github/jobs/{job.pk}")  # a look at it claims it again (here: no thread)
-    assert shown.status_code == 200
-    assert jobs.jobs_resume_stale(inline=True) == 0  # already claimed by that look
+    assert job.state == JobState.RUNNING and len(job.uploaded) == 3 and job.files_done == 3
+    blobs = [p for m, p in fake_github.requests if m == "POST" and p.endswith("/git/blobs")]
+    assert len(blobs) == 3
+
+    # While its heartbeat is fresh nobody takes it over; once stale, a look at it does.
+    assert client.get(f"/api/github/jobs/{job.pk}").json()["state"] == "running"
+    assert jobs.job_claim(job_id=job.pk) is None
+    ArchiveJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2)
+    started: list[Any] = []
+    monkeypatch.setattr(jobs, "start_thread", started.append)
+    shown = client.get(f"/api/github/jobs/{job.pk}")
+    assert shown.status_code == 200 and len(started) == 1
+    started[0]()  # the resumed worker, here instead of in a thread
     job.refresh_from_db()
-    assert job.state == JobState.RUNNING and job.attempts == 2
-    jobs.job_run(job_id=job.pk, worker=job.worker)
-    job.refresh_from_db()
-    assert job.state == JobState.DONE, job.message
-    assert sum(1 for m, p in fake_github.requests if m == "POST" and p.endswith("/git/blobs")) == blobs_before + 7
-    assert len(fake_github.repo("gh-teach", "loops").history()) == 2
+    assert job.state == JobState.DONE and job.attempts == 2, job.message
+    blobs = [p for m, p in fake_github.requests if m == "POST" and p.endswith("/git/blobs")]
+    assert len(blobs) == 7  # the three sent before the restart were not sent again
+    repo = fake_github.repo("gh-teach", "loops")
+    assert len(repo.history()) == 2 and len(repo.files_at()) == 7
 
 
 def test_too_many_interruptions_fail_cleanly(client_for: Any, classroom: dict[str, Any]) -> None:
