@@ -54,13 +54,16 @@ describe("AssistFeed", () => {
         return json(200, { ...policy, disabled_participants: ["p1"] });
       },
     });
-    render(<AssistFeed sessionId="s1" sessionTitle="Loops" />);
+    render(<AssistFeed sessionId="s1" sessionTitle="Loops" students={[{ id: "p1", name: "Ada" }, { id: "p2", name: "Bob" }]} />);
     fireEvent.change(await screen.findByLabelText("AI help for the class"), { target: { value: "hints" } });
     fireEvent.click(screen.getByRole("button", { name: "Save AI help" }));
     await waitFor(() => expect(sent[0]).toEqual({ mode: "hints", per_student_per_hour: 10, session_budget: 300 }));
     fireEvent.click(screen.getByRole("button", { name: "Turn AI help off for Ada" }));
     await screen.findByRole("button", { name: "Turn AI help back on for Ada" });
     expect(sent[1]).toEqual({ enabled: false });
+    expect(screen.getByText("Who may ask the AI (1 of 2)")).toBeTruthy();
+    expect((screen.getByLabelText("Ada") as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByLabelText("Bob") as HTMLInputElement).checked).toBe(true);
     expect(screen.getByText(/key sk-…wxyz \(yours\)/)).toBeTruthy();
   });
 

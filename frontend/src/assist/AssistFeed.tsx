@@ -12,6 +12,8 @@ import { ProviderForm } from "./ProviderForm";
 interface Props {
   sessionId: string;
   sessionTitle: string;
+  /** The class, for turning help off for a student who has not asked yet. */
+  students?: { id: string; name: string }[];
 }
 
 const MODES: Mode[] = ["off", "hints", "explain", "full"];
@@ -21,7 +23,7 @@ const MODES: Mode[] = ["off", "hints", "explain", "full"];
  * budget), a live feed of every question and answer (per student, with what was withheld),
  * turning help off for one student, analytics and the log's export.
  */
-export function AssistFeed({ sessionId, sessionTitle }: Props) {
+export function AssistFeed({ sessionId, sessionTitle, students: roster = [] }: Props) {
   const [policy, setPolicy] = useState<Policy | null>(null);
   const [filter, setFilter] = useState<string>("");
   const feed = useFeed();
@@ -66,6 +68,14 @@ export function AssistFeed({ sessionId, sessionTitle }: Props) {
           <FeedItem key={question.id} question={question} helpOff={disabled.includes(question.participant_id)} onPolicy={setPolicy} />
         ))}
       </div>
+      {policy?.provider && policy.mode !== "off" && roster.length ? (
+        <details style={{ marginTop: 8 }} data-testid="assist-students">
+          <summary>Who may ask the AI ({roster.length - roster.filter((s) => disabled.includes(s.id)).length} of {roster.length})</summary>
+          {roster.map((student) => (
+            <StudentSwitch key={student.id} id={student.id} name={student.name} off={disabled.includes(student.id)} onPolicy={setPolicy} />
+          ))}
+        </details>
+      ) : null}
       {questions.length ? (
         <details style={{ marginTop: 8 }}>
           <summary>AI analytics and export</summary>
@@ -135,6 +145,16 @@ function PolicyForm({ sessionId, policy, onSaved }: { sessionId: string; policy:
         </details>
       ) : null}
     </>
+  );
+}
+
+function StudentSwitch({ id, name, off, onPolicy }: { id: string; name: string; off: boolean; onPolicy: (p: Policy) => void }) {
+  const toggle = useAction(async (enabled: boolean) => onPolicy(await assistApi.setStudent(id, enabled)));
+  return (
+    <label style={{ display: "block", fontSize: "0.85rem" }}>
+      <input type="checkbox" checked={!off} disabled={toggle.pending} onChange={(e) => void toggle.run(e.target.checked)} /> {name}
+      <ErrorMessage error={toggle.error} compact />
+    </label>
   );
 }
 
