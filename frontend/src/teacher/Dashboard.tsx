@@ -127,7 +127,9 @@ export default function Dashboard() {
         </main>
         <aside className="dash-side" aria-label="Help queue and tools">
           <HelpQueue help={data.classroom.help} onUpdated={data.updateHelp} onOpenStudent={openStudent} />
-          {session.state !== "draft" ? <AssistFeed sessionId={session.id} sessionTitle={session.title} /> : null}
+          {session.state !== "draft" ? (
+            <AssistFeed sessionId={session.id} sessionTitle={session.title} students={students.map((s) => ({ id: s.participant.id, name: s.participant.display_name }))} />
+          ) : null}
           <PushFileForm sessionId={session.id} defaultName={defaultFileName(session.language).replace("main", "hint")} disabled={session.state !== "live"} />
           <section>
             <h2 className="side-title">Session</h2>
