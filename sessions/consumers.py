@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -97,6 +98,15 @@ class DocumentConsumer(SessionMemberConsumer):
         # Loaded (and in step with the other processes) before the first frame arrives.
         self.hub = await self.registry.open_document(grant.document.pk)
         return None
+
+    def push_json(self, message: Mapping[str, object]) -> None:
+        """Observer's own JSON frames (readonly, errors) go only to clients that asked
+        for them with the `observer` subprotocol (the browser app). A stock Yjs client
+        (y-websocket, its token in the query string) reads every frame as y-protocols
+        and stops at the first text frame; it gets the standard protocol only, and
+        learns why the server closed from the close code."""
+        if self.scope.get("accept_subprotocol"):
+            super().push_json(message)
 
     async def on_accepted(self) -> None:
         assert self.grant.participant is not None
