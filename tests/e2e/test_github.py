@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.classes import call, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer, start_server
 from tests.e2e.ui import same_origin, shot
@@ -96,11 +97,13 @@ def test_github_sign_in_archive_twice_and_a_students_save(
         page.get_by_role("button", name="Link GitHub").click()
         expect(page.get_by_text("GitHub is linked")).to_be_visible()
         shot(page, output_dir, "01-linked")
+        assert_accessible(page, "the GitHub page, linked")
         # ... signs out, and signs in with GitHub.
         page.get_by_role("button", name="Sign out").click()
         page.goto("/login")
         expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
         shot(page, output_dir, "02-sign-in-page")
+        assert_accessible(page, "the sign-in page with GitHub")
         page.get_by_role("button", name="Sign in with GitHub").click()
         expect(page).to_have_url(re.compile(r"/teach$"))
         assert "github_code" not in page.url
@@ -119,6 +122,7 @@ def test_github_sign_in_archive_twice_and_a_students_save(
         form.get_by_role("button", name="Archive now").click()
         wait_job_done(page)
         shot(page, output_dir, "04-archived")
+        assert_accessible(page, "the session page with the archive form")
         repo = fake.repo("gh-teacher", "loops-in-python")
         files = repo.files_at()
         assert files["Stu Dent/count.py"] == "for i in range(1, 11):\n    print(i)\n"
@@ -162,6 +166,7 @@ def test_github_sign_in_archive_twice_and_a_students_save(
         save.get_by_role("button", name="Save now").click()
         wait_job_done(student)
         shot(student, output_dir, "07-student-saved")
+        assert_accessible(student, "the workspace with the save form")
         mine = fake.repo("gh-stu", "observer-loops-in-python").files_at()
         assert mine["count.py"] == "for i in range(1, 11):\n    print(i * i)\n"
         assert mine["main.py"] == "print('hello')\n"
