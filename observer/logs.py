@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 # Never trust a client-sized header into every log line.
@@ -28,14 +30,42 @@ def request_id_of(request: Any) -> str:
     return ""
 
 
+# How far up the stack a log call is searched for the request it is made for.
+_MAX_FRAMES = 60
+
+
+def _request_on_stack() -> str:
+    """The id of the request (or socket scope) a log call is made for: the nearest frame
+    up the stack with a local `request` (views, middleware, DRF handlers) or `scope`
+    (ASGI applications and consumers; coroutine frames are on the stack while they run).
+    Settings alone cannot add a middleware to put the id in a context variable; the
+    stack already holds it."""
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            break
+        local = frame.f_locals
+        for name in ("request", "scope"):
+            if name in local:
+                try:
+                    found = request_id_of(local[name])
+                except Exception:  # noqa: BLE001 - any object may be called `request`; logging must not fail
+                    found = ""
+                if found:
+                    return found
+        frame = frame.f_back
+    return ""
+
+
 class RequestIdFilter(logging.Filter):
-    """Sets `record.request_id` from the request Django's loggers attach (`django.request`
-    logs every 4xx/5xx and unhandled exception with `extra={"request": ...}`)."""
+    """Sets `record.request_id`: from the request Django's loggers attach (`django.request`
+    logs every 4xx/5xx and unhandled exception with `extra={"request": ...}`), else from
+    the request or socket the code that logs is handling."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
             source = getattr(record, "request", None) or getattr(record, "scope", None)
-            record.request_id = request_id_of(source)
+            record.request_id = request_id_of(source) or _request_on_stack()
         return True
 
 

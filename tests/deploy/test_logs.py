@@ -64,3 +64,53 @@ def test_the_id_of_a_socket_scope(source: object, expected: str) -> None:
 def test_a_client_sized_id_is_cut() -> None:
     request = RequestFactory().get("/", HTTP_X_REQUEST_ID="a" * 5000)
     assert len(request_id_of(request)) == 128
+
+
+def _log_through_filter(logger_name: str) -> logging.LogRecord:
+    """Logs as application code does (no `extra`), through a handler with the filter."""
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    handler = Keep()
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        logger.error("something failed")
+    finally:
+        logger.removeHandler(handler)
+    return seen[0]
+
+
+def test_a_line_logged_while_handling_a_request_carries_its_id() -> None:
+    """ApiErrorMiddleware's traceback line, say: logged with no `extra`, inside a method
+    whose `request` is the request being answered."""
+
+    def view(request: object) -> logging.LogRecord:
+        return _log_through_filter("observer.errors")
+
+    record = view(RequestFactory().get("/api/x", HTTP_X_REQUEST_ID="abc123"))
+    assert record.request_id == "abc123"  # type: ignore[attr-defined]
+
+
+async def test_a_line_logged_by_a_socket_handler_carries_its_id() -> None:
+    async def consumer(scope: dict[str, object]) -> logging.LogRecord:
+        return _log_through_filter("observer.live")
+
+    record = await consumer({"type": "websocket", "headers": [(b"x-request-id", b"ws-77")]})
+    assert record.request_id == "ws-77"  # type: ignore[attr-defined]
+
+
+def test_an_unrelated_local_called_request_is_ignored() -> None:
+    class Exploding:
+        def __getattr__(self, name: str) -> object:
+            raise RuntimeError("not a request")
+
+    def helper(request: object) -> logging.LogRecord:
+        return _log_through_filter("observer.x")
+
+    assert helper(Exploding()).request_id == ""  # type: ignore[attr-defined]
+    assert helper("a string").request_id == ""  # type: ignore[attr-defined]
