@@ -6,6 +6,12 @@ is made: it keeps going after the answer is sent, beside every other run of the
 process. It starts in an empty context: the request's thread (which a thread-sensitive
 call inside would otherwise go back to) is gone by the time the task ends.
 Under a plain WSGI server there is no such loop; Observer is served by Daphne (ASGI).
+
+`run` needs the view's thread to be its request's own: Django's ASGIHandler gives each
+request one (ThreadSensitiveContext). Django's test AsyncClient does not: its sync views
+run in the process's one database thread, which `run` would then block while the run
+waits for that same thread; so the tests drive wait=true with the sync client or a live
+server.
 """
 
 from __future__ import annotations

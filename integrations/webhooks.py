@@ -11,13 +11,16 @@ private, link-local, the cloud metadata address, multicast or reserved) unless
 WEBHOOK_ALLOW_PRIVATE is set, the connection goes to the address that was checked
 (a DNS answer cannot change between check and connect), and redirects are not followed.
 
-A delivery is tried at once by the run that made it (off the event loop, in a thread);
-later tries come from `manage.py deliver_webhooks` (a timer runs it each minute) and
-from the in-process retry of that first try, whichever is first.
+A delivery is tried at once by the run that made it (off the event loop, in a thread).
+Later tries come from a sweeper task on the server's loop, started when a try fails and
+ending once nothing is pending, and from `manage.py deliver_webhooks` (for a timer: it
+also picks up what a stopped server left), whichever comes first; a claimed try is
+skipped by the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import hmac
@@ -30,6 +33,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +46,7 @@ GIVE_UP_AFTER = datetime.timedelta(days=1)
 TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 3600
 USER_AGENT = "Observer-Webhooks/1"
+SWEEP_SECONDS = 10.0
 
 
 class UnsafeUrl(ValueError):
@@ -204,3 +209,25 @@ def deliver_due(*, limit: int = 100) -> int:
     due = list(WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=timezone.now())
                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     return sum(1 for pk in due if deliver(pk) is not None)
+
+
+def pending_count() -> int:
+    return WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING).count()
+
+
+_sweeper: asyncio.Task[None] | None = None
+
+
+async def _sweep() -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        await sync_to_async(deliver_due, thread_sensitive=False)()
+        if not await sync_to_async(pending_count, thread_sensitive=False)():
+            return
+
+
+def ensure_sweeper() -> None:
+    """From the server's loop: retry pending deliveries in this process until none is left."""
+    global _sweeper
+    if _sweeper is None or _sweeper.done():
+        _sweeper = asyncio.get_running_loop().create_task(_sweep())

@@ -225,7 +225,9 @@ async def _run_submission(token: uuid.UUID) -> Submission:
                                                        execution=outcome.execution, refusal=sink.refusal)
     delivery_id = getattr(submission, "_delivery_id", None)
     if delivery_id is not None:
-        await sync_to_async(webhooks.deliver, thread_sensitive=False)(delivery_id)
+        tried = await sync_to_async(webhooks.deliver, thread_sensitive=False)(delivery_id)
+        if tried is None or tried.state == tried.State.PENDING:
+            webhooks.ensure_sweeper()
     return submission
 
 

@@ -150,3 +150,15 @@ def test_a_callback_reaches_the_receiver(client: judge0.Client, server: Server) 
     sent = json.loads(body)
     assert sent["token"] == str(result.token) and sent["status"]["id"] == 3
     assert headers["X-Observer-Signature"].startswith("sha256=")
+
+
+def test_wait_true_answers_the_result_from_the_live_server(server: Server) -> None:
+    """What the SDK does not use (it polls): Judge0's wait=true, on the real server's loop."""
+    import httpx
+
+    answer = httpx.post(f"{server.url}/judge0/submissions?wait=true", timeout=60,
+                        headers={"X-Auth-Token": server.secret},
+                        json={"source_code": "print(sum(range(10)))", "language_id": 71})
+    assert answer.status_code == 201 and answer.json()["stdout"] == "45\n"
+    assert answer.json()["status"] == {"id": 3, "description": "Accepted"}
+    assert int(answer.headers["X-RateLimit-Remaining"]) < int(answer.headers["X-RateLimit-Limit"])

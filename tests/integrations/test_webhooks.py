@@ -3,6 +3,7 @@ no redirect followed, retried with backoff, given up after a day."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import http.server
 import json
@@ -134,3 +135,47 @@ def test_the_periodic_task_delivers_what_is_due(make_key: Any, receiver: Receive
     call_command("deliver_webhooks")
     assert len(receiver.requests) == 2 and not WebhookDelivery.objects.exclude(state="delivered").exists()
     assert not Submission.objects.exists()
+
+
+async def test_a_failed_callback_is_retried_by_the_servers_sweeper(make_key: Any, settings: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from channels.db import database_sync_to_async
+    from django.test import AsyncClient
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    monkeypatch.setattr(webhooks, "SWEEP_SECONDS", 0.1)
+    monkeypatch.setattr(webhooks, "backoff_seconds", lambda attempts: 0)
+    answers = iter([500, 200])
+    received: list[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            code = next(answers)
+            received.append(code)
+            self.send_response(code)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        issued = await database_sync_to_async(make_key)("execute")
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        answer = await AsyncClient().post("/judge0/submissions", {
+            "source_code": "print(1)", "language_id": 71, "callback_url": url}, content_type="application/json",
+            headers={"X-Auth-Token": issued.secret})
+        assert answer.status_code == 201
+        for _ in range(200):
+            delivery = await database_sync_to_async(WebhookDelivery.objects.filter(state="delivered").first)()
+            if delivery is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert delivery is not None and (delivery.attempts, received) == (2, [500, 200])
+        assert webhooks._sweeper is not None
+        await asyncio.wait_for(webhooks._sweeper, 5)  # it ends once nothing is pending
+    finally:
+        server.shutdown()
+        server.server_close()
