@@ -16,11 +16,12 @@ only, counted apart. Nothing else built here for a student carries a hidden test
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -275,12 +276,33 @@ def _counted_of(link: SessionExercise, participant_id: uuid.UUID) -> Submission 
 
 def _files_of(participant: Participant, link: SessionExercise) -> list[dict[str, str]]:
     documents = selectors.with_current_text(selectors.documents_of(participant=participant))
-    files = [{"name": d.name, "content": d.current_text} for d in documents]  # type: ignore[attr-defined]
+    return _entry_first([{"name": d.name, "content": d.current_text} for d in documents], link)  # type: ignore[attr-defined]
+
+
+def _entry_first(files: list[dict[str, str]], link: SessionExercise) -> list[dict[str, str]]:
     starters = [f["name"] for f in starter_files(link)]
     entry = next((name for name in starters if any(f["name"] == name for f in files)), None)
     if entry:  # the exercise's first starter file is the program's entry
         files.sort(key=lambda f: f["name"] != entry)
     return files
+
+
+async def _live_files(submission: Submission) -> list[dict[str, str]]:
+    """The participant's files as the live documents hold them (what is on their screen:
+    the database's copy may lag the editor by a moment), as a terminal run reads them."""
+    from sessions.live.registry import default_registry
+    from sessions.terminal.plan import LiveFiles
+
+    def documents() -> tuple[tuple[uuid.UUID, str], ...]:
+        return tuple(selectors.documents_of(participant=submission.participant).values_list("id", "name"))
+
+    live = LiveFiles(default_registry(), await sync_to_async(documents)())
+    await live.prepare()
+    try:
+        read = await live.read()
+    finally:
+        await live.close()
+    return _entry_first([{"name": name, "content": text} for name, text in read], submission.link)
 
 
 def submission_start(*, participant: Participant, link: SessionExercise, kind: str) -> Submission:
@@ -354,13 +376,19 @@ def publish(groups: list[str], event: contract.BroadcastEvent) -> None:
         loop.create_task(layer.group_send(group, message))
 
 
-async def grade(*, submission_id: uuid.UUID, principal: Principal, regrade: bool = False) -> None:
+async def grade(*, submission_id: uuid.UUID, principal: Principal, regrade: bool = False, live: bool = False) -> None:
     """Grade a recorded submission through the run service and store the outcome.
     `principal`: whose run (the student's; a regrade: the teacher's, queued one after another)."""
     submission = await sync_to_async(
         Submission.objects.select_related("link__exercise", "link__session", "participant").get
     )(pk=submission_id)
     link = submission.link
+    if live:  # on the server's loop, where the live documents are
+        try:
+            submission.files = await _live_files(submission)
+            await sync_to_async(Submission.objects.filter(pk=submission.pk).update)(files=submission.files)
+        except Exception:  # the database's copy, recorded when it was pressed, is graded instead
+            logger.exception("reading the live files of submission %s", submission_id)
     cases = await sync_to_async(grading.cases_of)(link.exercise)
     which: grading.Which = "sample" if submission.kind == SubmissionKind.CHECK else "all"
     sink = _Progress(submission, len(grading.select(cases, language=submission.language, which=which)))
@@ -431,17 +459,33 @@ def launch(*, submission: Submission, principal: Principal) -> Submission:
     the events), or here to its end when there is no server loop."""
     loop = from_sync._server_loop()
     if loop is not None and loop.is_running():
-        future = asyncio.run_coroutine_threadsafe(grade(submission_id=submission.pk, principal=principal), loop)
-        future.add_done_callback(_log_failure)
+        _in_background(loop, grade(submission_id=submission.pk, principal=principal, live=True))
         return submission
     async_to_sync(grade)(submission_id=submission.pk, principal=principal)
     submission.refresh_from_db()
     return submission
 
 
-def _log_failure(future: Any) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("grading failed", exc_info=future.exception())
+_background: set[asyncio.Task[None]] = set()
+
+
+def _in_background(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, None]) -> None:
+    """Start `coroutine` on the server's loop, outliving the request. It gets an empty
+    context: the request's own (asgiref's executor for this request's thread, which
+    goes away when the response is sent) must not follow it."""
+
+    def start() -> None:
+        task = loop.create_task(coroutine)
+        _background.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(_finished)
+
+    loop.call_soon_threadsafe(start, context=contextvars.Context())
+
+
+def _finished(task: asyncio.Task[None]) -> None:
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("grading failed", exc_info=task.exception())
 
 
 # --- regrade ----------------------------------------------------------------------------------
@@ -487,8 +531,7 @@ def regrade_launch(*, link: SessionExercise, principal: Principal, participant: 
         return 0
     loop = from_sync._server_loop()
     if loop is not None and loop.is_running():
-        coroutine = regrade_all(link_id=link.pk, submission_ids=ids, principal=principal)
-        asyncio.run_coroutine_threadsafe(coroutine, loop).add_done_callback(_log_failure)
+        _in_background(loop, regrade_all(link_id=link.pk, submission_ids=ids, principal=principal))
     else:
         async_to_sync(regrade_all)(link_id=link.pk, submission_ids=ids, principal=principal)
     return len(ids)

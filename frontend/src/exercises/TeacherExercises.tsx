@@ -16,6 +16,7 @@ export function TeacherExercises({ sessionId, language, onOpenStudent }: { sessi
   const [grid, setGrid] = useState<Grid | null>(null);
   const [regrades, setRegrades] = useState<Record<string, { done: number; total: number }>>({});
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [bankVersion, setBankVersion] = useState(0);
   const timer = useRef<number | null>(null);
 
   const load = useCallback(async () => {
@@ -63,9 +64,9 @@ export function TeacherExercises({ sessionId, language, onOpenStudent }: { sessi
             <LinkRow key={link.id} sessionId={sessionId} link={link} regrade={regrades[link.id]} onChanged={load} />
           ))}
         </ul>
-        <AttachForm sessionId={sessionId} attached={links.map((l) => l.exercise_id)} onAttached={load} />
+        <AttachForm sessionId={sessionId} attached={links.map((l) => l.exercise_id)} bankVersion={bankVersion} onAttached={load} />
       </section>
-      <NewExerciseForm language={language} sessionId={sessionId} onCreated={load} />
+      <NewExerciseForm language={language} sessionId={sessionId} onCreated={async () => setBankVersion((v) => v + 1)} />
     </div>
   );
 }
@@ -181,13 +182,13 @@ function LinkRow({ sessionId, link, regrade, onChanged }: { sessionId: string; l
   );
 }
 
-function AttachForm({ sessionId, attached, onAttached }: { sessionId: string; attached: string[]; onAttached: () => Promise<void> }) {
+function AttachForm({ sessionId, attached, bankVersion, onAttached }: { sessionId: string; attached: string[]; bankVersion: number; onAttached: () => Promise<void> }) {
   const [bank, setBank] = useState<BankExercise[]>([]);
   const [choice, setChoice] = useState("");
   const refresh = useCallback(async () => setBank((await teacherExercises.bank()).results), []);
   useEffect(() => {
     void refresh().catch(() => undefined);
-  }, [refresh, attached.length]);
+  }, [refresh, attached.length, bankVersion]);
   const attach = useAction(async () => {
     await teacherExercises.attach(sessionId, choice);
     setChoice("");
