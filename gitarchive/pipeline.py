@@ -25,6 +25,18 @@ def refuse_taken_email(backend: Any, details: dict[str, Any], user: Any = None, 
         raise EmailInUse(backend)
 
 
+def unique_username(user: Any = None, username: str = "", *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """social-auth checks names case-sensitively; Observer's are unique whatever their
+    case ("Ada" and "ada" are one person), so a taken name gets a number."""
+    if user is not None or not username:
+        return None
+    candidate, number = username[:140], 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{username[:140]}-{number}"
+    return {"username": candidate}
+
+
 def new_user_fields(
     backend: Any, details: dict[str, Any], user: Any = None, is_new: bool = False, *args: Any, **kwargs: Any
 ) -> None:

@@ -213,6 +213,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.auth_allowed",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.user.get_username",
+    "gitarchive.pipeline.unique_username",
     # No associate_by_email: an email another account has stops here with a message.
     "gitarchive.pipeline.refuse_taken_email",
     "social_core.pipeline.user.create_user",

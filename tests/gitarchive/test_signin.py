@@ -256,3 +256,15 @@ def test_a_code_or_ticket_works_only_in_the_browser_it_was_made_for(client_for: 
     assert landed.status_code == 302 and query_of(landed["Location"]) == {"github_error": "expired"}
     assert not GitHubCredential.objects.filter(user=attacker).exists()
     assert not UserSocialAuth.objects.filter(user=attacker).exists()
+
+
+def test_a_github_login_an_account_has_in_another_case_gets_a_name_of_its_own(
+    api: Any, fake_github: FakeGitHub
+) -> None:
+    existing = UserFactory(username="Octo-Nu")
+    fake_github.add_user("octo-nu")
+    fake_github.next_login = "octo-nu"
+    answer = api.post("/api/auth/github/exchange", {"code": fragment_code(round_trip(api, "/api/auth/github/start"))},
+                      format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["user"]["username"] == "octo-nu-2" and answer.json()["user"]["id"] != str(existing.pk)
