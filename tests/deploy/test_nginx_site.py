@@ -159,3 +159,28 @@ def test_the_request_id_reaches_the_app_logs(stack: Stack) -> None:
     assert found, "no app log line carries the request id"
     assert found[0]["request_id"] == request_id and found[0]["logger"] == "django.request"
     assert stack.upstream_of(request_id).startswith("127.0.0.1:")
+
+
+def test_every_socket_of_one_document_reaches_the_same_process(stack: Stack) -> None:
+    """The document sockets' upstream hashes on the document id (docs/live.md), where
+    everything else is round robin."""
+    ids = ["3f6c88c2-388d-4569-9b15-e20908915909", "ef8d7a2a-2ab7-47e9-a139-6b3f585ff2fa",
+           "7d992a5f-8240-4573-8943-58ae20ff04d8", "0b9f1a52-6a47-4c35-9d5e-0c1f3b2a4e61"]
+    chosen: dict[str, set[str]] = {}
+    for document in ids:
+        for _ in range(4):
+            # A plain GET (no upgrade): routed like the socket, answered by the process.
+            _, headers, _ = http_request(stack.https_port, f"/ws/documents/{document}/")
+            chosen.setdefault(document, set()).add(_upstream(stack, headers["X-Request-ID"]))
+    assert all(len(upstreams) == 1 and "" not in upstreams for upstreams in chosen.values()), chosen
+    round_robin = {_upstream(stack, http_request(stack.https_port, "/health")[1]["X-Request-ID"])
+                   for _ in range(4)}
+    assert len(round_robin) == 2 and "" not in round_robin, round_robin  # the others still spread
+
+
+def _upstream(stack: Stack, request_id: str) -> str:
+    """The process that answered, once nginx has written the request's log line."""
+    deadline = time.monotonic() + 5
+    while not stack.upstream_of(request_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return stack.upstream_of(request_id)
