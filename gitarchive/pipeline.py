@@ -7,6 +7,7 @@ from typing import Any
 from social_core.exceptions import AuthPolicyError
 
 from accounts.models import User
+from accounts.names import InvalidName, clean_display_name
 from gitarchive.backend import INTENT_KEY
 from gitarchive.credentials import credential_store
 
@@ -37,6 +38,15 @@ def unique_username(user: Any = None, username: str = "", *args: Any, **kwargs: 
     return {"username": candidate}
 
 
+def _display_name(name: str) -> str:
+    """GitHub's name if it keeps Observer's rule for names (no control or invisible
+    characters, 80 at most); else none (the username is shown)."""
+    try:
+        return clean_display_name(str(name))
+    except InvalidName:
+        return ""
+
+
 def new_user_fields(
     backend: Any, details: dict[str, Any], user: Any = None, is_new: bool = False, *args: Any, **kwargs: Any
 ) -> None:
@@ -45,7 +55,7 @@ def new_user_fields(
     if not (is_new and user is not None):
         return
     user.role = "student"
-    user.display_name = (details.get("fullname") or details.get("username") or "")[:80]
+    user.display_name = _display_name(details.get("fullname") or "")
     user.set_unusable_password()
     user.save(update_fields=["role", "display_name", "password"])
 

@@ -268,3 +268,11 @@ def test_a_github_login_an_account_has_in_another_case_gets_a_name_of_its_own(
                       format="json")
     assert answer.status_code == 200, answer.content
     assert answer.json()["user"]["username"] == "octo-nu-2" and answer.json()["user"]["id"] != str(existing.pk)
+
+
+def test_a_github_name_outside_observers_rule_for_names_is_not_kept(api: Any, fake_github: FakeGitHub) -> None:
+    fake_github.add_user("octo-xi", name="Evil\u202eName\x1b[31m")
+    fake_github.next_login = "octo-xi"
+    answer = api.post("/api/auth/github/exchange", {"code": fragment_code(round_trip(api, "/api/auth/github/start"))},
+                      format="json")
+    assert answer.json()["user"]["display_name"] == ""  # the username is shown instead
