@@ -230,9 +230,19 @@ def student_view(submission: Submission) -> contract.StudentSubmission:
 
 
 def _student_message(submission: Submission) -> str:
-    """The grade's message unless a hidden test's output could be in it (a compile error
-    names only the student's own files, and sample tests run first)."""
-    return submission.message
+    """The grade's message, but of a compile error that had hidden unit-test files in the
+    compile (compiled languages build them with the student's files) only the lines that
+    name the student's own files: the compiler quotes the source it complains about."""
+    if submission.status != SubmissionStatus.COMPILE_ERROR:
+        return submission.message
+    hidden = [t for t in submission.link.exercise.tests.all()
+              if t.visibility == TestVisibility.HIDDEN and t.unit_files.get(submission.language)]  # fmt: skip
+    if not hidden:
+        return submission.message
+    own = tuple(f"{f['name']}:" for f in submission.files) + tuple(f"/work/{f['name']}:" for f in submission.files)
+    kept = [line for line in submission.message.splitlines() if line.startswith(own)]
+    note = "(The tests' own files are not shown.)"
+    return "\n".join([*kept, note]) if kept else f"Your code did not compile together with the tests. {note}"
 
 
 def teacher_view(submission: Submission) -> dict[str, Any]:

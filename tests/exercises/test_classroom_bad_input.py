@@ -139,3 +139,26 @@ def test_regrade_and_patch_refuse_bad_input(setup: dict[str, Any]) -> None:
     refused(setup["teacher"].get(f"/api/participants/{setup['participant'].pk}/submissions/?session_exercise=x"),
             400, "invalid")  # fmt: skip
     assert everything() == before
+
+
+def test_a_compile_error_does_not_quote_a_hidden_unit_test(setup: dict[str, Any]) -> None:
+    """C compiles hidden unit-test files with the student's: their source must not reach
+    the student through the compiler's message."""
+    from exercises.models import TestCase
+
+    session = ClassSessionFactory(teacher=setup["session"].teacher, language="c")
+    exercise = ExerciseFactory(owner=session.teacher, languages=["c"], starter_files={}, solution_files={})
+    unit = {"c": {"name": "secret_test.c", "content": "TEST(x) { CHECK(f(41) == 42); }"}}
+    TestCase.objects.create(exercise=exercise, kind="unit", visibility="hidden", unit_files=unit)
+    participant = ParticipantFactory(session=session)
+    link = classroom.link_create(session=session, exercise=exercise)
+    message = ("main.c:3:1: error: expected ';' before '}' token\n"
+               "secret_test.c:1:20: error: implicit declaration of function 'f'\n"
+               "    1 | TEST(x) { CHECK(f(41) == 42); }\n")  # fmt: skip
+    files = [{"name": "main.c", "content": "int main() { return 0 }"}]
+    submission = Submission.objects.create(link=link, participant=participant, kind="submit", language="c",
+                                           status="compile-error", message=message, files=files)  # fmt: skip
+    shown = classroom.student_view(submission)["message"]
+    assert "main.c:3:1: error: expected ';'" in shown
+    assert "secret_test" not in shown and "f(41)" not in shown
+    assert classroom.teacher_view(submission)["message"] == message
