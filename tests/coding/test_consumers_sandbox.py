@@ -4,14 +4,18 @@ socket and the answer typed by the student reaches it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 
 from coding.models import Execution
+from coding.sandbox import get_backend
+from coding.sandbox.bubblewrap import BubblewrapBackend
 from sessions.models import Document
 from tests import live_support
+from tests.coding.sandbox_support import assert_drained_and_clean
 from tests.live_support import Classroom, next_json, open_socket, recv
 
 registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
@@ -19,8 +23,14 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _real_sandbox(settings: Any) -> None:
+def _real_sandbox(settings: Any) -> Iterator[None]:
+    """Afterwards the warm pool is drained and nothing of the run may be left, as after
+    every other sandbox suite (tests/coding/conftest.py's bwrap)."""
     settings.SANDBOX_BACKEND = "bubblewrap"
+    yield
+    backend = get_backend("bubblewrap")
+    assert isinstance(backend, BubblewrapBackend)
+    assert_drained_and_clean(backend)
 
 
 async def _output_until(comm: Any, needle: bytes) -> bytes:
