@@ -238,6 +238,7 @@ class Student:
         self.sent_at: dict[int, float] = {}
         self.typed = 0
         self.client = 0
+        self.name = "student"
 
     async def connect(self) -> None:
         import websockets
@@ -294,7 +295,7 @@ class Student:
             self.sent_at[self.typed] = now
             await self.typer.send(protocol.sync_update(update))
             # y-monaco moves the cursor with every keystroke: an awareness update follows.
-            cursor = json.dumps({"user": {"name": "student", "color": "#30bced"},
+            cursor = json.dumps({"user": {"name": self.name, "color": "#30bced"},
                                  "cursor": {"anchor": self.typed, "head": self.typed}})
             await self.typer.send(protocol.awareness_message(
                 protocol.encode_awareness([(self.client, self.typed, cursor)])))
@@ -368,9 +369,10 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     # hashing on the document); "tab": the second tab always lands on another process.
     students = []
     for i, (d, t) in enumerate(fixture.students[first : first + n]):
-        first = bases[i % len(bases)]
-        student = Student(first, d, t, kind, stats, window)
-        second = first if spread == "document" else bases[(i + 1) % len(bases)]
+        home = bases[i % len(bases)]
+        student = Student(home, d, t, kind, stats, window)
+        student.name = f"student {first + i}"  # as the browser does: the name the server knows
+        second = home if spread == "document" else bases[(i + 1) % len(bases)]
         student._url_tab = room_url(second, kind, d)
         students.append(student)
     base = bases[0]
