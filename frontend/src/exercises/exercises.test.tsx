@@ -88,3 +88,24 @@ describe("TeacherExercises", () => {
     expect(screen.getByText(/1 of 2 submitted pass every test/)).toBeInTheDocument();
   });
 });
+
+describe("needs attention", () => {
+  it("puts a student whose latest Submit fails first, and says why", async () => {
+    const { applyEvent, attentionReason, emptyClassroom, sortStudents } = await import("../teacher/classroom");
+    const person = (id: string, name: string) => ({
+      id, display_name: name, is_guest: true, online: true, joined_at: "2026-01-01T09:59:00Z",
+      last_activity_at: "2026-01-01T09:59:30Z", last_run_status: null, open_help_request: null, removed: false,
+    });
+    const now = Date.parse("2026-01-01T10:00:00Z");
+    let state = applyEvent(emptyClassroom, { type: "snapshot", participants: [person("a", "Ada"), person("b", "Bo")], help: [] }, now);
+    const graded = (pid: string, passed: boolean) =>
+      ({ type: "exercise.graded", participant_id: pid, session_exercise_id: "L1", submission_id: `s-${pid}`, status: "graded", score: passed ? 2 : 1, max_score: 2, passed, late: false, counted_score: passed ? 2 : 1 }) as const;
+    state = applyEvent(state, graded("a", true), now);
+    state = applyEvent(state, graded("b", false), now);
+    const order = sortStudents(Object.values(state.students), "attention", now).map((s) => s.participant.display_name);
+    expect(order).toEqual(["Bo", "Ada"]);
+    expect(attentionReason(state.students["b"]!, now)).toBe("Failing 1 exercise");
+    state = applyEvent(state, graded("b", true), now);
+    expect(attentionReason(state.students["b"]!, now)).toBeNull();
+  });
+});

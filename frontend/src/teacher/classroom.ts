@@ -22,6 +22,8 @@ export interface StudentLive {
   running: boolean;
   lastRunStatus: RunStatus | null;
   consecutiveErrors: number;
+  /** Per exercise of the session: whether the student's latest Submit failed (from exercise.graded). */
+  failingExercises?: Record<string, boolean>;
 }
 
 export interface Classroom {
@@ -64,6 +66,7 @@ function fromStatus(participant: ParticipantStatus, previous?: StudentLive): Stu
     running: runStatus === "running" || (previous?.running ?? false),
     lastRunStatus: runStatus && runStatus !== "running" ? runStatus : previous?.lastRunStatus ?? null,
     consecutiveErrors: previous?.consecutiveErrors ?? (isErrorStatus(runStatus) ? 1 : 0),
+    failingExercises: previous?.failingExercises,
   };
 }
 
@@ -167,6 +170,11 @@ export function applyEvent(state: Classroom, event: SessionEvent, now = Date.now
         lastRunStatus: event.status,
         consecutiveErrors: isErrorStatus(event.status) ? s.consecutiveErrors + 1 : event.status === "ok" ? 0 : s.consecutiveErrors,
       }));
+    case "exercise.graded":
+      return patchStudent(state, event.participant_id, (s) => ({
+        ...s,
+        failingExercises: { ...s.failingExercises, [event.session_exercise_id]: !event.passed },
+      }));
     case "help.raised":
     case "help.claimed":
     case "help.resolved":
@@ -194,10 +202,17 @@ export function attentionScore(s: StudentLive, now = Date.now()): number {
   if (help) return 1_000_000 + Math.max(0, (now - (parseTime(help.created_at) ?? now)) / 1000);
   if (s.consecutiveErrors >= 2) return 500_000 + s.consecutiveErrors;
   if (isErrorStatus(s.lastRunStatus) && !s.running) return 300_000;
+  const failing = failingCount(s);
+  if (failing > 0) return 200_000 + failing;
   if (!s.participant.online) return 0;
   const idleFor = now - (s.lastActivityAt ?? now);
   if (idleFor >= LONG_IDLE_MS) return 100_000 + idleFor / 1000;
   return 1;
+}
+
+/** How many of the session's exercises the student's latest Submit fails. */
+export function failingCount(s: StudentLive): number {
+  return Object.values(s.failingExercises ?? {}).filter(Boolean).length;
 }
 
 export type SortMode = "attention" | "name" | "joined";
@@ -213,6 +228,8 @@ export function sortStudents(students: StudentLive[], mode: SortMode, now = Date
 export function attentionReason(s: StudentLive, now = Date.now()): string | null {
   if (s.participant.open_help_request) return "Raised hand";
   if (s.consecutiveErrors >= 2) return `${s.consecutiveErrors} failed runs in a row`;
+  const failing = failingCount(s);
+  if (failing > 0) return `Failing ${failing} exercise${failing === 1 ? "" : "s"}`;
   if (s.participant.online && s.lastActivityAt !== null && now - s.lastActivityAt >= LONG_IDLE_MS) return "Idle for a while";
   return null;
 }
