@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { Link, useLocation } from "react-router-dom";
+import { Link } from "react-router-dom";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { useAction } from "../hooks/useAction";
 import { github, REPO_NAME, repoNameFor, type ArchiveJob, type GitHubAccount } from "./api";
@@ -20,7 +20,6 @@ interface Props {
  * owner and visibility, then the job's progress.
  */
 export function ArchiveForm({ mode, targetId, title, onClose }: Props) {
-  const location = useLocation();
   const [account, setAccount] = useState<GitHubAccount | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [owner, setOwner] = useState("");
@@ -53,7 +52,7 @@ export function ArchiveForm({ mode, targetId, title, onClose }: Props) {
   }, [mode, targetId]);
 
   const connect = useAction(async () => {
-    const answer = await github.connect("archive", location.pathname + location.search);
+    const answer = await github.connect("archive", window.location.pathname + window.location.search);
     window.location.assign(answer.url);
   });
   const submit = useAction(async () => {
