@@ -87,3 +87,39 @@ async def test_it_resyncs_after_its_redis_subscription_reconnects(
     await student.comm.disconnect()
     await teacher.comm.disconnect()
 
+
+
+async def test_a_document_moves_to_the_other_process_when_its_owner_stops_mid_typing(
+    servers: Any, classroom: Classroom, settings: Any
+) -> None:
+    """Affinity's failover: the document lived on A alone (its student's tabs there),
+    A is stopped (as systemd stops it) while the student types, the editor reconnects
+    and lands on B, which had never opened the document; nothing typed is lost."""
+    app_a, app_b, a, b = servers
+    settings.LIVE_FLUSH_SECONDS = 3600  # only A's shutdown flush writes what it holds
+    student = await editor(app_a, classroom.document, classroom.student)
+    tab = await editor(app_a, classroom.document, classroom.student)
+    assert classroom.document.pk not in b.hubs
+    typed = "".join(f"x{i} = {i}\n" for i in range(15))
+    half = len(typed) // 2
+    for ch in typed[:half]:
+        await student.type(len(student.text), ch)
+    await hub_has(a, classroom.document, "print('hi')\n" + typed[:half])
+    stopping = asyncio.ensure_future(a.close())  # the owner stops ...
+    for i, ch in enumerate(typed[half:]):  # ... while the student keeps typing to it
+        await student.type(len(student.text), ch)
+        if i == 2:
+            await asyncio.sleep(0)  # the stop begins between keystrokes
+    await stopping
+    student.comm.future.cancel()
+    tab.comm.future.cancel()
+
+    back = YClient(await open_socket(app_b, f"/ws/documents/{classroom.document.pk}/", classroom.student),
+                   doc=student.doc)
+    await back.handshake()  # the editor reconnects: B loads what A wrote, takes the rest as step 2
+    expected = "print('hi')\n" + typed
+    await hub_has(b, classroom.document, expected)
+    await back.comm.disconnect()
+    await b.flush(force=True)
+    stored = await database_sync_to_async(Document.objects.get)(pk=classroom.document.pk)
+    assert stored.content == expected
