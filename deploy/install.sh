@@ -211,8 +211,10 @@ if [[ ! -f "$env_file" ]]; then
   origin="https://$domain"
   [[ "$https_port" != 443 ]] && origin="$origin:$https_port"
   secret=$(openssl rand -base64 64 | tr -d '\n/+=' | cut -c1-64)
+  sealing=$(openssl rand -base64 32 | tr '+/' '-_')  # a Fernet key: 32 bytes, url-safe base64
   tmp=$(mktemp "$etc/.observer.env.XXXXXX")
   sed -e "s#^SECRET_KEY=.*#SECRET_KEY=$secret#" \
+      -e "s#^SECRETS_ENCRYPTION_KEYS=.*#SECRETS_ENCRYPTION_KEYS=$sealing#" \
       -e "s#^ALLOWED_HOSTS=.*#ALLOWED_HOSTS=$domain#" \
       -e "s#^CSRF_TRUSTED_ORIGINS=.*#CSRF_TRUSTED_ORIGINS=$origin#" \
       -e "s#^CORS_ALLOWED_ORIGINS=.*#CORS_ALLOWED_ORIGINS=$origin#" \
