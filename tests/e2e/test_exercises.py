@@ -101,6 +101,15 @@ def test_a_teacher_builds_an_exercise_and_two_students_check_and_submit(
     expect(staff.get_by_text("Failed most: Hidden 1 (1)")).to_be_visible()
     shot(staff, output_dir, "5-teacher-grid")
 
+    # A comment on Bo's line 2: it appears in his workspace at once.
+    staff.get_by_label("Student", exact=True).select_option(label="Bo")
+    staff.get_by_label("Line", exact=True).fill("2")
+    staff.get_by_label("Comment", exact=True).fill("What if a is not 2?")
+    staff.get_by_role("button", name="Send comment").click()
+    expect(staff.get_by_text("Comment sent to Bo.")).to_be_visible()
+    expect(bo.get_by_test_id("teacher-comments")).to_contain_text("main.py, line 2: What if a is not 2?")
+    shot(bo, output_dir, "6-bo-sees-comment")
+
     with staff.expect_download() as download:
         staff.get_by_role("button", name="Download grades.csv").click()
     grades = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))

@@ -6,7 +6,7 @@ import type { Auth } from "../api/client";
 import { errorMessage } from "../api/errors";
 import type { ExerciseProgress, StudentSubmission, StudentTest } from "../api/events.gen";
 import { useAction } from "../hooks/useAction";
-import { studentExercises, type StudentExercise } from "./api";
+import { feedback as feedbackApi, studentExercises, type Feedback, type StudentExercise } from "./api";
 import { onExerciseEvent } from "./bus";
 
 interface Props {
@@ -55,7 +55,25 @@ export function ExercisePanel({ sessionId, participantId, auth, disabled, flush 
   );
 
   if (loadError) return <p className="notice warn" role="alert">Exercises could not be loaded: {errorMessage(loadError)}</p>;
-  if (exercises.length === 0) return null;
+  return (
+    <>
+      <TeacherComments participantId={participantId} auth={auth} />
+      {exercises.length > 0 ? <ExerciseList {...{ exercises, participantId, auth, disabled, flush, progress, results, setResults }} /> : null}
+    </>
+  );
+}
+
+function ExerciseList(props: {
+  exercises: StudentExercise[];
+  participantId: string;
+  auth: Auth;
+  disabled: boolean;
+  flush: () => Promise<unknown>;
+  progress: Record<string, ExerciseProgress>;
+  results: Record<string, StudentSubmission>;
+  setResults: (update: (r: Record<string, StudentSubmission>) => Record<string, StudentSubmission>) => void;
+}) {
+  const { exercises, participantId, auth, disabled, flush, progress, results, setResults } = props;
   return (
     <section aria-labelledby="exercises-heading" data-testid="exercise-panel">
       <h2 className="side-title" id="exercises-heading">Exercises</h2>
@@ -190,5 +208,39 @@ function SampleResult({ test, index }: { test: StudentTest; index: number }) {
       ) : null}
       {!test.passed && !test.difference && (test.message || test.stderr) ? <pre className="exercise-diff">{test.stderr || test.message}</pre> : null}
     </li>
+  );
+}
+
+/** The teacher's comments on the student's lines, newest first; new ones arrive as events. */
+function TeacherComments({ participantId, auth }: { participantId: string; auth: Auth }) {
+  const [comments, setComments] = useState<Feedback[]>([]);
+  useEffect(() => {
+    let live = true;
+    feedbackApi.list(participantId, auth).then((list) => live && setComments(list), () => undefined);
+    const off = onExerciseEvent((event) => {
+      if (event.type !== "feedback.added" || event.participant_id !== participantId) return;
+      const added: Feedback = { id: event.feedback_id, participant_id: event.participant_id, submission_id: event.submission_id, file_name: event.file_name, line: event.line, text: event.text, author: "", created_at: event.created_at };
+      setComments((all) => (all.some((c) => c.id === added.id) ? all : [...all, added]));
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [participantId, auth]);
+  if (comments.length === 0) return null;
+  return (
+    <section aria-labelledby="comments-heading" data-testid="teacher-comments">
+      <h2 className="side-title" id="comments-heading">Comments from your teacher</h2>
+      <ul className="exercises-plain">
+        {comments.map((c) => (
+          <li key={c.id}>
+            <code>
+              {c.file_name}, line {c.line}
+            </code>
+            : {c.text}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -146,3 +146,20 @@ export const teacherExercises = {
       { method: "POST", body: {} },
     ),
 };
+
+export interface Feedback {
+  id: string;
+  participant_id: string;
+  submission_id: string | null;
+  file_name: string;
+  line: number;
+  text: string;
+  author: string;
+  created_at: string;
+}
+
+export const feedback = {
+  list: (participantId: string, auth: Auth) => apiRequest<Feedback[]>(`/api/participants/${participantId}/feedback/`, { auth }),
+  add: (participantId: string, body: { file_name: string; line: number; text: string }) =>
+    apiRequest<Feedback>(`/api/participants/${participantId}/feedback/`, { method: "POST", body }),
+};
