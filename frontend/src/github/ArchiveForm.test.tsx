@@ -68,4 +68,16 @@ describe("ArchiveForm", () => {
     expect(screen.getByRole("button", { name: "Archive now" })).toBeDisabled();
     expect(screen.getByText(/Letters, digits/)).toBeInTheDocument();
   });
+
+  it("says so when GitHub is not set up on the server", async () => {
+    mockApi({
+      "GET /api/auth/me": { id: "t", username: "t", email: "", display_name: "T", role: "teacher", guest: false },
+      "GET /api/auth/github/account": { ...account(false), enabled: false },
+      "GET /api/sessions/s1/github-archives": [],
+    });
+    open();
+    expect(await screen.findByText(/not set up on this server/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Connect GitHub" })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText("Repository name")).not.toBeInTheDocument();
+  });
 });

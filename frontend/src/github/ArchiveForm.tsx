@@ -80,7 +80,10 @@ export function ArchiveForm({ mode, targetId, title, onClose }: Props) {
         </button>
       </div>
       <ErrorMessage error={loadError} />
-      {account && !account.token ? (
+      {account && !account.enabled ? (
+        <p className="muted">GitHub is not set up on this server: ask your Observer operator.</p>
+      ) : null}
+      {account && account.enabled && !account.token ? (
         <div className="github-connect">
           <p>
             {mode === "session"
@@ -88,16 +91,14 @@ export function ArchiveForm({ mode, targetId, title, onClose }: Props) {
               : "Observer commits your files to a repository of yours."}{" "}
             It needs access to your repositories first.
           </p>
-          {account.enabled ? (
-            <button type="button" className="btn primary" onClick={() => void connect.run()} disabled={connect.pending}>
-              Connect GitHub
-            </button>
-          ) : null}{" "}
+          <button type="button" className="btn primary" onClick={() => void connect.run()} disabled={connect.pending}>
+            Connect GitHub
+          </button>{" "}
           <Link to="/account/github">Paste a token instead</Link>
           <ErrorMessage error={connect.error} />
         </div>
       ) : null}
-      {account?.token ? (
+      {account?.enabled && account.token ? (
         <form onSubmit={onSubmit} aria-label={heading}>
           <p className="muted">
             As <strong>{account.token.login || "your GitHub account"}</strong> ({account.token.masked}).{" "}
