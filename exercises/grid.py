@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -146,3 +147,30 @@ def zip_entries(session: ClassSession) -> Iterator[tuple[str, Any, Any]]:
     yield "submissions.json", [dumps([teacher_view(s) for s in submissions])], now
     feedback = Feedback.objects.filter(participant__session=session).select_related("author")
     yield "feedback.json", [dumps([feedback_view(f) for f in feedback])], now
+
+
+def analytics(session: ClassSession) -> dict[str, Any] | None:
+    """The session analytics' exercise figures (sessions.analytics.ANALYTICS_EXTRAS): per
+    student the score that counts per exercise, the total and how many Submits; for the
+    session the maximum, the Submits and how many students pass each exercise."""
+    if not SessionExercise.objects.filter(session=session).exists():
+        return None
+    data = grid(session=session)
+    students = {}
+    for row in data["rows"]:
+        cells = row["cells"]
+        students[uuid.UUID(row["participant_id"])] = {
+            "total": row["total"], "failing": row["failing"],
+            "submissions": sum((cell or {}).get("attempts", 0) for cell in cells.values()),
+            "scores": {link_id: (cell or {}).get("counted_score") for link_id, cell in cells.items()},
+        }  # fmt: skip
+    return {
+        "session": {
+            "max_total": data["max_total"],
+            "submissions": sum(s["submissions"] for s in students.values()),
+            "exercises": [{"id": e["id"], "title": e["title"], "max_score": e["max_score"],
+                           "submitted": e["stats"]["submitted"], "passed_all": e["stats"]["passed_all"]}
+                          for e in data["exercises"]],
+        },  # fmt: skip
+        "students": students,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
@@ -28,8 +28,26 @@ def _last_error(participant: Participant) -> str | None:
     return f"{status}: {line}" if line else str(status)
 
 
+# Apps that keep scores of a session add them here (in their AppConfig.ready), since
+# sessions imports no app that builds on it: each takes the session and returns
+# {"session": {...}, "students": {participant_id: {...}}}, or None when it has nothing.
+ANALYTICS_EXTRAS: list[Callable[[ClassSession], dict[str, Any] | None]] = []
+
+
 def session_analytics(*, session: ClassSession) -> dict[str, Any]:
-    """Per-student and whole-session figures for the teacher's dashboard, in two queries."""
+    """Per-student and whole-session figures for the teacher's dashboard, in two queries
+    (and the exercises' own, when the session has exercises)."""
+    figures = _session_analytics(session)
+    for contribute in ANALYTICS_EXTRAS:
+        extra = contribute(session)
+        if extra is not None:
+            figures["session"]["exercises"] = extra["session"]
+            for student in figures["students"]:
+                student["exercises"] = extra["students"].get(student["participant_id"], {})
+    return figures
+
+
+def _session_analytics(session: ClassSession) -> dict[str, Any]:
     def help_count(states: Iterable[str] | None = None) -> Coalesce:
         requests = HelpRequest.objects.filter(participant=OuterRef("pk"))
         if states is not None:

@@ -294,6 +294,7 @@ class StudentAnalyticsSerializer(serializers.Serializer):
     last_error_at = serializers.DateTimeField(allow_null=True)
     help_requests = serializers.IntegerField()
     open_help_requests = serializers.IntegerField()
+    exercises = serializers.DictField(required=False, help_text="Exercise scores (when the session has exercises)")
 
 
 class SessionTotalsSerializer(serializers.Serializer):
@@ -309,6 +310,7 @@ class SessionTotalsSerializer(serializers.Serializer):
     failed_runs = serializers.IntegerField(help_text="Runs that ended in an error status.")
     help_requests = serializers.IntegerField()
     open_help_requests = serializers.IntegerField()
+    exercises = serializers.DictField(required=False, help_text="Exercise scores (when the session has exercises)")
 
 
 class AnalyticsOutputSerializer(serializers.Serializer):

@@ -134,6 +134,11 @@ def test_a_class_checks_submits_and_the_teacher_sees_grades(client_for: Any, eve
     assert stats["submitted"] == 2 and stats["passed_all"] == 1
     assert stats["most_failed_test"]["name"] == "big secret" and stats["most_failed_test"]["failed"] == 1
 
+    figures = teacher_client.get(f"/api/sessions/{session.pk}/analytics").json()
+    assert figures["session"]["exercises"]["submissions"] == 2 and figures["session"]["exercises"]["max_total"] == 3
+    by_student = {s["participant_id"]: s["exercises"] for s in figures["students"]}
+    assert by_student[str(early.pk)]["scores"] == {link_id: 3} and by_student[str(late.pk)]["failing"] == 1
+
     grades = teacher_client.get(f"/api/sessions/{session.pk}/grades.csv")
     assert grades.status_code == 200 and grades["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(grades.content.decode())))
