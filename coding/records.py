@@ -28,10 +28,11 @@ OUTPUT_TAIL_CHARS = 4000
 
 def execution_started(*, run_id: uuid.UUID, language: str, entry: str, interactive: bool, queue_wait_ms: int,
                       user_id: uuid.UUID | None = None, participant_id: uuid.UUID | None = None,
-                      session_id: uuid.UUID | None = None) -> Execution:
+                      session_id: uuid.UUID | None = None, api_key_id: uuid.UUID | None = None) -> Execution:
     liveness.ensure_alive()  # alive before its first run is on record (see coding.sweeper)
     execution = Execution.objects.create(
-        id=run_id, user_id=user_id, participant_id=participant_id, session_id=session_id, language=language,
+        id=run_id, user_id=user_id, participant_id=participant_id, session_id=session_id, api_key_id=api_key_id,
+        language=language,
         entry=entry, interactive=interactive, backend=configured_backend_name(), status=ExecutionStatus.RUNNING,
         queue_wait_ms=queue_wait_ms, started_at=timezone.now(), owner=liveness.PROCESS,
     )

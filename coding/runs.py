@@ -97,6 +97,10 @@ class RunSpec:
     # A batch run's stdout to the sink's output() as it comes (a grading harness telling
     # test by test); the outcome's result holds all of it as well.
     stream_stdout: bool = False
+    # The runs-per-window limit (RUNS_PER_WINDOW) applies; a caller that enforces a limit
+    # of its own (an API key's executions per minute) sets False.
+    counted: bool = True
+    api_key_id: uuid.UUID | None = None  # the API key the Execution row is attributed to
 
 
 class RunSink(Protocol):
@@ -193,8 +197,9 @@ class Run:
 
     async def _limited(self) -> RunOutcome:
         spec = self.spec
-        rate = await sync_to_async(limits.rate_take, thread_sensitive=False)(key=spec.principal_key)
-        if not rate.allowed:
+        rate = (await sync_to_async(limits.rate_take, thread_sensitive=False)(key=spec.principal_key)
+                if spec.counted else None)
+        if rate is not None and not rate.allowed:
             self._rejected("rate")
             self.sink.error("rate_limited", f"You can start {rate.limit} runs per {rate.window_seconds} s; "
                             f"try again in {rate.retry_after} s.", retry_after=rate.retry_after)
@@ -209,7 +214,7 @@ class Run:
             finally:
                 await limits.slot_release(ticket=self.ticket)
         finally:
-            if self.program is None:  # refused, withdrawn or failed to start: it costs no run
+            if self.program is None and rate is not None:  # refused, withdrawn or failed to start: no run spent
                 await sync_to_async(limits.rate_refund, thread_sensitive=False)(decision=rate)
 
     def _rejected(self, reason: str) -> None:
@@ -295,7 +300,7 @@ class Run:
         return database_sync_to_async(records.execution_started)(
             run_id=run_id, language=spec.language, entry=spec.entry, interactive=spec.interactive,
             queue_wait_ms=queue_wait_ms, user_id=spec.user_id, participant_id=spec.participant_id,
-            session_id=spec.session_id,
+            session_id=spec.session_id, api_key_id=spec.api_key_id,
         )
 
     async def _execute(self, *, queue_wait_ms: int) -> RunOutcome:

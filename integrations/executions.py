@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -108,7 +107,7 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
     limits: Limits = dataclasses.replace(default_limits(language), **(data.get("limits") or {}))
     spec = runs.RunSpec(language=language, entry=data.get("entry") or files[0][0], files=files, principal=None,
                         principal_key=f"k:{key_id}", interactive=False, stdin=data.get("stdin", "").encode("utf-8"),
-                        limits=limits)
+                        limits=limits, replaces=False, counted=False, api_key_id=key_id)
     sink = _Sink()
     async with key_turn(spec.principal_key):  # one run of a key at a time (see judge0.services.key_turn)
         outcome = await runs.run_to_end(spec, sink)
@@ -116,7 +115,6 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
         answer: dict[str, Any] = {"id": str(ticket), "key": str(key_id), "status": "rejected",
                                   "error": sink.refusal or {}}
     else:
-        await database_sync_to_async(Execution.objects.filter(pk=outcome.execution.pk).update)(api_key=key_id)
         result = outcome.result
         answer = {"id": str(outcome.execution.pk), "key": str(key_id),
                   "stdout": result.stdout.decode("utf-8", "replace") if result else None,

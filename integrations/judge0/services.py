@@ -177,8 +177,6 @@ def _finish(submission: Submission, *, result: RunResult | None, execution: Exec
     submission.finished_at = timezone.now()
     with transaction.atomic():
         submission.save()
-        if execution is not None:
-            Execution.objects.filter(pk=execution.pk).update(api_key=submission.api_key_id)
         if submission.callback_url:
             body = json.dumps(answer(submission, fields=DEFAULT_FIELDS,
                                      base64_encoded=bool(submission.request.get("base64_encoded"))))
@@ -192,9 +190,10 @@ _key_turns: dict[str, asyncio.Lock] = {}
 
 
 def key_turn(principal_key: str) -> asyncio.Lock:
-    """A key holds one place in the run service's queue (it may never starve a class), and
-    the service refuses a principal's second run while one goes: so this process runs a
-    key's submissions one after another, the rest waiting here (In Queue)."""
+    """A key holds one place in the run service's queue (it may never starve a class) and
+    runs one program at a time: this process runs a key's submissions one after another,
+    the rest waiting here, In Queue (across processes the run service keeps them behind
+    each other: RunSpec.replaces=False)."""
     return _key_turns.setdefault(principal_key, asyncio.Lock())
 
 
@@ -216,6 +215,9 @@ async def _run_submission(token: uuid.UUID) -> Submission:
             language=lang.name, entry=lang.entry_name, files=_files(submission, lang.entry_name), principal=None,
             principal_key=f"k:{submission.api_key_id}", interactive=False,
             stdin=submission.stdin.encode("utf-8"), limits=clamped_limits(lang.name, submission.request),
+            # A key's submissions queue behind each other (one place at a time, across
+            # processes); its own executions-per-minute limit applies, not the students'.
+            replaces=False, counted=False, api_key_id=submission.api_key_id,
         )
         outcome = await runs.run_to_end(spec, sink)
     except Exception as exc:  # recorded as Judge0's Internal Error rather than left Processing

@@ -204,3 +204,10 @@ async def test_a_batch_run_may_stream_its_stdout_as_it_comes() -> None:
     sink = Sink()
     outcome = await runs.run_to_end(spec(interactive=False, stdin=b"typed", stream_stdout=True), sink)
     assert bytes(sink.out) == b"hi\ntyped" and outcome.result is not None and outcome.result.stdout == b"hi\ntyped"
+
+
+async def test_a_system_with_a_limit_of_its_own_is_not_counted_in_the_students_window() -> None:
+    for _ in range(4):  # above the fixture's 3 runs per window
+        outcome = await runs.run_to_end(spec(key="k:counted-elsewhere", counted=False, replaces=False), Sink())
+        assert outcome.execution is not None
+    assert limits.rate_peek(key="k:counted-elsewhere").used == 0
