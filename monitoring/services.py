@@ -12,6 +12,7 @@ from django.db.models import Q
 from monitoring.conf import conf
 from monitoring.models import AuditEvent, ErrorEvent
 from observer.audit import Actor
+from observer.logs import request_id_of
 
 logger = logging.getLogger("observer.audit")
 
@@ -83,6 +84,8 @@ def error_record(*, source: str, exc: BaseException | None = None, message: str 
             path=str(getattr(request, "path", "") or "")[:500],
             details={
                 **(details or {}),
+                # nginx's X-Request-ID: the same id as the request's log lines (observer/logs.py)
+                **({"request_id": request_id} if (request_id := request_id_of(request)) else {}),
                 **({"traceback": "".join(traceback.format_exception(exc))[-8000:]} if exc is not None else {}),
             },
         )
