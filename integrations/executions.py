@@ -24,7 +24,7 @@ from coding.languages import LANGUAGES
 from coding.models import Execution, ExecutionStatus
 from coding.runner import default_limits
 from coding.sandbox.base import InvalidRun, Limits
-from integrations import background
+from integrations import background, selectors
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
 from integrations.judge0.services import key_turn
@@ -177,7 +177,9 @@ class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
         answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))
         if answer.get("status") == "rejected":
             return _refused(answer)
-        execution = Execution.objects.get(pk=answer["id"])
+        execution = selectors.key_execution(key=key, execution_id=answer["id"])
+        if execution is None:  # recorded by the run just now: it is there
+            raise Http404
         return Response(_execution_answer(execution, answer))
 
 
@@ -203,7 +205,7 @@ class ExecutionView(key_limits.KeyLimitedMixin, APIView):
                    summary="An execution of this key (202 while it waits to start)")
     def get(self, request: Request, execution_id: uuid.UUID) -> Response:
         key: ApiKey = key_of(request)
-        execution = Execution.objects.filter(pk=execution_id, api_key=key).first()
+        execution = selectors.key_execution(key=key, execution_id=execution_id)
         if execution is not None:
             return Response(_execution_answer(execution, cache.get(_pending_key(execution_id))))
         pending = cache.get(_pending_key(execution_id))
@@ -212,7 +214,10 @@ class ExecutionView(key_limits.KeyLimitedMixin, APIView):
         if pending.get("status") == "rejected":
             return _refused(pending)
         if "stdout" in pending:  # finished under another id: the run's own
-            return Response(_execution_answer(Execution.objects.get(pk=pending["id"], api_key=key), pending))
+            finished = selectors.key_execution(key=key, execution_id=pending["id"])
+            if finished is None:
+                raise Http404
+            return Response(_execution_answer(finished, pending))
         return Response({"id": str(execution_id), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -15,9 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from accounts.principals import is_teacher_account, principal_or_none, user_required
-from integrations import keys
+from integrations import keys, selectors
 from integrations.models import ApiKey, Scope
 from observer.fields import StrictCharField
 
@@ -93,7 +92,7 @@ class KeysView(APIView):
         if owner_id is not None and owner_id != user.pk:
             if not user.is_admin:
                 raise serializers.ValidationError({"owner": ["Only admins may create keys for someone else."]})
-            owner = User.objects.filter(pk=owner_id, is_active=True).first()  # type: ignore[assignment]
+            owner = selectors.active_user(user_id=owner_id)  # type: ignore[assignment]
             if owner is None:
                 raise serializers.ValidationError({"owner": ["No such active user."]})
         issued = keys.key_create(owner=owner, actor=user, request=request, **fields)
