@@ -25,8 +25,8 @@ import { StateBadge } from "./SessionsPage";
 import { StudentGrid } from "./StudentGrid";
 import { useClassroom } from "./useClassroom";
 
-type View = "students" | "exercises" | "analytics" | "settings";
-const VIEWS: readonly View[] = ["students", "exercises", "analytics", "settings"];
+type View = "students" | "analytics" | "exercises" | "settings";
+const VIEWS: readonly View[] = ["students", "analytics", "exercises", "settings"];
 const VIEW_LABEL: Record<View, string> = { students: "Students", exercises: "Exercises", analytics: "Analytics", settings: "Session" };
 
 function onSessionEvent(event: SessionEvent): void {
