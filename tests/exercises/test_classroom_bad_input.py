@@ -162,3 +162,16 @@ def test_a_compile_error_does_not_quote_a_hidden_unit_test(setup: dict[str, Any]
     assert "main.c:3:1: error: expected ';'" in shown
     assert "secret_test" not in shown and "f(41)" not in shown
     assert classroom.teacher_view(submission)["message"] == message
+
+
+def test_a_submission_after_the_deadline_is_kept_and_marked_late(setup: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    link, participant = setup["link"], setup["participant"]
+    classroom.link_update(link=link, data={"deadline": timezone.now() - timedelta(minutes=1)})
+    late = setup["student"].post(f"/api/participants/{participant.pk}/exercises/{link.pk}/submit")
+    assert late.status_code == 202 and late.json()["late"] is True
+    classroom.link_update(link=link, data={"deadline": timezone.now() + timedelta(hours=1)})
+    on_time = setup["student"].post(f"/api/participants/{participant.pk}/exercises/{link.pk}/submit")
+    assert on_time.json()["late"] is False
+    assert [s.late for s in Submission.objects.order_by("created_at")] == [True, False]
