@@ -21,7 +21,9 @@ from django.urls import URLResolver, get_resolver
 from accounts.models import Role, User
 from accounts.services import token_pair_for
 from accounts.tokens import GuestToken
+from coding.models import Execution
 from gitarchive.models import ArchiveJob
+from integrations.keys import key_create
 from monitoring.models import ErrorEvent
 from sessions.models import ClassSession, Document, HelpRequest, Participant
 from tests import live_support
@@ -78,7 +80,8 @@ def test_the_corpus_knows_every_api_route_and_id() -> None:
             assert part.split("}")[0] in IDS, f"{route}: add a real object for {part.split('}')[0]} to IDS"
 
 
-IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id", "job_id")
+IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id", "job_id",
+       "key_id", "execution_id")
 
 
 class World:
@@ -98,10 +101,14 @@ class World:
         self.test = IoCaseFactory(exercise=self.exercise)
         self.job = ArchiveJob.objects.create(kind="session", session=self.session, requested_by=self.teacher,
                                              repo="lesson", state="done")
+        self.key = key_create(owner=self.teacher, actor=self.teacher, name="integration", scopes=["execute", "read"])
+        self.execution = Execution.objects.create(participant=self.participant, session=self.session,
+                                                  language="python", status="ok", api_key=self.key.key)
         self.ids = {
             "session_id": self.session.pk, "participant_id": self.participant.pk, "file_id": self.document.pk,
             "document_id": self.document.pk, "help_id": self.help.pk, "exercise_id": self.exercise.pk,
-            "test_id": self.test.pk, "job_id": self.job.pk,
+            "test_id": self.test.pk, "job_id": self.job.pk, "key_id": self.key.key.pk,
+            "execution_id": self.execution.pk,
         }  # fmt: skip
         guest_token = GuestToken.for_participant(
             participant_id=str(self.guest.pk), session_id=str(self.session.pk), display_name="Guest"
