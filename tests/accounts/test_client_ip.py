@@ -100,11 +100,19 @@ def _without_comments(text: str) -> str:
 def test_it_has_nginx_overwrite_x_forwarded_for_in_every_proxied_location() -> None:
     conf = _without_comments((ROOT / "deploy" / "nginx-observer.conf").read_text())
     assert "$proxy_add_x_forwarded_for" not in conf
-    locations = re.findall(r"location\s+[^{]+\{([^}]*)\}", conf)
+    overwrite = r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;"
+    locations = re.findall(r"location\s+(?:\"[^\"]*\"|[^{])+\{([^}]*)\}", conf)
     proxied = [body for body in locations if "proxy_pass" in body]
     assert len(proxied) >= 4
+    # nginx: a location that sets no proxy_set_header of its own inherits the server's
+    # (all of them); one that sets any inherits none, so it must set this one too.
+    outside = re.sub(r"location\s+(?:\"[^\"]*\"|[^{])+\{[^}]*\}", "", conf)
+    server_https = outside.split("listen 443", 1)[-1]
     for body in proxied:
-        assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", body), body
+        if "proxy_set_header" in body:
+            assert re.search(overwrite, body), body
+        else:
+            assert re.search(overwrite, server_https), "the HTTPS server block does not overwrite X-Forwarded-For"
 
 
 def test_it_runs_daphne_without_its_first_hop_proxy_headers() -> None:
