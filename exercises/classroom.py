@@ -402,9 +402,11 @@ async def grade(*, submission_id: uuid.UUID, principal: Principal, regrade: bool
     cases = await sync_to_async(grading.cases_of)(link.exercise)
     which: grading.Which = "sample" if submission.kind == SubmissionKind.CHECK else "all"
     sink = _Progress(submission, len(grading.select(cases, language=submission.language, which=which)))
+    # A regrade is bounded by the class (one run per student's latest Submit, one at a
+    # time): the teacher's runs-per-window limit must not cut it short.
     run = queued_run(principal=principal, sink=sink,
                      participant_id=submission.participant_id, session_id=link.session_id,
-                     stream_stdout=not regrade, replaces=not regrade)  # fmt: skip
+                     stream_stdout=not regrade, replaces=not regrade, counted=not regrade)  # fmt: skip
     outcome: grading.Grade | None = None
     status, message = SubmissionStatus.ERROR, ""
     try:

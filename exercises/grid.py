@@ -168,9 +168,16 @@ def analytics(session: ClassSession) -> dict[str, Any] | None:
         "session": {
             "max_total": data["max_total"],
             "submissions": sum(s["submissions"] for s in students.values()),
-            "exercises": [{"id": e["id"], "title": e["title"], "max_score": e["max_score"],
-                           "submitted": e["stats"]["submitted"], "passed_all": e["stats"]["passed_all"]}
-                          for e in data["exercises"]],
+            "exercises": [
+                {
+                    "id": e["id"],
+                    "title": e["title"],
+                    "max_score": e["max_score"],
+                    "submitted": e["stats"]["submitted"],
+                    "passed_all": e["stats"]["passed_all"],
+                }
+                for e in data["exercises"]
+            ],
         },  # fmt: skip
         "students": students,
     }

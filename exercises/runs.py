@@ -47,13 +47,15 @@ def queued_run(
     session_id: uuid.UUID | None = None,
     stream_stdout: bool = False,
     replaces: bool = True,
+    counted: bool = True,
 ) -> RunBatch:
     """A `run` for grade_submission that goes through the run service as `principal`
     (whose limits and place in the queue it takes). `sink` hears the service's status
     frames (queued with a position, started, exit), for a caller that shows progress,
     and with `stream_stdout` the harness's frames as they come (test by test).
     `participant_id`/`session_id` attribute the Execution to a student of a session;
-    `replaces=False` queues a principal's runs behind each other (a teacher's regrade)."""
+    `replaces=False` queues a principal's runs behind each other (a teacher's regrade);
+    `counted=False` keeps them out of the principal's runs-per-window limit."""
 
     async def run(*, language: str, files: FileInput, entry: str | None = None, stdin: bytes = b"",
                   limits: Limits | None = None) -> RunResult:  # fmt: skip
@@ -62,7 +64,7 @@ def queued_run(
             language=language, entry=entry or files[0][0], files=[(name, _text(content)) for name, content in files],
             principal=principal, principal_key=principal_key(principal), user_id=getattr(principal, "pk", None),
             interactive=False, stdin=stdin, limits=limits, participant_id=participant_id, session_id=session_id,
-            stream_stdout=stream_stdout, replaces=replaces,
+            stream_stdout=stream_stdout, replaces=replaces, counted=counted,
         )  # fmt: skip
         both: runs.RunSink = _Both(refusals, sink) if sink is not None else refusals
         outcome = await runs.run_to_end(spec, both)

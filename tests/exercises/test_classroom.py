@@ -178,3 +178,27 @@ def test_the_best_or_the_last_submission_counts(client_for: Any, events: list[An
     client_for(teacher).patch(f"/api/sessions/{session.pk}/exercises/{link.pk}/", {"policy": "last"}, format="json")
     link.refresh_from_db()
     assert classroom.counted_score(link=link, participant=participant) == 1
+
+
+def test_a_regrade_is_not_cut_short_by_the_teachers_run_limit(
+    client_for: Any, events: list[Any], settings: Any
+) -> None:
+    session, exercise, teacher = make_class()
+    students = [ParticipantFactory(session=session) for _ in range(3)]
+    link = classroom.link_create(session=session, exercise=exercise)
+    for student in students:
+        write(student, SOLUTION)
+        submitted = client_for(student.user).post(f"/api/participants/{student.pk}/exercises/{link.pk}/submit")
+        assert submitted.json()["score"] == 3
+    settings.RUN_LIMITS = {"runs_per_window": 1}  # fewer than the submissions to regrade
+    exercise.tests.filter(name="big secret").update(expected_stdout="43\n")
+    teacher_client = client_for(teacher)
+    response = teacher_client.post(f"/api/sessions/{session.pk}/exercises/{link.pk}/regrade", {}, format="json")
+    assert response.json() == {"submissions": 3}
+    assert [(s.score, s.regraded) for s in Submission.objects.filter(kind="submit")] == [(1, 1)] * 3
+    # One student's work alone.
+    exercise.tests.filter(name="big secret").update(expected_stdout="42\n")
+    teacher_client.post(f"/api/sessions/{session.pk}/exercises/{link.pk}/regrade",
+                        {"participant_id": str(students[0].pk)}, format="json")  # fmt: skip
+    scores = {s.participant_id: (s.score, s.regraded) for s in Submission.objects.filter(kind="submit")}
+    assert scores == {students[0].pk: (3, 2), students[1].pk: (1, 1), students[2].pk: (1, 1)}
