@@ -416,7 +416,7 @@ SOCKET_FRAMES: dict[str, dict[str, Any]] = {
     "awareness nested": {"bytes": None},  # built below (needs the length prefix)
     "awareness surrogate": {"bytes": None},
 }
-SOCKET_KINDS = ["document", "terminal", "session", "monitoring", "unknown"]
+SOCKET_KINDS = ["document", "terminal", "session", "monitoring", "assist", "unknown"]
 
 
 def _awareness(state: bytes) -> bytes:
@@ -439,7 +439,8 @@ def test_the_corpus_knows_every_socket_route() -> None:
 
     routes = {str(route.pattern) for route in websocket_urlpatterns}
     assert routes == {"ws/documents/<str:document_id>/", "ws/sessions/<str:session_id>/",
-                      "ws/terminal/<str:participant_id>/", "ws/monitoring/", ""}, routes  # fmt: skip
+                      "ws/terminal/<str:participant_id>/", "ws/monitoring/", "ws/assist/<str:participant_id>/",
+                      ""}, routes  # fmt: skip
 
 
 @pytest.fixture
@@ -453,6 +454,7 @@ def _socket_path(kind: str, world: World) -> str:
         "terminal": f"/ws/terminal/{world.participant.pk}/",
         "session": f"/ws/sessions/{world.session.pk}/",
         "monitoring": "/ws/monitoring/",
+        "assist": f"/ws/assist/{world.participant.pk}/",
         "unknown": "/ws/nonexistent/",
     }[kind]
 
