@@ -472,7 +472,7 @@ class DocumentReadonly(TypedDict):
 
 
 class TerminalQueued(TypedDict):
-    """The run waits for a slot; 1 = next (sent again when it changes)."""
+    """The run waits for a slot; 1 = next (sent again when it moves, at most once a second)."""
 
     type: Literal["queued"]
     position: int

@@ -368,7 +368,7 @@ export const DOCUMENT_FRAME_SHAPES: FrameShapes<DocumentFrame> = {
 
 // --- /ws/terminal/{participant_id}/
 
-/** The run waits for a slot; 1 = next (sent again when it changes). */
+/** The run waits for a slot; 1 = next (sent again when it moves, at most once a second). */
 export interface TerminalQueued {
   type: "queued";
   position: number;
