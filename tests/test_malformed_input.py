@@ -22,6 +22,7 @@ from accounts.models import Role, User
 from accounts.services import token_pair_for
 from accounts.tokens import GuestToken
 from coding.models import Execution
+from exercises.models import SessionExercise
 from gitarchive.models import ArchiveJob
 from integrations.keys import key_create
 from monitoring.models import ErrorEvent
@@ -81,7 +82,7 @@ def test_the_corpus_knows_every_api_route_and_id() -> None:
 
 
 IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id", "job_id",
-       "key_id", "execution_id")
+       "key_id", "execution_id", "link_id")
 
 
 class World:
@@ -101,6 +102,7 @@ class World:
         self.test = IoCaseFactory(exercise=self.exercise)
         self.job = ArchiveJob.objects.create(kind="session", session=self.session, requested_by=self.teacher,
                                              repo="lesson", state="done")
+        self.link = SessionExercise.objects.create(session=self.session, exercise=self.exercise)
         self.key = key_create(owner=self.teacher, actor=self.teacher, name="integration", scopes=["execute", "read"])
         self.execution = Execution.objects.create(participant=self.participant, session=self.session,
                                                   language="python", status="ok", api_key=self.key.key)
@@ -108,7 +110,7 @@ class World:
             "session_id": self.session.pk, "participant_id": self.participant.pk, "file_id": self.document.pk,
             "document_id": self.document.pk, "help_id": self.help.pk, "exercise_id": self.exercise.pk,
             "test_id": self.test.pk, "job_id": self.job.pk, "key_id": self.key.key.pk,
-            "execution_id": self.execution.pk,
+            "execution_id": self.execution.pk, "link_id": self.link.pk,
         }  # fmt: skip
         guest_token = GuestToken.for_participant(
             participant_id=str(self.guest.pk), session_id=str(self.session.pk), display_name="Guest"
