@@ -16,6 +16,12 @@ from sessions.models import ClassSession, Participant
 MARKER = ".observer/archive.json"  # says which session (and student) a repository archives
 
 
+
+# Records the zip export holds but a repository must not: the exercises' submissions.json
+# carries hidden tests' inputs and expected outputs (the teacher's zip may; a repository,
+# which may be shared or made public later, may not). Scores stay: grades.csv.
+NOT_ARCHIVED = frozenset({"submissions.json"})
+
 def _date(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else "—"
 
@@ -56,6 +62,8 @@ def session_files(*, session: ClassSession) -> dict[str, str]:
     records = []
     for contribute in SESSION_EXTRAS:
         for name, chunks, _modified in contribute(session):
+            if name in NOT_ARCHIVED:
+                continue
             try:
                 files[f"records/{name}"] = b"".join(chunks).decode("utf-8")
             except UnicodeDecodeError:

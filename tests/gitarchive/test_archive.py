@@ -252,6 +252,7 @@ def test_what_other_apps_add_to_the_export_is_archived_too(
 
     def grades(session: Any) -> Any:
         yield "grades.csv", [b"student,exercise,score\n", b"Alex,loops,7\n"], timezone.now()
+        yield "submissions.json", [b'[{"hidden": "expected output"}]'], timezone.now()
 
     monkeypatch.setattr(export, "SESSION_EXTRAS", [grades])
     monkeypatch.setattr("gitarchive.content.SESSION_EXTRAS", [grades])
@@ -261,3 +262,5 @@ def test_what_other_apps_add_to_the_export_is_archived_too(
     files = fake_github.repo("gh-teach", "loops").files_at()
     assert files["records/grades.csv"] == "student,exercise,score\nAlex,loops,7\n"
     assert "records/grades.csv" in files["README.md"]
+    # The submissions hold hidden tests' inputs and expected outputs: the zip's, not a repository's.
+    assert "records/submissions.json" not in files and "expected output" not in "".join(files.values())
