@@ -14,7 +14,13 @@ from django.conf import settings as django_settings
 from coding.sandbox import get_backend
 from coding.sandbox.bubblewrap import BubblewrapBackend
 from coding.sandbox.podman import PodmanBackend, podman_env
-from tests.coding.sandbox_support import Canary, RunTracker, assert_drained_and_clean, template
+from tests.coding.sandbox_support import (
+    Canary,
+    RunTracker,
+    assert_drained_and_clean,
+    note_earlier_sandboxes,
+    template,
+)
 
 FAST_COMPILE = {
     "wall_seconds": 20.0,
@@ -32,6 +38,7 @@ def bwrap(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunTrac
     settings.SANDBOX_COMPILE_LIMITS = FAST_COMPILE  # type: ignore[attr-defined]
     backend = get_backend("bubblewrap")
     assert isinstance(backend, BubblewrapBackend)
+    note_earlier_sandboxes()
     for tty in (False, True):
         assert backend.pool.fill(template(tty=tty)) == backend.pool.size() > 0, backend.pool.describe()
     tracker = RunTracker()

@@ -53,6 +53,17 @@ def processes_mentioning(token: str) -> list[int]:
 SANDBOX_COMMANDS = {"bwrap", "setpriv", "prlimit", "observer-launch"}
 
 
+# Sandbox processes that were there when the checking suite began: left by suites that
+# do not check (a DB suite whose test ended with a background run still going, its event
+# loop closed under it). They are not the checking test's doing; it is judged on its own.
+EARLIER: set[int] = set()
+
+
+def note_earlier_sandboxes() -> None:
+    EARLIER.clear()
+    EARLIER.update(sandbox_children())
+
+
 def sandbox_children() -> set[int]:
     """Host pids of this server's children (from any thread) that are sandboxes."""
     found: set[int] = set()
@@ -103,7 +114,7 @@ def assert_only_idle_warm_sandboxes(backend: BubblewrapBackend) -> None:
         assert not any(step.claimed for step in doomed), "a used sandbox is the pool's"
         idle_pids = {step.pid for step in idle + doomed}
         idle_dirs = {d for step in idle + doomed if step.cgroup is not None for d in step.cgroup.unique_dirs}
-        stray = sandbox_children() - idle_pids
+        stray = sandbox_children() - idle_pids - EARLIER
         assert stray == set(), f"sandbox processes survived their run: {describe(stray)}"
         left = run_cgroups_of_this_server(backend) - idle_dirs
         assert left == set(), f"run cgroups left behind: {sorted(map(str, left))}"

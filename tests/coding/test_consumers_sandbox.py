@@ -15,7 +15,7 @@ from coding.sandbox import get_backend
 from coding.sandbox.bubblewrap import BubblewrapBackend
 from sessions.models import Document
 from tests import live_support
-from tests.coding.sandbox_support import assert_drained_and_clean
+from tests.coding.sandbox_support import assert_drained_and_clean, note_earlier_sandboxes
 from tests.live_support import Classroom, next_json, open_socket, recv
 
 registry, app, classroom = live_support.registry, live_support.app, live_support.classroom  # fixtures
@@ -27,6 +27,7 @@ def _real_sandbox(settings: Any) -> Iterator[None]:
     """Afterwards the warm pool is drained and nothing of the run may be left, as after
     every other sandbox suite (tests/coding/conftest.py's bwrap)."""
     settings.SANDBOX_BACKEND = "bubblewrap"
+    note_earlier_sandboxes()
     yield
     backend = get_backend("bubblewrap")
     assert isinstance(backend, BubblewrapBackend)
