@@ -1,4 +1,5 @@
-"""deploy/observer@.service: the podman host setup before start, and paths the sandbox needs."""
+"""deploy/observer@.service: the container backends' host setup before start, and paths the
+sandbox needs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = (ROOT / "deploy" / "observer@.service").read_text()
-SETUP = "/bin/sh /opt/observer/deploy/podman/setup.sh"
+SETUP = 'exec /bin/sh "/opt/observer/deploy/$${SANDBOX_BACKEND}/setup.sh"'
 
 
 def _directives(name: str) -> list[str]:
@@ -16,20 +17,22 @@ def _directives(name: str) -> list[str]:
 
 
 def _run_setup_step(**env: str) -> str:
-    """The ExecStartPre=+ line as systemd runs it ("$$" is a literal "$"), with the setup
-    script replaced by an echo of its arguments."""
+    """The ExecStartPre=+ line as systemd runs it ("$$" is a literal "$"), with the backend's
+    setup script replaced by an echo of its name and arguments."""
     (command,) = [line for line in _directives("ExecStartPre") if SETUP in line]
     assert command.startswith("+")  # full privileges: root whatever User= says
-    argv = shlex.split(command[1:].replace("$$", "$").replace(SETUP, "echo setup"))
+    argv = shlex.split(command[1:].replace(SETUP, 'echo "setup-$${SANDBOX_BACKEND}"').replace("$$", "$"))
     return subprocess.run(argv, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, check=True).stdout
 
 
-def test_it_runs_the_podman_host_setup_as_root_before_starting_with_podman() -> None:
-    assert _run_setup_step(SANDBOX_BACKEND="podman") == "setup /var/lib/observer/podman-rootfs\n"
-    assert _run_setup_step(SANDBOX_BACKEND="podman", SANDBOX_PODMAN_ROOTFS="/srv/rootfs") == "setup /srv/rootfs\n"
+def test_it_runs_the_container_backends_host_setup_as_root_before_starting() -> None:
+    assert _run_setup_step(SANDBOX_BACKEND="podman") == "setup-podman /var/lib/observer/podman-rootfs\n"
+    elsewhere = _run_setup_step(SANDBOX_BACKEND="podman", SANDBOX_PODMAN_ROOTFS="/srv/rootfs")
+    assert elsewhere == "setup-podman /srv/rootfs\n"
+    assert _run_setup_step(SANDBOX_BACKEND="docker") == "setup-docker /var/lib/observer/podman-rootfs\n"
 
 
-def test_it_skips_the_podman_setup_for_other_backends() -> None:
+def test_it_skips_the_container_setup_for_other_backends() -> None:
     assert _run_setup_step() == ""
     assert _run_setup_step(SANDBOX_BACKEND="bubblewrap") == ""
 
