@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.principals import principal_of, user_required
 from exercises import classroom, grid
 from exercises import selectors as bank
-from exercises.models import Policy, SessionExercise, Submission, SubmissionKind
+from exercises.models import Policy, SessionExercise, SubmissionKind
 from sessions.api.base import ScopedView
 from sessions.permissions import IsSessionTeacher, IsSessionTeacherOrAdmin, IsStudent, IsStudentOrTeacherOrAdmin
 from sessions.selectors import Access
@@ -189,14 +189,12 @@ class SubmissionsView(ScopedView):
                    "and admins, hidden tests as pass/fail for the student")  # fmt: skip
     def get(self, request: Request, participant_id: uuid.UUID) -> Response:
         access = self.participant_access(request, participant_id)
-        submissions = Submission.objects.filter(participant=access.target).order_by("-created_at")
         link_id = request.query_params.get("session_exercise")
-        if link_id:
-            try:
-                submissions = submissions.filter(link_id=uuid.UUID(link_id))
-            except ValueError:
-                raise serializers.ValidationError({"session_exercise": ["Not a valid id."]}) from None
-        submissions = submissions[:200]
+        try:
+            link = uuid.UUID(link_id) if link_id else None
+        except ValueError:
+            raise serializers.ValidationError({"session_exercise": ["Not a valid id."]}) from None
+        submissions = bank.submissions_of(participant=access.target, link_id=link)
         if access.is_teacher or access.is_admin:
             return Response([classroom.teacher_view(s) for s in submissions])
         return Response([classroom.student_view(s) for s in submissions])
@@ -227,7 +225,7 @@ class FeedbackView(ScopedView):
         fields = data.validated_data
         submission = None
         if fields["submission_id"] is not None:
-            submission = Submission.objects.filter(pk=fields["submission_id"], participant=access.target).first()
+            submission = bank.submission_of(participant=access.target, submission_id=fields["submission_id"])
             if submission is None:
                 raise serializers.ValidationError({"submission_id": ["No such submission of this student."]})
         feedback = classroom.feedback_add(participant=access.target, author=user_required(request),

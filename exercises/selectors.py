@@ -65,3 +65,20 @@ def test_of(*, exercise: Exercise, test_id: uuid.UUID) -> TestCase:
     if test is None:
         raise NotFound("No such test.")
     return test
+
+
+def submissions_of(*, participant: Any, link_id: uuid.UUID | None = None, limit: int = 200) -> list[Any]:
+    """A student's newest submissions (of one session exercise when `link_id` is given)."""
+    from exercises.models import Submission
+
+    submissions = Submission.objects.filter(participant=participant).order_by("-created_at")
+    if link_id is not None:
+        submissions = submissions.filter(link_id=link_id)
+    return list(submissions[:limit])
+
+
+def submission_of(*, participant: Any, submission_id: uuid.UUID) -> Any:
+    """One of the student's submissions, or None."""
+    from exercises.models import Submission
+
+    return Submission.objects.filter(pk=submission_id, participant=participant).first()
