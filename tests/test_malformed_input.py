@@ -158,12 +158,12 @@ def assert_answered(response: Any, what: str) -> None:
 
 
 @pytest.fixture
-def world(db: None) -> World:
+def world(transactional_db: None) -> World:
     return World()
 
 
 @pytest.fixture
-def no_new_errors(db: None) -> Iterator[None]:
+def no_new_errors(transactional_db: None) -> Iterator[None]:
     before = ErrorEvent.objects.count()
     yield
     new = list(ErrorEvent.objects.order_by("created_at").values_list("kind", "message", "path")[before:])
