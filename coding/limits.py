@@ -7,9 +7,19 @@
   principal has at most one place in it, so repeated runs cannot push others back.
   With REDIS_URL the slots and the queue live in Redis (one Lua script decides
   atomically); otherwise in this process.
+- The queue's order is the order the runs were asked for: each request carries the
+  time it arrived (`arrived`, taken when the run service got it), and its place is by
+  that time, not by when its first call reaches the queue. Between the two lie the
+  runs-per-window check in a thread pool and a pool of Redis connections, which both
+  reorder a class's burst (tests/bench/bench_runs.py measured 4.8 places off the asking
+  order at 100 students when the place went by arrival at the queue).
+- A share reserved for classes: an API key's runs may hold at most
+  max_concurrent - reserved_for_classes slots (at least one); a key's run waiting in the
+  queue while that share is full does not hold back the classes' runs behind it.
 
 Settings: RUN_LIMITS = {window_seconds, runs_per_window, max_concurrent,
-per_principal_concurrent, lease_seconds, queue_max, queue_poll_seconds}.
+per_principal_concurrent, lease_seconds, queue_max, queue_poll_seconds,
+reserved_for_classes}.
 """
 
 from __future__ import annotations
@@ -40,11 +50,18 @@ DEFAULTS: dict[str, Any] = {
     "lease_seconds": 60,
     "queue_max": 500,
     "queue_poll_seconds": 0.25,
+    "reserved_for_classes": 0,
 }
 
 
 def config() -> dict[str, Any]:
     return {**DEFAULTS, **getattr(settings, "RUN_LIMITS", {})}
+
+
+def api_key_cap(conf: dict[str, Any]) -> int:
+    """Slots an API key's runs may hold together: the cap less the classes' share (at
+    least one, so a key's run is never refused for good)."""
+    return max(1, int(conf["max_concurrent"]) - max(0, int(conf.get("reserved_for_classes") or 0)))
 
 
 # --- runs per window ---------------------------------------------------------------------
@@ -130,20 +147,27 @@ class LocalSlots:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.slots: dict[str, tuple[str, float]] = {}  # ticket -> (key, lease expiry)
-        self.queue: dict[str, tuple[str, float]] = {}  # ticket -> (key, last seen), in FIFO order
+        self.queue: dict[str, tuple[str, float, float]] = {}  # ticket -> (key, last seen, arrived)
+        self.api_slots: set[str] = set()  # the slots an API key's runs hold
+        self.api_queue: set[str] = set()  # the queued requests of API keys
         self.gone: set[str] = set()
+
+    def _drop(self, ticket: str) -> None:
+        self.queue.pop(ticket, None)
+        self.api_queue.discard(ticket)
 
     def _expire(self, now: float, stale: float) -> None:
         for ticket, (_, until) in list(self.slots.items()):
             if until <= now:
                 del self.slots[ticket]
-        for ticket, (_, seen) in list(self.queue.items()):
+                self.api_slots.discard(ticket)
+        for ticket, (_, seen, _arrived) in list(self.queue.items()):
             if seen <= now - stale:
-                del self.queue[ticket]
+                self._drop(ticket)
                 self.gone.add(ticket)
 
     def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
-                replace: bool = True) -> SlotDecision:
+                replace: bool = True, arrived: float | None = None, api_key: bool = False) -> SlotDecision:
         now = time.time()
         with self.lock:
             self._expire(now, _stale_seconds(conf))
@@ -151,27 +175,36 @@ class LocalSlots:
                 return SlotDecision(True)
             if not first and ticket not in self.queue:
                 return SlotDecision(False, refused="superseded")
+            api_key = api_key or ticket in self.api_queue
             held = sum(1 for k, _ in self.slots.values() if k == key)
             if held >= (per_key or int(conf["per_principal_concurrent"])):
-                self.queue.pop(ticket, None)
+                self._drop(ticket)
                 return SlotDecision(False, refused="principal")
             if ticket not in self.queue:
-                others = [other for other, (k, _) in self.queue.items() if k == key]
+                others = [other for other, (k, _s, _a) in self.queue.items() if k == key]
                 if others and not replace:
                     return SlotDecision(False, refused="waiting_behind")
                 for other in others:  # one place per principal: the newer request takes over
-                    del self.queue[other]
+                    self._drop(other)
                     self.gone.add(other)
                 if len(self.queue) >= int(conf["queue_max"]):
                     return SlotDecision(False, refused="queue_full")
-            self.queue[ticket] = (key, now)
-            rank = list(self.queue).index(ticket)
+                if api_key:
+                    self.api_queue.add(ticket)
+            stamp = self.queue[ticket][2] if ticket in self.queue else (now if arrived is None else arrived)
+            self.queue[ticket] = (key, now, stamp)
+            ahead = [t for t, (_k, _s, at) in self.queue.items() if (at, t) < (stamp, ticket)]
+            api_room = api_key_cap(conf) - len(self.api_slots)
+            # While the keys' share is full, their queued requests wait without holding a place.
+            rank = len(ahead) - (sum(1 for t in ahead if t in self.api_queue) if api_room <= 0 else 0)
             free = int(conf["max_concurrent"]) - len(self.slots)
-            if rank < free:
-                del self.queue[ticket]
+            if rank < free and (api_room > 0 or not api_key):
+                self._drop(ticket)
                 self.slots[ticket] = (key, now + float(conf["lease_seconds"]))
+                if api_key:
+                    self.api_slots.add(ticket)
                 return SlotDecision(True)
-            return SlotDecision(False, position=rank - max(free, 0) + 1)
+            return SlotDecision(False, position=max(rank - max(free, 0), 0) + 1)
 
     def renew(self, ticket: str, conf: dict[str, Any]) -> None:
         with self.lock:
@@ -181,12 +214,14 @@ class LocalSlots:
     def release(self, ticket: str) -> None:
         with self.lock:
             self.slots.pop(ticket, None)
-            self.queue.pop(ticket, None)
+            self.api_slots.discard(ticket)
+            self._drop(ticket)
 
     # In memory and quick: called on the event loop as they are.
     async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
-                       replace: bool = True) -> SlotDecision:
-        return self.acquire(ticket, key, conf, first=first, per_key=per_key, replace=replace)
+                       replace: bool = True, arrived: float | None = None, api_key: bool = False) -> SlotDecision:
+        return self.acquire(ticket, key, conf, first=first, per_key=per_key, replace=replace, arrived=arrived,
+                            api_key=api_key)
 
     async def arenew(self, ticket: str, conf: dict[str, Any]) -> None:
         self.renew(ticket, conf)
@@ -202,28 +237,31 @@ class LocalSlots:
     def queued(self, conf: dict[str, Any]) -> int:
         fresh = time.time() - _stale_seconds(conf)
         with self.lock:
-            return sum(1 for _key, seen in self.queue.values() if seen > fresh)
+            return sum(1 for _key, seen, _arrived in self.queue.values() if seen > fresh)
 
 
 _ACQUIRE = """
-local slots, owner, queue, qowner = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local slots, owner, queue, qowner, apislots, apiqueue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local ticket, key = ARGV[1], ARGV[2]
 local now, lease, max, per_key, qmax, first = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]),
   tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1'
-local stale = tonumber(ARGV[9])
-for _, t in ipairs(redis.call('ZRANGEBYSCORE', slots, '-inf', now)) do
-  redis.call('ZREM', slots, t); redis.call('HDEL', owner, t)
-end
-for _, t in ipairs(redis.call('ZRANGEBYSCORE', queue .. ':seen', '-inf', now - stale)) do
+local stale, api, api_cap = tonumber(ARGV[9]), ARGV[12] == '1', tonumber(ARGV[13])
+local function unqueue(t)
   redis.call('ZREM', queue, t); redis.call('ZREM', queue .. ':seen', t); redis.call('HDEL', qowner, t)
+  redis.call('ZREM', apiqueue, t)
 end
+for _, t in ipairs(redis.call('ZRANGEBYSCORE', slots, '-inf', now)) do
+  redis.call('ZREM', slots, t); redis.call('HDEL', owner, t); redis.call('SREM', apislots, t)
+end
+for _, t in ipairs(redis.call('ZRANGEBYSCORE', queue .. ':seen', '-inf', now - stale)) do unqueue(t) end
 if redis.call('ZSCORE', slots, ticket) then return {1, 0, ''} end
 local queued = redis.call('ZSCORE', queue, ticket)
 if not first and not queued then return {0, 0, 'superseded'} end
+if queued and not api and redis.call('ZSCORE', apiqueue, ticket) then api = true end
 local held = 0
 for _, k in ipairs(redis.call('HVALS', owner)) do if k == key then held = held + 1 end end
 if held >= per_key then
-  redis.call('ZREM', queue, ticket); redis.call('ZREM', queue .. ':seen', ticket); redis.call('HDEL', qowner, ticket)
+  unqueue(ticket)
   return {0, 0, 'principal'}
 end
 if not queued then
@@ -234,25 +272,33 @@ if not queued then
     end
   end
   for i = 1, #all, 2 do
-    if all[i + 1] == key then
-      local t = all[i]
-      redis.call('ZREM', queue, t); redis.call('ZREM', queue .. ':seen', t); redis.call('HDEL', qowner, t)
-    end
+    if all[i + 1] == key then unqueue(all[i]) end
   end
   if redis.call('ZCARD', queue) >= qmax then return {0, 0, 'queue_full'} end
-  redis.call('ZADD', queue, redis.call('INCR', queue .. ':seq'), ticket)
+  -- The place goes by the time the run was asked for, not by when this call came.
+  queued = ARGV[11]
+  redis.call('ZADD', queue, queued, ticket)
   redis.call('HSET', qowner, ticket, key)
+  if api then redis.call('ZADD', apiqueue, queued, ticket) end
 end
 redis.call('ZADD', queue .. ':seen', now, ticket)
 local rank = redis.call('ZRANK', queue, ticket)
+local api_room = api_cap - redis.call('SCARD', apislots)
+if api_room <= 0 then  -- the keys' share is full: their queued requests hold no one back
+  rank = rank - redis.call('ZCOUNT', apiqueue, '-inf', '(' .. queued)
+  if rank < 0 then rank = 0 end
+end
 local free = max - redis.call('ZCARD', slots)
-if rank < free then
-  redis.call('ZREM', queue, ticket); redis.call('ZREM', queue .. ':seen', ticket); redis.call('HDEL', qowner, ticket)
+if rank < free and (api_room > 0 or not api) then
+  unqueue(ticket)
   redis.call('ZADD', slots, now + lease, ticket); redis.call('HSET', owner, ticket, key)
+  if api then redis.call('SADD', apislots, ticket) end
   return {1, 0, ''}
 end
 if free < 0 then free = 0 end
-return {0, rank - free + 1, ''}
+rank = rank - free
+if rank < 0 then rank = 0 end
+return {0, rank + 1, ''}
 """
 
 
@@ -264,7 +310,8 @@ class RedisSlots:
 
         self.url = url
         self.client: Any = redis.Redis.from_url(url)
-        self.keys = [f"{prefix}:runs:slots", f"{prefix}:runs:owner", f"{prefix}:runs:queue", f"{prefix}:runs:qowner"]
+        self.keys = [f"{prefix}:runs:slots", f"{prefix}:runs:owner", f"{prefix}:runs:queue", f"{prefix}:runs:qowner",
+                     f"{prefix}:runs:apislots", f"{prefix}:runs:apiqueue"]
         self.script = self.client.register_script(_ACQUIRE)
         # The run path talks to Redis from the event loop, without a thread hop: an
         # asyncio client per event loop (its connections belong to the loop).
@@ -283,10 +330,12 @@ class RedisSlots:
         return client
 
     def _acquire_args(self, ticket: str, key: str, conf: dict[str, Any], first: bool, per_key: int | None,
-                      replace: bool) -> list[Any]:
-        return [ticket, key, time.time(), float(conf["lease_seconds"]), int(conf["max_concurrent"]),
+                      replace: bool, arrived: float | None, api_key: bool) -> list[Any]:
+        now = time.time()
+        return [ticket, key, now, float(conf["lease_seconds"]), int(conf["max_concurrent"]),
                 per_key or int(conf["per_principal_concurrent"]), int(conf["queue_max"]), "1" if first else "0",
-                _stale_seconds(conf), "1" if replace else "0"]
+                _stale_seconds(conf), "1" if replace else "0", repr(now if arrived is None else arrived),
+                "1" if api_key else "0", api_key_cap(conf)]
 
     @staticmethod
     def _decision(answer: list[Any]) -> SlotDecision:
@@ -295,14 +344,14 @@ class RedisSlots:
         return SlotDecision(bool(granted), int(position), reason)
 
     def acquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
-                replace: bool = True) -> SlotDecision:
-        args = self._acquire_args(ticket, key, conf, first, per_key, replace)
+                replace: bool = True, arrived: float | None = None, api_key: bool = False) -> SlotDecision:
+        args = self._acquire_args(ticket, key, conf, first, per_key, replace, arrived, api_key)
         return self._decision(self.script(keys=self.keys, args=args))
 
     async def aacquire(self, ticket: str, key: str, conf: dict[str, Any], *, first: bool, per_key: int | None = None,
-                       replace: bool = True) -> SlotDecision:
+                       replace: bool = True, arrived: float | None = None, api_key: bool = False) -> SlotDecision:
         _client, script = self._on_loop()
-        args = self._acquire_args(ticket, key, conf, first, per_key, replace)
+        args = self._acquire_args(ticket, key, conf, first, per_key, replace, arrived, api_key)
         return self._decision(await script(keys=self.keys, args=args))
 
     def renew(self, ticket: str, conf: dict[str, Any]) -> None:
@@ -313,8 +362,9 @@ class RedisSlots:
         await client.zadd(self.keys[0], {ticket: time.time() + float(conf["lease_seconds"])}, xx=True)
 
     def _release(self, pipe: Any, ticket: str) -> Any:
-        pipe.zrem(self.keys[0], ticket).hdel(self.keys[1], ticket)
-        return pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
+        pipe.zrem(self.keys[0], ticket).hdel(self.keys[1], ticket).srem(self.keys[4], ticket)
+        pipe.zrem(self.keys[2], ticket).zrem(f"{self.keys[2]}:seen", ticket).hdel(self.keys[3], ticket)
+        return pipe.zrem(self.keys[5], ticket)
 
     def release(self, ticket: str) -> None:
         self._release(self.client.pipeline(), ticket).execute()
@@ -355,12 +405,15 @@ def queue_length() -> int:
 
 
 async def slot_acquire(*, ticket: str, key: str, first: bool, per_key: int | None = None,
-                       replace: bool = True) -> SlotDecision:
+                       replace: bool = True, arrived: float | None = None, api_key: bool = False) -> SlotDecision:
     """A slot for `ticket`, or its place in the queue. `per_key`: runs at once for this
     principal (default: the configured per-principal limit). `replace`: a new request takes
     over the principal's place in the queue (a student's new Run replaces the one waiting);
-    else it waits behind it ("waiting_behind": ask again, first=True, later)."""
-    return await slots().aacquire(ticket, key, config(), first=first, per_key=per_key, replace=replace)
+    else it waits behind it ("waiting_behind": ask again, first=True, later). `arrived`:
+    when the run was asked for (epoch seconds; default now), which sets its place.
+    `api_key`: an API key's run, within the share not reserved for classes."""
+    return await slots().aacquire(ticket, key, config(), first=first, per_key=per_key, replace=replace,
+                                  arrived=arrived, api_key=api_key)
 
 
 async def slot_release(*, ticket: str) -> None:

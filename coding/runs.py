@@ -126,6 +126,9 @@ class Run:
         self.spec = spec
         self.sink = sink
         self.ticket = uuid.uuid4().hex
+        # Its place in the fair queue: when it was asked for, before the hops that reorder
+        # a burst (the rate check's thread, the Redis connections). See coding.limits.
+        self.arrived = time.time()
         self.state = "queued"  # → running → done
         self.stopped = False
         self.program: runner.InteractiveRun | runner.BatchRun | None = None
@@ -227,7 +230,8 @@ class Run:
         told, told_at = 0, 0.0
         while not self.stopped:
             decision = await limits.slot_acquire(ticket=self.ticket, key=self.spec.principal_key, first=first,
-                                                 per_key=self.spec.concurrency, replace=self.spec.replaces)
+                                                 per_key=self.spec.concurrency, replace=self.spec.replaces,
+                                                 arrived=self.arrived, api_key=self.spec.api_key_id is not None)
             first = False
             if decision.granted:
                 if self.stopped:
@@ -240,6 +244,7 @@ class Run:
             if decision.refused in ("waiting_behind", "principal") and not self.spec.replaces:
                 first = True  # the principal's other runs go first: wait outside the queue
                 await self._sleep(float(limits.config()["queue_poll_seconds"]))
+                self.arrived = time.time()  # and then join it at the back: one place per principal
                 continue
             if decision.refused:
                 self._rejected({"principal": "concurrency", "queue_full": "busy"}.get(decision.refused,

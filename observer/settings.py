@@ -392,6 +392,8 @@ RUN_LIMITS = {
     "runs_per_window": _sandbox_number("RUNS_PER_WINDOW", 10, int),
     "max_concurrent": _sandbox_number("RUNS_MAX_CONCURRENT", max(2, 2 * _CORES), int),
     "queue_max": _sandbox_number("RUN_QUEUE_MAX", 500, int),
+    # Slots API keys' runs may never take (issue 15: an integration never starves a class).
+    "reserved_for_classes": _sandbox_number("RUNS_RESERVED_FOR_CLASSES", 0, int),
 }
 # Warm pool (bubblewrap): pre-started sandboxes per kind of step; 0 turns it off.
 SANDBOX_WARM_POOL = _sandbox_number("SANDBOX_WARM_POOL", 2, int)

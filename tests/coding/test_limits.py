@@ -51,7 +51,7 @@ def slots(request: pytest.FixtureRequest) -> Iterator[limits.LocalSlots | limits
         return
     shared = limits.RedisSlots(real_redis_url(), f"test-slots-{uuid.uuid4().hex[:8]}")
     yield shared
-    for key in [*shared.keys, f"{shared.keys[2]}:seen", f"{shared.keys[2]}:seq"]:
+    for key in [*shared.keys, f"{shared.keys[2]}:seen"]:
         shared.client.delete(key)
 
 
@@ -79,6 +79,51 @@ def test_it_keeps_the_queue_fair_when_one_student_keeps_asking(slots: Any) -> No
         assert slots.acquire(f"b{n + 2}", "u:b", CONF, first=True).position == 2
     assert slots.acquire("c1", "u:c", CONF, first=False).position == 1
     assert slots.acquire("b1", "u:b", CONF, first=False).refused == "superseded"
+
+
+def test_it_places_requests_by_when_they_were_asked_for_not_when_they_reach_the_queue(slots: Any) -> None:
+    slots.acquire("x", "u:x", CONF, first=True)
+    slots.acquire("y", "u:y", CONF, first=True)
+    t0 = time.time()
+    # Asked for in the order a, b, c; their first calls reach the queue as c, b, a.
+    assert slots.acquire("c1", "u:c", CONF, first=True, arrived=t0 + 0.003).position == 1
+    assert slots.acquire("b1", "u:b", CONF, first=True, arrived=t0 + 0.002).position == 1
+    assert slots.acquire("a1", "u:a", CONF, first=True, arrived=t0 + 0.001).position == 1
+    assert [slots.acquire(t, k, CONF, first=False).position for t, k in (("b1", "u:b"), ("c1", "u:c"))] == [2, 3]
+    slots.release("x")
+    assert not slots.acquire("c1", "u:c", CONF, first=False).granted  # c came last to ask: it waits
+    assert not slots.acquire("b1", "u:b", CONF, first=False).granted
+    assert slots.acquire("a1", "u:a", CONF, first=False).granted  # the first to ask takes the slot
+    slots.release("y")
+    assert slots.acquire("b1", "u:b", CONF, first=False).granted
+
+
+def test_it_keeps_a_share_of_the_slots_for_classes(slots: Any) -> None:
+    conf = {**CONF, "max_concurrent": 3, "reserved_for_classes": 2}  # API keys: one slot at most
+    t0 = time.time()
+    assert slots.acquire("k1", "k:one", conf, first=True, api_key=True, arrived=t0).granted
+    waiting = slots.acquire("k2", "k:two", conf, first=True, api_key=True, arrived=t0 + 0.001)
+    assert (waiting.granted, waiting.position) == (False, 1)  # a slot is free, but not for a key
+    # A student who asked later is not held back by the key's place: the share is full.
+    assert slots.acquire("s1", "u:s", conf, first=True, arrived=t0 + 0.002).granted
+    assert slots.acquire("s2", "u:t", conf, first=True, arrived=t0 + 0.003).granted
+    assert slots.running() == 3
+    assert not slots.acquire("k2", "k:two", conf, first=False).granted
+    slots.release("s1")
+    assert not slots.acquire("k2", "k:two", conf, first=False).granted  # the keys' slot is still held
+    slots.release("k1")
+    assert slots.acquire("k2", "k:two", conf, first=False).granted
+    # With no share reserved, keys take every slot like anyone.
+    free = {**CONF, "max_concurrent": 2}
+    assert slots.acquire("k3", "k:three", free, first=True, api_key=True).granted is False  # s2 and k2 hold both
+    slots.release("s2")
+    assert slots.acquire("k3", "k:three", free, first=False, api_key=True).granted
+
+
+def test_a_share_as_large_as_the_cap_still_leaves_keys_one_slot() -> None:
+    assert limits.api_key_cap({"max_concurrent": 4, "reserved_for_classes": 9}) == 1
+    assert limits.api_key_cap({"max_concurrent": 4, "reserved_for_classes": 1}) == 3
+    assert limits.api_key_cap({"max_concurrent": 4}) == 4
 
 
 def test_it_counts_the_queue_and_forgets_waiters_that_stopped_asking(slots: Any) -> None:
