@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from coding.languages import get_language
 from coding.sandbox import check_backend, configured_backend_name, get_backend_async
 from coding.sandbox.base import InvalidRun, Limits, Phase, RunResult, SandboxError, Status
 from coding.sandbox.classify import classify
 from coding.sandbox.execution import Execution, OutputSink
-from coding.sandbox.requests import FileInput, compile_limits, default_limits, prepare_sources, valid_file_name
+from coding.sandbox.requests import (
+    FileInput,
+    check_args,
+    compile_limits,
+    default_limits,
+    prepare_sources,
+    valid_file_name,
+)
 
 __all__ = [
     "BatchRun",
@@ -33,6 +40,7 @@ __all__ = [
     "RunResult",
     "Status",
     "backend_status",
+    "check_args",
     "classify",
     "compile_limits",
     "default_limits",
@@ -65,9 +73,10 @@ async def run_batch(
     entry: str | None = None,
     stdin: bytes = b"",
     limits: Limits | None = None,
+    args: Sequence[str] = (),
 ) -> RunResult:
     """Run to completion with ``stdin`` given up front; stdout/stderr captured apart."""
-    run = await start_batch(language=language, files=files, entry=entry, stdin=stdin, limits=limits)
+    run = await start_batch(language=language, files=files, entry=entry, stdin=stdin, limits=limits, args=args)
     return await run.wait()
 
 
@@ -99,15 +108,20 @@ async def start_batch(
     stdin: bytes = b"",
     limits: Limits | None = None,
     on_stdout: Callable[[bytes], None] | None = None,
+    on_stderr: Callable[[bytes], None] | None = None,
+    args: Sequence[str] = (),
 ) -> BatchRun:
     """Start a batch run (compile step included) and return at once; raises InvalidRun
-    (before anything starts) or SandboxError. `on_stdout`: the program's stdout as it
-    comes (a harness reporting test by test); the result has all of it too."""
+    (before anything starts) or SandboxError. `on_stdout`/`on_stderr`: the program's
+    output as it comes (a harness reporting test by test, a stream); the result has all
+    of it too. `args`: the program's command-line arguments (each one argv entry)."""
     lang = get_language(language)
     limits = limits or default_limits(lang.name)
     sources = prepare_sources(files, entry, lang, limits)
+    arguments = check_args(args)
     backend = await get_backend_async()
-    return BatchRun(Execution(backend, lang, sources, limits, tty=False, on_stdout=on_stdout), stdin)
+    return BatchRun(Execution(backend, lang, sources, limits, tty=False, on_stdout=on_stdout, on_stderr=on_stderr,
+                              args=arguments), stdin)
 
 
 class InteractiveRun:
@@ -180,14 +194,16 @@ async def start_interactive(
     rows: int = 24,
     cols: int = 80,
     limits: Limits | None = None,
+    args: Sequence[str] = (),
 ) -> InteractiveRun:
     """Start a run in a PTY (compile step included) and return at once."""
     lang = get_language(language)
     limits = limits or default_limits(lang.name, interactive=True)
     sources = prepare_sources(files, entry, lang, limits)
+    arguments = check_args(args)
     backend = await get_backend_async()
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
     transcript = bytearray()
     sink = OutputSink(queue, transcript, limits.output_bytes)
-    run = Execution(backend, lang, sources, limits, tty=True, rows=rows, cols=cols, sink=sink)
+    run = Execution(backend, lang, sources, limits, tty=True, rows=rows, cols=cols, sink=sink, args=arguments)
     return InteractiveRun(run, queue, transcript)

@@ -32,9 +32,9 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -88,6 +88,7 @@ class RunSpec:
     rows: int = 24
     cols: int = 80
     stdin: bytes = b""
+    args: tuple[str, ...] = ()  # the program's command-line arguments (argv entries; coding.runner.check_args)
     limits: Limits | None = None  # the language's defaults when None
     # A student's new run replaces their run waiting in the queue (and is refused while
     # another runs); a system's runs (an API key's) queue up behind each other instead,
@@ -97,6 +98,8 @@ class RunSpec:
     # A batch run's stdout to the sink's output() as it comes (a grading harness telling
     # test by test); the outcome's result holds all of it as well.
     stream_stdout: bool = False
+    # And its stderr to the sink's stderr() (a StderrSink: the execution API's stream).
+    stream_stderr: bool = False
     # The runs-per-window limit (RUNS_PER_WINDOW) applies; a caller that enforces a limit
     # of its own (an API key's executions per minute) sets False.
     counted: bool = True
@@ -109,6 +112,13 @@ class RunSink(Protocol):
     def output(self, data: bytes) -> None: ...
 
     def error(self, code: str, message: str, **extra: Any) -> None: ...
+
+
+@runtime_checkable
+class StderrSink(Protocol):
+    """A sink that also hears a batch run's stderr as it comes (RunSpec.stream_stderr)."""
+
+    def stderr(self, data: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -296,9 +306,12 @@ class Run:
         spec = self.spec
         if spec.interactive:
             return await runner.start_interactive(language=spec.language, files=files, entry=spec.entry,
-                                                  rows=spec.rows, cols=spec.cols, limits=spec.limits)
+                                                  rows=spec.rows, cols=spec.cols, limits=spec.limits, args=spec.args)
+        sink = self.sink
+        on_stderr = sink.stderr if spec.stream_stderr and isinstance(sink, StderrSink) else None
         return await runner.start_batch(language=spec.language, files=files, entry=spec.entry, stdin=spec.stdin,
-                                        limits=spec.limits, on_stdout=self._output if spec.stream_stdout else None)
+                                        limits=spec.limits, on_stdout=self._output if spec.stream_stdout else None,
+                                        on_stderr=self._stderr_relay(on_stderr), args=spec.args)
 
     def _record_started(self, run_id: uuid.UUID, queue_wait_ms: int) -> Awaitable[Execution]:
         spec = self.spec
@@ -380,6 +393,17 @@ class Run:
             if phase != "compiling":
                 return
             await asyncio.sleep(0.05)
+
+    def _stderr_relay(self, to: Callable[[bytes], None] | None) -> Callable[[bytes], None] | None:
+        """stderr to `to`, after the stdout heard before it (the two keep their order)."""
+        if to is None:
+            return None
+
+        def relay(chunk: bytes) -> None:
+            self._flush_output()
+            to(chunk)
+
+        return relay
 
     def _output(self, chunk: bytes) -> None:
         self._out += chunk

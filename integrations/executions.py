@@ -22,8 +22,9 @@ from accounts.schema import error_responses
 from coding import runs
 from coding.languages import LANGUAGES
 from coding.models import Execution, ExecutionStatus
-from coding.runner import default_limits
+from coding.runner import check_args, default_limits
 from coding.sandbox.base import InvalidRun, Limits
+from coding.sandbox.requests import MAX_ARG_CHARS, MAX_ARGS
 from integrations import background, selectors
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
@@ -55,6 +56,11 @@ class ExecutionInputSerializer(serializers.Serializer):
     files = ExecutionFileSerializer(many=True, min_length=1, max_length=64)  # type: ignore[call-arg]
     entry = StrictCharField(required=False, max_length=200, help_text="Default: the first file")
     stdin = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    args = serializers.ListField(
+        child=StrictCharField(allow_blank=True, trim_whitespace=False, max_length=MAX_ARG_CHARS),
+        required=False, default=list, max_length=MAX_ARGS,
+        help_text=f"The program's command-line arguments, each one argv entry as given (no shell): at most "
+                  f"{MAX_ARGS}, {MAX_ARG_CHARS} characters each, 16384 together")
     limits = ExecutionLimitsSerializer(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +113,8 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
     limits: Limits = dataclasses.replace(default_limits(language), **(data.get("limits") or {}))
     spec = runs.RunSpec(language=language, entry=data.get("entry") or files[0][0], files=files, principal=None,
                         principal_key=f"k:{key_id}", interactive=False, stdin=data.get("stdin", "").encode("utf-8"),
-                        limits=limits, replaces=False, counted=False, api_key_id=key_id)
+                        args=tuple(data.get("args") or ()), limits=limits, replaces=False, counted=False,
+                        api_key_id=key_id)
     sink = _Sink()
     async with key_turn(spec.principal_key):  # one run of a key at a time (see judge0.services.key_turn)
         outcome = await runs.run_to_end(spec, sink)
@@ -194,6 +201,10 @@ def _check_files(data: dict[str, Any]) -> None:
         prepare_sources([(f["name"], f["content"]) for f in data["files"]], data.get("entry"), lang, limits)
     except InvalidRun as exc:
         raise serializers.ValidationError({"files": [str(exc)]}) from None
+    try:
+        check_args(data.get("args") or ())
+    except InvalidRun as exc:
+        raise serializers.ValidationError({"args": [str(exc)]}) from None
 
 
 class ExecutionView(key_limits.KeyLimitedMixin, APIView):

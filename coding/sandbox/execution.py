@@ -43,12 +43,14 @@ class StepDriver:
         *,
         on_output: OutputSink | None = None,
         on_stdout: Callable[[bytes], None] | None = None,
+        on_stderr: Callable[[bytes], None] | None = None,
         interactive: bool = False,
     ) -> None:
         self.proc = proc
         self.limits = limits
         self.on_output = on_output
         self.on_stdout = on_stdout  # a batch run's stdout as it comes (captured all the same)
+        self.on_stderr = on_stderr  # and its stderr (the execution API's stream)
         self.interactive = interactive
         self.captured: dict[str, bytearray] = {}
         self.total = 0
@@ -78,6 +80,8 @@ class StepDriver:
                     self.on_output(chunk[:room])
                 if self.on_stdout is not None and name == "stdout":
                     self.on_stdout(chunk[:room])
+                elif self.on_stderr is not None and name == "stderr":
+                    self.on_stderr(chunk[:room])
             if len(chunk) > room:
                 self.stop("output")
                 # Keep draining (and discarding): a relay between us and the killed
@@ -159,8 +163,12 @@ class Execution:
         cols: int = 80,
         sink: OutputSink | None = None,
         on_stdout: Callable[[bytes], None] | None = None,
+        on_stderr: Callable[[bytes], None] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.backend = backend
+        self.on_stderr = on_stderr
+        self.args = args  # the program's own arguments, after the run step's argv
         self.on_stdout = on_stdout
         self.language = language
         self.sources = sources
@@ -177,14 +185,14 @@ class Execution:
         self.typed = bytearray()  # the end of what the user typed (its echo is in the transcript)
 
     def _spec(self, argv: tuple[str, ...], limits: Limits, build: str | None, *,
-              writable: bool) -> StepSpec:
+              writable: bool, args: tuple[str, ...] = ()) -> StepSpec:
         names = [f.name for f in self.sources]
         env = dict(self.language.env)
         if self.tty:
             env["TERM"] = "xterm-256color"
         return StepSpec(
             argv=expand_argv(argv, language=self.language, file_names=names,
-                             entry=self.sources[0].name, limits=limits),
+                             entry=self.sources[0].name, limits=limits) + args,
             files=self.sources,
             limits=limits,
             env=env,
@@ -199,9 +207,11 @@ class Execution:
         )
 
     async def _start(self, spec: StepSpec, *, interactive: bool,
-                     on_stdout: Callable[[bytes], None] | None = None) -> StepDriver:
+                     on_stdout: Callable[[bytes], None] | None = None,
+                     on_stderr: Callable[[bytes], None] | None = None) -> StepDriver:
         proc = await self.backend.start(spec)
-        step = StepDriver(proc, spec.limits, on_output=self.sink, on_stdout=on_stdout, interactive=interactive)
+        step = StepDriver(proc, spec.limits, on_output=self.sink, on_stdout=on_stdout, on_stderr=on_stderr,
+                          interactive=interactive)
         self.step = step
         if self.stopped:
             step.stop("killed")
@@ -278,8 +288,8 @@ class Execution:
                     return failed
             self.phase = "running"
             step = await self._start(
-                self._spec(self.language.run, self.limits, build, writable=False),
-                interactive=self.tty, on_stdout=self.on_stdout,
+                self._spec(self.language.run, self.limits, build, writable=False, args=self.args),
+                interactive=self.tty, on_stdout=self.on_stdout, on_stderr=self.on_stderr,
             )
             if self.tty:
                 if self.pending_input:

@@ -18,7 +18,9 @@ deterministic. What the "program" does is read from the entry file:
   ``fake compile error``), ``FAKE:exit=N`` (exit code N, message on stderr),
   ``FAKE:flood`` (prints forever, so the output cap ends it), ``FAKE:memory``
   (ends as if the kernel OOM-killed it), ``FAKE:sleep=SECONDS`` (waits before
-  exiting), ``FAKE:stderr=TEXT`` (writes TEXT and a newline to stderr).
+  exiting), ``FAKE:stderr=TEXT`` (writes TEXT and a newline to stderr),
+  ``FAKE:argv`` (prints the run step's argv, one ``argv: <arg>`` line each, after what
+  it prints: the program's command-line arguments come last).
 - Ctrl+C (``interrupt()``) ends the program with signal SIGINT; the runner's stop,
   timeouts and caps behave as with a real backend.
 
@@ -124,6 +126,9 @@ class FakeStepProcess(StepProcess):
                 await asyncio.sleep(0)
         for line in printed_lines(self.source):
             self._emit(line.encode())
+        if self._directive("argv") is not None:
+            for arg in self.spec.argv:
+                self._emit(f"argv: {arg}\n".encode())
         stderr = self._directive("stderr")
         if stderr:
             self._emit(stderr.encode() + b"\n", "stderr")

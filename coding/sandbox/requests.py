@@ -17,6 +17,11 @@ FileInput = Sequence[tuple[str, str | bytes]]
 _NAME_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]{0,99}$")
 MAX_FILES = 64
 MAX_DEPTH = 4
+# A program's command-line arguments: well inside what exec and the warm launcher take
+# (256 arguments with the language's own, 64 KiB each), and no NUL (exec cannot pass it).
+MAX_ARGS = 64
+MAX_ARG_CHARS = 4096
+MAX_ARGS_CHARS = 16 * 1024
 
 
 def valid_file_name(part: str) -> bool:
@@ -61,6 +66,22 @@ def compile_limits(language: str) -> Limits:
     limits = _apply(default_limits(lang.name), dict(COMPILE_LIMITS), "compile limits")
     limits = _apply(limits, dict(lang.compile_limits), f"{lang.name} compile limits")
     return _apply(limits, setting("SANDBOX_COMPILE_LIMITS"), "SANDBOX_COMPILE_LIMITS")
+
+
+def check_args(args: Sequence[str]) -> tuple[str, ...]:
+    """The program's arguments as given (each one argv entry, never a shell's words), or
+    InvalidRun past the bounds."""
+    if isinstance(args, str) or not all(isinstance(arg, str) for arg in args):
+        raise InvalidRun("arguments must be a list of strings")
+    if len(args) > MAX_ARGS:
+        raise InvalidRun(f"too many arguments ({len(args)} > {MAX_ARGS})")
+    if any(len(arg) > MAX_ARG_CHARS for arg in args):
+        raise InvalidRun(f"an argument is longer than {MAX_ARG_CHARS} characters")
+    if sum(len(arg) for arg in args) > MAX_ARGS_CHARS:
+        raise InvalidRun(f"the arguments are longer than {MAX_ARGS_CHARS} characters together")
+    if any("\0" in arg for arg in args):
+        raise InvalidRun("an argument contains a NUL character")
+    return tuple(args)
 
 
 def prepare_sources(

@@ -56,6 +56,35 @@ async def test_it_feeds_stdin_and_captures_stdout(bwrap: RunTracker, language: s
     assert result.stdout == b"ABC\nDEF\n"
 
 
+# Each prints its arguments one per line, framed, so that an empty one shows.
+ARGS = {
+    "python": ("main.py", "import sys\nfor a in sys.argv[1:]: print(f'[{a}]')\n"),
+    "javascript": ("main.js", "for (const a of process.argv.slice(2)) console.log(`[${a}]`);\n"),
+    "typescript": ("main.ts", "for (const a of process.argv.slice(2)) console.log(`[${a as string}]`);\n"),
+    "c": ("main.c", '#include <stdio.h>\nint main(int n, char **v){for(int i=1;i<n;i++)printf("[%s]\\n",v[i]);}\n'),
+    "cpp": ("main.cpp", '#include <iostream>\nint main(int n, char **v){for(int i=1;i<n;i++)'
+            'std::cout<<"["<<v[i]<<"]\\n";}\n'),
+    "java": ("Main.java", "public class Main { public static void main(String[] a) {"
+             " for (String s : a) System.out.println(\"[\" + s + \"]\"); } }\n"),
+}
+# What a shell would have done with them, had there been one: nothing here is expanded.
+HOSTILE_ARGS = ["plain", "two words", "", "$HOME", "`id`", "; rm -rf /work", "*", "ü ✓", "--flag=1"]
+
+
+@pytest.mark.parametrize("language", sorted(ARGS))
+async def test_it_passes_command_line_arguments_as_they_are(bwrap: RunTracker, language: str) -> None:
+    result = await runner.run_batch(language=language, files=[ARGS[language]], args=HOSTILE_ARGS)
+    assert result.status == Status.OK, result
+    assert result.stdout.decode() == "".join(f"[{a}]\n" for a in HOSTILE_ARGS)
+
+
+async def test_it_passes_arguments_to_an_interactive_run(bwrap: RunTracker) -> None:
+    run = await runner.start_interactive(language="python", files=[ARGS["python"]], args=["a b", "c"])
+    output = b"".join([chunk async for chunk in run.output()])
+    assert (await run.wait()).status == Status.OK
+    assert output.replace(b"\r\n", b"\n") == b"[a b]\n[c]\n"
+
+
 @pytest.mark.parametrize("language", sorted(BROKEN))
 async def test_it_reports_compile_errors_with_the_compilers_message(
     bwrap: RunTracker, language: str

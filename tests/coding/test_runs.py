@@ -211,3 +211,59 @@ async def test_a_system_with_a_limit_of_its_own_is_not_counted_in_the_students_w
         outcome = await runs.run_to_end(spec(key="k:counted-elsewhere", counted=False, replaces=False), Sink())
         assert outcome.execution is not None
     assert limits.rate_peek(key="k:counted-elsewhere").used == 0
+
+
+async def test_a_run_gets_its_command_line_arguments_last_on_its_argv() -> None:
+    sink = Sink()
+    outcome = await runs.run_to_end(spec((("main.py", "# FAKE:argv\n"),), interactive=False, args=("a b", "")), sink)
+    assert outcome.result is not None and outcome.result.stdout.endswith(b"argv: main.py\nargv: a b\nargv: \n")
+
+
+@pytest.mark.parametrize("args", [("x",) * 65, ("x" * 4097,), ("nul\0",), ("y" * 4000,) * 5])
+async def test_arguments_past_the_bounds_are_refused_and_cost_no_run(args: tuple[str, ...]) -> None:
+    sink = Sink()
+    outcome = await runs.run_to_end(spec(interactive=False, args=args), sink)
+    assert outcome.refused == "invalid" and sink.errors[0][0] == "invalid"
+    assert limits.rate_peek(key="u:test").used == 0
+
+
+class StreamSink(Sink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.heard: list[tuple[str, bytes]] = []
+
+    def output(self, data: bytes) -> None:
+        self.heard.append(("stdout", data))
+
+    def stderr(self, data: bytes) -> None:
+        self.heard.append(("stderr", data))
+
+
+async def test_a_batch_run_may_stream_its_stderr_after_the_stdout_before_it() -> None:
+    sink = StreamSink()
+    files = (("main.py", 'print("out")\n# FAKE:stderr=err\n'),)
+    outcome = await runs.run_to_end(spec(files, interactive=False, stream_stdout=True, stream_stderr=True), sink)
+    assert outcome.result is not None and outcome.result.stderr == b"err\n"
+    assert sink.heard == [("stdout", b"out\n"), ("stderr", b"err\n")]
+
+
+async def test_api_keys_runs_leave_the_classes_share_free(settings: Any, teacher: Any) -> None:
+    from integrations import keys
+
+    settings.RUN_LIMITS = {"runs_per_window": 10, "max_concurrent": 2, "reserved_for_classes": 1,
+                           "queue_poll_seconds": 0.05}
+    made = await database_sync_to_async(keys.key_create)(owner=teacher, actor=teacher, name="k", scopes=["execute"])
+    loop = (("main.py", "# FAKE:loop\n"),)
+    key_sinks = [Sink(), Sink()]
+    key_runs = [runs.Run(spec(loop, key=f"k:{n}", replaces=False, counted=False, api_key_id=made.key.pk), sink).start()
+                for n, sink in enumerate(key_sinks)]
+    await until(lambda: any(run.state == "running" for run in key_runs), "a key's start", *key_sinks)
+    await until(lambda: any("queued" in sink.types() for sink in key_sinks), "the other key's wait", *key_sinks)
+    student = Sink()
+    class_run = runs.Run(spec(key="u:student"), student).start()  # the free slot is the class's
+    assert (await asyncio.wait_for(class_run.wait(), 10)).execution is not None
+    assert "queued" not in student.types()
+    assert sum(run.state == "running" for run in key_runs) == 1  # the other key's run still waits
+    for run in key_runs:
+        run.stop()
+    await asyncio.gather(*(run.wait() for run in key_runs))

@@ -39,6 +39,12 @@ def test_it_runs_several_files_and_answers_the_result(make_key: Any, key_client:
     ({"language": "python", "files": FILES, "entry": "missing.py"}, "files"),
     ({"language": "python", "files": FILES, "limits": {"wall_seconds": 10**6}}, "limits"),
     ({"language": "python", "files": FILES, "limits": {"network": True}}, None),
+    ({"language": "python", "files": FILES, "args": "one two"}, "args"),  # a list, never a shell string
+    ({"language": "python", "files": FILES, "args": [1, 2]}, "args"),
+    ({"language": "python", "files": FILES, "args": ["x"] * 65}, "args"),
+    ({"language": "python", "files": FILES, "args": ["x" * 4097]}, "args"),
+    ({"language": "python", "files": FILES, "args": ["y" * 4000] * 5}, "args"),
+    ({"language": "python", "files": FILES, "args": ["nul\u0000"]}, "args"),
 ])
 def test_bad_requests_are_400_and_run_nothing(make_key: Any, key_client: Any, body: dict[str, Any],
                                               field: str | None) -> None:
@@ -87,3 +93,13 @@ def test_the_whole_output_is_read_back_by_id_not_only_the_rows_tail(make_key: An
     assert len(run["stdout"]) == len("main\n") + 6000
     assert len(Execution.objects.get(pk=run["id"]).output_tail) == 4000
     assert client.get(f"/api/v1/executions/{run['id']}").json()["stdout"] == run["stdout"]
+
+
+def test_it_passes_the_arguments_as_argv_entries(make_key: Any, key_client: Any) -> None:
+    args = ["two words", "", "$HOME", "; rm -rf /"]
+    answer = key_client(make_key("execute").secret).post(
+        "/api/v1/executions", {"language": "python", "files": [{"name": "main.py", "content": "# FAKE:argv\n"}],
+                               "args": args}, format="json")
+    assert answer.status_code == 200, answer.json()
+    lines = answer.json()["stdout"].splitlines()
+    assert lines[-5:] == ["argv: main.py", *(f"argv: {arg}" for arg in args)]
