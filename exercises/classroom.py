@@ -230,17 +230,22 @@ def student_view(submission: Submission) -> contract.StudentSubmission:
 
 
 def _student_message(submission: Submission) -> str:
-    """The grade's message, but of a compile error that had hidden unit-test files in the
-    compile (compiled languages build them with the student's files) only the lines that
-    name the student's own files: the compiler quotes the source it complains about."""
     if submission.status != SubmissionStatus.COMPILE_ERROR:
         return submission.message
-    hidden = [t for t in submission.link.exercise.tests.all()
-              if t.visibility == TestVisibility.HIDDEN and t.unit_files.get(submission.language)]  # fmt: skip
+    return student_compile_message(message=submission.message, exercise=submission.link.exercise,
+                                   language=submission.language, file_names=[f["name"] for f in submission.files])
+
+
+def student_compile_message(*, message: str, exercise: Exercise, language: str, file_names: Sequence[str]) -> str:
+    """A compile error as its student (or candidate) may see it: if hidden unit-test files
+    were in the compile (compiled languages build them with the student's files), only the
+    lines that name the student's own files: the compiler quotes the source it complains about."""
+    hidden = [t for t in exercise.tests.all()
+              if t.visibility == TestVisibility.HIDDEN and t.unit_files.get(language)]  # fmt: skip
     if not hidden:
-        return submission.message
-    own = tuple(f"{f['name']}:" for f in submission.files) + tuple(f"/work/{f['name']}:" for f in submission.files)
-    kept = [line for line in submission.message.splitlines() if line.startswith(own)]
+        return message
+    own = tuple(f"{name}:" for name in file_names) + tuple(f"/work/{name}:" for name in file_names)
+    kept = [line for line in message.splitlines() if line.startswith(own)]
     note = "(The tests' own files are not shown.)"
     return "\n".join([*kept, note]) if kept else f"Your code did not compile together with the tests. {note}"
 

@@ -41,13 +41,14 @@ class _RefusalSink(runs.NullSink):
 
 def queued_run(
     *,
-    principal: Principal,
+    principal: Principal | None,
     sink: runs.RunSink | None = None,
     participant_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
     stream_stdout: bool = False,
     replaces: bool = True,
     counted: bool = True,
+    api_key_id: uuid.UUID | None = None,
 ) -> RunBatch:
     """A `run` for grade_submission that goes through the run service as `principal`
     (whose limits and place in the queue it takes). `sink` hears the service's status
@@ -55,16 +56,24 @@ def queued_run(
     and with `stream_stdout` the harness's frames as they come (test by test).
     `participant_id`/`session_id` attribute the Execution to a student of a session;
     `replaces=False` queues a principal's runs behind each other (a teacher's regrade);
-    `counted=False` keeps them out of the principal's runs-per-window limit."""
+    `counted=False` keeps them out of the principal's runs-per-window limit.
+    `api_key_id` makes it an API key's run (a test session's; `principal` None): the key
+    is the queue's principal and the Execution is attributed to it."""
+    if api_key_id is not None:
+        key = f"k:{api_key_id}"
+    elif principal is not None:
+        key = principal_key(principal)
+    else:
+        raise ValueError("a grading run is someone's: a principal or an API key")
 
     async def run(*, language: str, files: FileInput, entry: str | None = None, stdin: bytes = b"",
                   limits: Limits | None = None) -> RunResult:  # fmt: skip
         refusals = _RefusalSink()
         spec = runs.RunSpec(
             language=language, entry=entry or files[0][0], files=[(name, _text(content)) for name, content in files],
-            principal=principal, principal_key=principal_key(principal), user_id=getattr(principal, "pk", None),
+            principal=principal, principal_key=key, user_id=getattr(principal, "pk", None),
             interactive=False, stdin=stdin, limits=limits, participant_id=participant_id, session_id=session_id,
-            stream_stdout=stream_stdout, replaces=replaces, counted=counted,
+            stream_stdout=stream_stdout, replaces=replaces, counted=counted, api_key_id=api_key_id,
         )  # fmt: skip
         both: runs.RunSink = _Both(refusals, sink) if sink is not None else refusals
         outcome = await runs.run_to_end(spec, both)

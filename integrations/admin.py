@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.principals import as_principal, user_of
-from integrations import keys
-from integrations.models import ApiKey, Scope, Submission, WebhookDelivery
+from integrations import keys, webhooks
+from integrations.models import ApiKey, Scope, Submission, TestSession, TestSessionQuestion, WebhookDelivery
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -22,12 +22,22 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "owner", "scopes", "expires_at", "allowed_ips", "requests_rate", "executions_rate"]
+        fields = ["name", "owner", "scopes", "expires_at", "allowed_ips", "requests_rate", "executions_rate",
+                  "test_sessions_rate", "webhook_url"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["allowed_ips"] = ", ".join(self.instance.allowed_ips or [])
+
+    def clean_webhook_url(self) -> str:
+        url = str(self.cleaned_data.get("webhook_url") or "").strip()
+        if url:
+            try:
+                webhooks.check_url(url)
+            except webhooks.UnsafeUrl as exc:
+                raise forms.ValidationError(f"The webhook URL {exc}.") from None
+        return url
 
     def clean_allowed_ips(self) -> list[str]:
         values = [v.strip() for v in (self.cleaned_data.get("allowed_ips") or "").split(",") if v.strip()]
@@ -56,6 +66,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         issued = keys.key_create(owner=obj.owner, name=obj.name, scopes=form.cleaned_data["scopes"], actor=actor,
                                  expires_at=obj.expires_at, allowed_ips=form.cleaned_data["allowed_ips"],
                                  requests_rate=obj.requests_rate, executions_rate=obj.executions_rate,
+                                 test_sessions_rate=obj.test_sessions_rate, webhook_url=obj.webhook_url,
                                  request=request)
         obj.pk = issued.key.pk
         obj.refresh_from_db()
@@ -89,3 +100,20 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ("id", "event", "url", "state", "attempts", "last_status", "next_attempt_at", "created_at")
     list_filter = ("state", "event")
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+
+class TestSessionQuestionInline(admin.TabularInline):
+    model = TestSessionQuestion
+    fields = ("number", "title", "status", "score", "max_score", "sample_runs", "handed_out_at", "submitted_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TestSession)
+class TestSessionAdmin(admin.ModelAdmin):
+    list_display = ("candidate_name", "api_key", "language", "difficulty", "state", "created_at", "completed_at")
+    list_filter = ("state", "language", "difficulty")
+    search_fields = ("candidate_name", "api_key__name", "api_key__prefix")
+    readonly_fields = [f.name for f in TestSession._meta.fields]
+    inlines = [TestSessionQuestionInline]

@@ -101,6 +101,22 @@ class CanRead(_HasScope):
     scope = Scope.READ
 
 
+class CanRunTestSessions(_HasScope):
+    """A key with the `test-sessions` scope."""
+
+    scope = Scope.TEST_SESSIONS
+
+
+class CanReadTestSessions(BasePermission):
+    """A key with `test-sessions` or `read` (a test session's report)."""
+
+    message = "This API key lacks the 'test-sessions' and 'read' scopes."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        return isinstance(key, ApiKey) and (key.has_scope(Scope.TEST_SESSIONS) or key.has_scope(Scope.READ))
+
+
 class CanExecuteOrRead(BasePermission):
     """A key with `execute` or `read` (the Judge0 API's reference lists)."""
 

@@ -64,7 +64,8 @@ def valid_networks(values: Sequence[str]) -> list[str]:
 
 def key_create(*, owner: User, name: str, scopes: Sequence[str], actor: User,
                expires_at: datetime.datetime | None = None, allowed_ips: Sequence[str] = (),
-               requests_rate: str = "", executions_rate: str = "", request: Any = None) -> IssuedKey:
+               requests_rate: str = "", executions_rate: str = "", test_sessions_rate: str = "",
+               webhook_url: str = "", request: Any = None) -> IssuedKey:
     unknown = sorted(set(scopes) - set(Scope.values))
     if unknown:
         raise ValidationError({"scopes": [f"Unknown scope(s): {', '.join(unknown)}."]})
@@ -73,7 +74,8 @@ def key_create(*, owner: User, name: str, scopes: Sequence[str], actor: User,
         key = ApiKey.objects.create(
             name=name, owner=owner, prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)),
             expires_at=expires_at, allowed_ips=valid_networks(allowed_ips), requests_rate=requests_rate,
-            executions_rate=executions_rate, webhook_secret=secrets.token_hex(32),
+            executions_rate=executions_rate, test_sessions_rate=test_sessions_rate, webhook_url=webhook_url,
+            webhook_secret=secrets.token_hex(32),
         )
         audit_record(action="api_key.created", actor=actor, target=key, request=request,
                      details={"name": name, "owner": owner.username, "prefix": prefix, "scopes": key.scopes})

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.principals import is_teacher_account, principal_or_none, user_required
-from integrations import keys, selectors
+from integrations import keys, selectors, webhooks
 from integrations.models import ApiKey, Scope
 from observer.fields import StrictCharField
 
@@ -41,7 +41,8 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
         fields = ["id", "name", "owner", "prefix", "scopes", "expires_at", "allowed_ips", "requests_rate",
-                  "executions_rate", "created_at", "revoked_at", "last_used_at", "use_count", "is_active"]
+                  "executions_rate", "test_sessions_rate", "webhook_url", "created_at", "revoked_at", "last_used_at",
+                  "use_count", "is_active"]
         read_only_fields = fields
 
 
@@ -63,7 +64,19 @@ class ApiKeyCreateSerializer(serializers.Serializer):
                                            help_text="e.g. 200/15m (blank: the default)")
     executions_rate = serializers.RegexField(RATE, required=False, allow_blank=True,
                                              help_text="e.g. 10/m (blank: the default)")
+    test_sessions_rate = serializers.RegexField(RATE, required=False, allow_blank=True,
+                                                help_text="e.g. 50/15m (blank: the default)")
+    webhook_url = StrictCharField(max_length=2000, required=False, allow_blank=True,
+                                  help_text="Where the key's events go (a test session completed); blank: none")
     owner = serializers.UUIDField(required=False, help_text="Admins only: the user the key belongs to.")
+
+    def validate_webhook_url(self, value: str) -> str:
+        if value:
+            try:
+                webhooks.check_url(value)
+            except webhooks.UnsafeUrl as exc:
+                raise serializers.ValidationError(f"The webhook URL {exc}.") from None
+        return value
 
 
 def _secret_answer(issued: keys.IssuedKey) -> dict[str, Any]:

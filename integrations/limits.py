@@ -1,5 +1,6 @@
-"""Per-key limits: requests and executions per window, counted with django-ratelimit's
-counters (the cache: Redis when shared), answered with the project's 429 shape.
+"""Per-key limits: requests, executions and test sessions per window, counted with
+django-ratelimit's counters (the cache: Redis when shared), answered with the project's
+429 shape.
 
 Every answer to a key carries its request allowance: X-RateLimit-Limit, -Remaining and
 -Reset (seconds until the window starts again), as integrators expect of Judge0 and
@@ -24,6 +25,7 @@ from observer.signals import rate_limited
 
 DEFAULT_REQUESTS_RATE = "200/15m"
 DEFAULT_EXECUTIONS_RATE = "10/m"
+DEFAULT_TEST_SESSIONS_RATE = "50/15m"
 
 
 def requests_rate(key: ApiKey) -> str:
@@ -32,6 +34,10 @@ def requests_rate(key: ApiKey) -> str:
 
 def executions_rate(key: ApiKey) -> str:
     return key.executions_rate or getattr(settings, "API_KEY_EXECUTIONS_RATE", DEFAULT_EXECUTIONS_RATE)
+
+
+def test_sessions_rate(key: ApiKey) -> str:
+    return key.test_sessions_rate or getattr(settings, "API_KEY_TEST_SESSIONS_RATE", DEFAULT_TEST_SESSIONS_RATE)
 
 
 @dataclass(frozen=True)
@@ -66,16 +72,25 @@ def count_request(request: HttpRequest, *, key: ApiKey) -> Allowance:
 
 def take_executions(request: HttpRequest, *, key: ApiKey, count: int) -> None:
     """Count `count` executions at once, or none: RateLimited if they do not all fit."""
+    _take(request, key=key, count=count, group="apikey:executions", rate=executions_rate(key), what="runs")
+
+
+def take_test_session(request: HttpRequest, *, key: ApiKey) -> None:
+    """Count one new test session: RateLimited past the key's rate (default 50 / 15 min)."""
+    _take(request, key=key, count=1, group="apikey:test-sessions", rate=test_sessions_rate(key),
+          what="test sessions")
+
+
+def _take(request: HttpRequest, *, key: ApiKey, count: int, group: str, rate: str, what: str) -> None:
     if not settings.RATELIMIT_ENABLE:
         return
-    rate = executions_rate(key)
-    usage = _usage(request, group="apikey:executions", key=key, rate=rate, increment=False)
+    usage = _usage(request, group=group, key=key, rate=rate, increment=False)
     if int(usage["count"]) + count > int(usage["limit"]):
-        rate_limited.send(sender=take_executions, scope="apikey", key="executions", request=request)
-        raise RateLimited(usage["time_left"], f"This API key may start {usage['limit']} runs per window "
+        rate_limited.send(sender=_take, scope="apikey", key=group.split(":", 1)[1], request=request)
+        raise RateLimited(usage["time_left"], f"This API key may start {usage['limit']} {what} per window "
                                               f"({rate}); try again in {max(1, int(usage['time_left']))} seconds.")
     for _ in range(count):
-        _usage(request, group="apikey:executions", key=key, rate=rate, increment=True)
+        _usage(request, group=group, key=key, rate=rate, increment=True)
 
 
 class KeyLimitedMixin:

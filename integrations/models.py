@@ -1,4 +1,4 @@
-"""API keys, the Judge0 API's submissions and the webhook queue."""
+"""API keys, the Judge0 API's submissions, test sessions and the webhook queue."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ class ApiKey(models.Model):
     # Per-key limits ("count/period" as django-ratelimit reads them); blank: the defaults.
     requests_rate = models.CharField(max_length=20, blank=True)
     executions_rate = models.CharField(max_length=20, blank=True)
+    test_sessions_rate = models.CharField(max_length=20, blank=True)
+    # Where this key's own events go (a test session completed), signed with webhook_secret; blank: none.
+    webhook_url = models.CharField(max_length=2000, blank=True)
     webhook_secret = models.CharField(max_length=64, editable=False)  # signs this key's callbacks
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +106,66 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} {self.get_status_display()}"
+
+
+class TestSession(models.Model):
+    """An assessment another system (an interview tool) drives for one candidate: questions
+    picked from the bank, handed out one at a time, each submitted once."""
+
+    __test__ = False  # not a pytest class
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETE = "complete", "Complete"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="test_sessions")
+    candidate_name = models.CharField(max_length=200)
+    language = models.CharField(max_length=20)
+    difficulty = models.CharField(max_length=8)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["api_key", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_name} ({self.language}, {self.difficulty}, {self.state})"
+
+
+class TestSessionQuestion(models.Model):
+    """One question of a test session: handed out, tried on its sample tests, submitted once
+    (every test), and how long the candidate spent on it (handed out → submitted)."""
+
+    __test__ = False
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField()  # 1, 2, ...
+    # The bank's exercise (graded against its tests as they are at the time); the title is
+    # kept for the report should the exercise be deleted.
+    exercise = models.ForeignKey("exercises.Exercise", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    title = models.CharField(max_length=200)
+    handed_out_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)  # also the claim while the submit is graded
+    graded_at = models.DateTimeField(null=True, blank=True)
+    sample_runs = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=14, blank=True)  # the submit's grade: graded, compile-error, error
+    score = models.PositiveIntegerField(default=0)
+    max_score = models.PositiveIntegerField(default=0)
+    passed = models.BooleanField(default=False)
+    files = models.JSONField(default=list)  # what was submitted: [{"name", "content"}]
+    results = models.JSONField(default=dict)  # exercises.grading.Grade.as_dict(for_student=False)
+
+    class Meta:
+        ordering = ["session", "number"]
+        constraints = [models.UniqueConstraint(fields=["session", "number"], name="one_question_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.number}"
 
 
 class WebhookDelivery(models.Model):

@@ -240,10 +240,11 @@ RATELIMITS = {
     "join_any_ip": env.str("RATELIMIT_JOIN_ANY_IP", default="600/m"),
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-# API keys (integrations/): requests and executions per key, unless the key sets its own;
+# API keys (integrations/): requests, executions and test sessions per key, unless the key sets its own;
 # webhooks and Judge0 callbacks to private, loopback or link-local addresses only when allowed.
 API_KEY_REQUESTS_RATE = env.str("API_KEY_REQUESTS_RATE", default="200/15m")
 API_KEY_EXECUTIONS_RATE = env.str("API_KEY_EXECUTIONS_RATE", default="10/m")
+API_KEY_TEST_SESSIONS_RATE = env.str("API_KEY_TEST_SESSIONS_RATE", default="50/15m")
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # Behind nginx (which overwrites X-Forwarded-For with the peer's address), the header's
 # last hop is the client; without a proxy the header is the client's to forge, so off.

@@ -25,6 +25,7 @@ from coding.models import Execution
 from exercises.models import SessionExercise
 from gitarchive.models import ArchiveJob
 from integrations.keys import key_create
+from integrations.models import TestSession
 from monitoring.models import ErrorEvent
 from sessions.models import ClassSession, Document, HelpRequest, Participant
 from tests import live_support
@@ -82,7 +83,7 @@ def test_the_corpus_knows_every_api_route_and_id() -> None:
 
 
 IDS = ("session_id", "participant_id", "file_id", "document_id", "help_id", "exercise_id", "test_id", "job_id",
-       "key_id", "execution_id", "link_id")
+       "key_id", "execution_id", "link_id", "test_session_id")
 
 
 class World:
@@ -106,11 +107,13 @@ class World:
         self.key = key_create(owner=self.teacher, actor=self.teacher, name="integration", scopes=["execute", "read"])
         self.execution = Execution.objects.create(participant=self.participant, session=self.session,
                                                   language="python", status="ok", api_key=self.key.key)
+        self.test_session = TestSession.objects.create(api_key=self.key.key, candidate_name="Candidate",
+                                                       language="python", difficulty="easy")
         self.ids = {
             "session_id": self.session.pk, "participant_id": self.participant.pk, "file_id": self.document.pk,
             "document_id": self.document.pk, "help_id": self.help.pk, "exercise_id": self.exercise.pk,
             "test_id": self.test.pk, "job_id": self.job.pk, "key_id": self.key.key.pk,
-            "execution_id": self.execution.pk, "link_id": self.link.pk,
+            "execution_id": self.execution.pk, "link_id": self.link.pk, "test_session_id": self.test_session.pk,
         }  # fmt: skip
         guest_token = GuestToken.for_participant(
             participant_id=str(self.guest.pk), session_id=str(self.session.pk), display_name="Guest"
