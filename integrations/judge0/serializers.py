@@ -7,12 +7,13 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import shlex
 import zipfile
 from typing import Any
 
 from rest_framework import serializers
 
-from coding.runner import default_limits
+from coding.runner import InvalidRun, check_args, default_limits
 from integrations import webhooks
 from integrations.judge0.languages import by_id
 
@@ -87,7 +88,7 @@ class SubmissionInputSerializer(serializers.Serializer):
 
     def validate_command_line_arguments(self, value: str | None) -> str | None:
         if value:
-            raise serializers.ValidationError("are not supported on this server yet")
+            command_line_arguments(value)
         return value
 
     def validate_callback_url(self, value: str | None) -> str | None:
@@ -166,3 +167,17 @@ class SubmissionOutputSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.UUIDField()
+
+
+def command_line_arguments(text: str | None) -> tuple[str, ...]:
+    """Judge0's one string of arguments split as a POSIX shell splits words (quotes and
+    backslashes; nothing expanded, no shell runs), each then one argv entry; a
+    ValidationError when it cannot be split or is past the run service's bounds."""
+    if not text:
+        return ()
+    try:
+        return check_args(shlex.split(text))
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        raise serializers.ValidationError(f"cannot be split into arguments: {exc}") from None
+    except InvalidRun as exc:
+        raise serializers.ValidationError(str(exc)) from None

@@ -215,6 +215,7 @@ async def _run_submission(token: uuid.UUID) -> Submission:
             language=lang.name, entry=lang.entry_name, files=_files(submission, lang.entry_name), principal=None,
             principal_key=f"k:{submission.api_key_id}", interactive=False,
             stdin=submission.stdin.encode("utf-8"), limits=clamped_limits(lang.name, submission.request),
+            args=s.command_line_arguments(submission.request.get("command_line_arguments")),
             # A key's submissions queue behind each other (one place at a time, across
             # processes); its own executions-per-minute limit applies, not the students'.
             replaces=False, counted=False, api_key_id=submission.api_key_id,
@@ -281,7 +282,7 @@ def answer(submission: Submission, *, fields: Sequence[str], base64_encoded: boo
         "enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,
         "compiler_options": None,
-        "command_line_arguments": None,
+        "command_line_arguments": request.get("command_line_arguments"),
         "redirect_stderr_to_stdout": bool(request.get("redirect_stderr_to_stdout")),
         "callback_url": submission.callback_url or None,
         "additional_files": request.get("additional_files"),

@@ -128,7 +128,7 @@ def config_info() -> dict[str, Any]:
     conf = run_limits.config()
     return {
         "maintenance_mode": False, "enable_wait_result": True, "enable_compiler_options": False,
-        "allowed_languages_for_compile_options": [], "enable_command_line_arguments": False,
+        "allowed_languages_for_compile_options": [], "enable_command_line_arguments": True,
         "enable_submission_delete": True, "enable_callbacks": True, "callbacks_max_tries": 0,
         "callbacks_timeout": 10.0, "enable_additional_files": True, "max_queue_size": int(conf["queue_max"]),
         "cpu_time_limit": most.cpu_seconds, "max_cpu_time_limit": most.cpu_seconds,

@@ -120,8 +120,12 @@ def test_additional_files_sit_beside_the_source(make_key: Any, key_client: Any) 
     ({"source_code": "x", "language_id": 71, "enable_network": True}, {}, "enable_network", "not allowed"),
     ({"source_code": "x", "language_id": 71, "cpu_time_limit": -1}, {}, "cpu_time_limit", "greater than"),
     ({"source_code": "x", "language_id": 71, "compiler_options": "-O3"}, {}, "compiler_options", "not supported"),
-    ({"source_code": "x", "language_id": 71, "command_line_arguments": "a b"}, {}, "command_line_arguments",
-     "not supported"),
+    ({"source_code": "x", "language_id": 71, "command_line_arguments": "a 'b"}, {}, "command_line_arguments",
+     "No closing quotation"),
+    ({"source_code": "x", "language_id": 71, "command_line_arguments": "a " * 65}, {}, "command_line_arguments",
+     "too many arguments"),
+    ({"source_code": "x", "language_id": 71, "command_line_arguments": "a" * 513}, {}, "command_line_arguments",
+     "no more than 512"),
     ({"source_code": "x", "language_id": 71, "colour": "red"}, {}, "colour", "not a Judge0 submission field"),
     ({"source_code": "x" * (1024 * 1024 + 1), "language_id": 71}, {}, "source_code", "too long"),
     ({"source_code": "x", "language_id": 71, "additional_files": b64("not a zip")}, {}, "additional_files",
@@ -230,3 +234,17 @@ async def test_a_batch_runs_each_item_and_reports_bad_ones_in_place(make_key: An
                        lambda a: all(s is None or s["status"]["id"] > 2 for s in a.json()["submissions"]))
     first, missing, third = done.json()["submissions"]
     assert first["stdout"] == "a\n" and missing is None and third["status"]["id"] == 11
+
+
+def test_command_line_arguments_are_split_as_a_shell_would_and_never_given_to_one(make_key: Any,
+                                                                                 key_client: Any) -> None:
+    client = key_client(make_key("execute", "read").secret)
+    assert client.get("/judge0/config_info").json()["enable_command_line_arguments"] is True
+    text = """one "two words" 'it''s' \\$HOME `id` ;"""
+    answer = submit(client, {"source_code": "# FAKE:argv", "language_id": 71, "command_line_arguments": text},
+                    fields="stdout,command_line_arguments,status")
+    assert answer.status_code == 201, answer.content[:300]
+    data = answer.json()
+    assert data["status"]["id"] == 3 and data["command_line_arguments"] == text
+    argv = [line.removeprefix("argv: ") for line in data["stdout"].splitlines() if line.startswith("argv: ")]
+    assert argv[-6:] == ["one", "two words", "its", "$HOME", "`id`", ";"]  # quoted, so never expanded

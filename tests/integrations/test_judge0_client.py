@@ -115,6 +115,22 @@ def test_each_status_through_the_client(client: judge0.Client, language: Any, so
         assert "error" in (result.compile_output or "")
 
 
+@pytest.mark.parametrize(("language", "source"), [
+    (judge0.PYTHON, "import sys\nprint(sys.argv[1:])"),
+    (judge0.C, '#include <stdio.h>\nint main(int n, char **v) { for (int i = 1; i < n; i++) printf("%s|", v[i]); }'),
+    (judge0.JAVA, "public class Main { public static void main(String[] a) {"
+                  " System.out.print(String.join(\"|\", a)); } }"),
+])
+def test_command_line_arguments_through_the_client(client: judge0.Client, language: Any, source: str) -> None:
+    assert client.config.enable_command_line_arguments is True
+    result = judge0.run(client=client, source_code=source, language=language,
+                        command_line_arguments="""one 'two words' "$HOME" ';'""")
+    assert result.status == judge0.Status.ACCEPTED, (result.stderr, result.compile_output)
+    expected = "['one', 'two words', '$HOME', ';']\n" if language == judge0.PYTHON else (
+        "one|two words|$HOME|;|" if language == judge0.C else "one|two words|$HOME|;")
+    assert result.stdout == expected
+
+
 def test_a_batch_through_the_client(client: judge0.Client) -> None:
     submissions = [judge0.Submission(source_code=f"print({n} * 2)", language=judge0.PYTHON) for n in range(4)]
     results = judge0.run(client=client, submissions=submissions)
