@@ -41,7 +41,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.models import User
 from coding import runner
 from coding.languages import get_language
-from coding.sandbox.base import SandboxError  # the error type only: runs go through the run service
+from coding.sandbox.base import SandboxError, Status  # types only: runs go through the run service
 from exercises import grading, markdown
 from exercises import limits as bank_limits
 from exercises.classroom import sample_tests, student_compile_message
@@ -246,7 +246,7 @@ def _grade(*, key_id: uuid.UUID, language: str, files: list[tuple[str, str]], ca
                 run=queued_run(principal=None, api_key_id=key_id, replaces=False, counted=False))  # fmt: skip
 
     try:
-        return background.run(run)
+        grade = background.run(run)
     except grading.GradingError as error:
         raise ValidationError({"code": [str(error)]}) from error
     except SandboxError as error:
@@ -255,6 +255,9 @@ def _grade(*, key_id: uuid.UUID, language: str, files: list[tuple[str, str]], ca
         if refused.code == "rate_limited":
             raise RateLimited(float(refused.extra.get("retry_after") or 1), refused.message) from refused
         raise RunNotStartedError(refused.code, refused.message) from refused
+    if grade.run.get("status") == Status.SANDBOX_ERROR:  # the server's failure, not the candidate's answer
+        raise SandboxUnavailableError(str(grade.run.get("message") or "") or None)
+    return grade
 
 
 def grade_answer(grade: grading.Grade, *, exercise: Exercise | None, language: str,

@@ -6,9 +6,11 @@ what happens around a run; test_test_sessions.py grades in the real sandbox."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from coding.models import Execution
 from exercises.models import Exercise
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 START = {"candidate_name": "Ada", "language": "python", "difficulty": "easy", "questions": 1}
 
 
-def question(owner: Any, **fields: Any) -> Exercise:
+def question(owner: Any, **fields: Any) -> Any:
     exercise = ExerciseFactory(owner=owner, **{"difficulty": "easy", **fields})
     IoCaseFactory(exercise=exercise, visibility="sample")
     IoCaseFactory(exercise=exercise, visibility="hidden", stdin="1 1\n", expected_stdout="2\n")
@@ -237,3 +239,27 @@ def test_the_openapi_document_describes_test_sessions(api: Any) -> None:
     assert {"409", "429", "200"} <= set(submit["responses"])
     assert "get" in paths["/api/v1/test-sessions/{test_session_id}"]
     assert "post" in paths["/api/v1/test-sessions/{test_session_id}/test"]
+
+
+def test_a_submit_being_graded_holds_the_question_until_it_is_stale(make_key: Any, key_client: Any,
+                                                                     teacher: Any) -> None:
+    tool, path = _session(make_key, key_client, teacher)
+    held = timezone.now() - datetime.timedelta(minutes=1)
+    TestSessionQuestion.objects.update(submitted_at=held)
+    before = state()
+    refused(tool.post(f"{path}/submit", {"code": "print(1)"}, format="json"), 409, "submit_in_progress")
+    assert state() == before
+    # Left by a stopped server: after ten minutes the hold no longer counts.
+    TestSessionQuestion.objects.update(submitted_at=timezone.now() - datetime.timedelta(minutes=11))
+    assert tool.post(f"{path}/submit", {"code": "print(1)"}, format="json").json()["complete"] is True
+
+
+def test_a_sandbox_failure_leaves_the_question_open(make_key: Any, key_client: Any, teacher: Any,
+                                                    settings: Any) -> None:
+    tool, path = _session(make_key, key_client, teacher)
+    settings.SANDBOX_BACKEND = "missing"
+    refused(tool.post(f"{path}/submit", {"code": "print(1)"}, format="json"), 503, "sandbox_unavailable")
+    row = TestSessionQuestion.objects.get()
+    assert (row.submitted_at, row.graded_at, row.status) == (None, None, "")
+    settings.SANDBOX_BACKEND = "fake"
+    assert tool.post(f"{path}/submit", {"code": "print(1)"}, format="json").json()["complete"] is True
