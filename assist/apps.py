@@ -16,3 +16,7 @@ class AssistConfig(AppConfig):
 
         if zip_entries not in SESSION_EXTRAS:
             SESSION_EXTRAS.append(zip_entries)
+        from assist.sweeper import questions_sweep
+        from coding import sweeper
+
+        sweeper.register("AI answers", questions_sweep)

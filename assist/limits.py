@@ -72,6 +72,12 @@ def take(*, policy: Policy, participant_id: object) -> Allowance:
     return Allowance(True, used, limit, resets_at, session_used, policy.session_budget, counter=name)
 
 
+def taken_for(question: Question) -> Allowance:
+    """The allowance a question took when it was asked (to refund it afterwards)."""
+    index = int(question.created_at.timestamp() // WINDOW_SECONDS)
+    return Allowance(True, 0, 0, (index + 1) * WINDOW_SECONDS, 0, 0, counter=_counter(question.participant_id, index))
+
+
 def refund(*, allowance: Allowance) -> None:
     """Give back a question the provider never answered."""
     if not allowance.counter:

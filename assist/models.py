@@ -100,6 +100,9 @@ class Question(models.Model):
     withheld_answer = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=QuestionStatus.choices, default=QuestionStatus.STREAMING)
     error = models.CharField(max_length=300, blank=True)
+    # The server process generating the answer (observer.liveness.PROCESS): one left
+    # streaming by a process that died is ended by the sweeper (assist.sweeper).
+    owner = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)

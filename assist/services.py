@@ -18,7 +18,7 @@ from assist.models import Kind, Mode, Policy, Provider, Question, QuestionStatus
 from assist.present import question_view
 from assist.providers import Endpoint, Usage
 from assist.selectors import policy_of, provider_for_session
-from observer import secret_box
+from observer import liveness, secret_box
 from observer.contract import AssistAnswered, AssistAsked, AssistPolicyChanged
 from sessions import events
 from sessions.models import ClassSession, Participant, SessionState
@@ -173,9 +173,10 @@ def question_open(
                                                          instructions=session.instructions)},
     ]  # fmt: skip
     with transaction.atomic():
+        liveness.ensure_alive()  # this process generates the answer (assist.sweeper ends it if the process dies)
         question = Question.objects.create(
             session=session, participant=participant, kind=kind, text=text, context=context.record(),
-            error_summary=context.error_summary, mode=mode, model=provider.model,
+            error_summary=context.error_summary, mode=mode, model=provider.model, owner=liveness.PROCESS,
         )  # fmt: skip
         question.participant = participant
         events.broadcast_on_commit(

@@ -1,6 +1,12 @@
-"""Runs that a dead server process left `running`: ended (killed, with a message), so
-no row stays running for ever and the teachers hear the run ended. A living
-process's runs, here or on another machine, are never touched (observer.liveness)."""
+"""What a dead server process left unfinished: its runs left `running` end (killed, with
+a message), so no row stays running for ever and the teachers hear the run ended. A
+living process's runs, here or on another machine, are never touched (observer.liveness).
+
+Other apps keep work of their own in flight on a process (a submission being graded, a
+Judge0 submission in its queue, an AI answer streaming): each registers a sweep here
+(`register`, from its AppConfig.ready), run by the same sweeps as the runs', with the
+same answer to "is that process dead?" (`Owners`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
@@ -26,20 +33,51 @@ UNOWNED_STALE = timedelta(hours=6)
 SWEEP_EVERY_SECONDS = 60.0
 
 
-def executions_sweep(*, now: datetime | None = None) -> int:
+class Owners:
+    """Which owners (liveness.PROCESS strings) are dead, each asked once per sweep. A row
+    with no owner (kept before its kind had one) is taken for orphaned once older than
+    UNOWNED_STALE."""
+
+    def __init__(self, *, now: datetime) -> None:
+        self.now = now
+        self._alive: dict[str, bool | None] = {}
+
+    def orphaned(self, owner: str, since: datetime | None) -> bool:
+        if not owner:
+            return (since or self.now) < self.now - UNOWNED_STALE
+        if owner not in self._alive:
+            self._alive[owner] = liveness.is_alive(owner)
+        return self._alive[owner] is False
+
+
+# name -> sweep(owners) ending what dead processes left of that kind; returns how many.
+Sweep = Callable[[Owners], int]
+SWEEPS: dict[str, Sweep] = {}
+
+
+def register(name: str, sweep: Sweep) -> None:
+    SWEEPS[name] = sweep
+
+
+def sweep_all(*, now: datetime | None = None) -> dict[str, int]:
+    """Every kind of work dead processes left unfinished, ended; how many of each. One
+    kind that fails is logged and does not keep the others from being swept."""
+    owners = Owners(now=now or timezone.now())
+    counts = {"runs": executions_sweep(now=owners.now, owners=owners)}
+    for name, sweep in SWEEPS.items():
+        try:
+            counts[name] = sweep(owners)
+        except Exception:
+            logger.exception("could not sweep %s left by dead server processes", name)
+    return counts
+
+
+def executions_sweep(*, now: datetime | None = None, owners: Owners | None = None) -> int:
     """End the runs of server processes that no longer run; returns how many ended."""
     now = now or timezone.now()
+    owners = owners or Owners(now=now)
     running = list(Execution.objects.filter(status=ExecutionStatus.RUNNING).values_list("pk", "owner", "started_at"))
-    alive: dict[str, bool | None] = {}
-    orphaned = []
-    for pk, owner, started_at in running:
-        if owner:
-            if owner not in alive:
-                alive[owner] = liveness.is_alive(owner)
-            if alive[owner] is False:
-                orphaned.append(pk)
-        elif (started_at or now) < now - UNOWNED_STALE:
-            orphaned.append(pk)
+    orphaned = [pk for pk, owner, started_at in running if owners.orphaned(owner, started_at)]
     ended = 0
     for pk in orphaned:
         with transaction.atomic():
@@ -76,9 +114,20 @@ def sweep_soon() -> None:
 
 async def _sweep() -> None:
     try:
-        ended = await database_sync_to_async(executions_sweep)()
+        counts = await database_sync_to_async(sweep_all)()
     except Exception:
         logger.exception("could not sweep the runs of dead server processes")
         return
-    if ended:
-        logger.warning("ended %d runs left running by a server process that stopped", ended)
+    log_swept(counts)
+
+
+def sweep_periodically() -> None:
+    """The periodic job (observer.periodic): one sweep, its outcome logged."""
+    log_swept(sweep_all())
+
+
+def log_swept(counts: dict[str, int]) -> None:
+    swept = {name: n for name, n in counts.items() if n}
+    if swept:
+        logger.warning("ended what a server process that stopped left unfinished: %s",
+                       ", ".join(f"{n} {name}" for name, n in swept.items()))

@@ -12,6 +12,10 @@ class ExercisesConfig(AppConfig):
         from sessions.export import SESSION_EXTRAS
 
         connect_signals()
+        from coding import sweeper
+        from exercises.sweeper import submissions_sweep
+
+        sweeper.register("exercise submissions", submissions_sweep)
         if analytics not in ANALYTICS_EXTRAS:  # scores in the session's analytics
             ANALYTICS_EXTRAS.append(analytics)
         if zip_entries not in SESSION_EXTRAS:  # grades.csv, submissions and comments in the session's zip

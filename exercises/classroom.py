@@ -49,7 +49,7 @@ from exercises.models import (
     TestVisibility,
 )
 from exercises.runs import RunRefused, queued_run
-from observer import contract, from_sync
+from observer import contract, from_sync, liveness
 from observer.errors import Conflict
 from sessions import events, selectors
 from sessions.models import ClassSession, Document, Participant, SessionState
@@ -341,8 +341,9 @@ def submission_start(*, participant: Participant, link: SessionExercise, kind: s
     if not grading.select(cases, language=session.language, which=which):
         raise exceptions.ValidationError({"kind": ["This exercise has no tests to run here."]})
     late = link.deadline is not None and timezone.now() > link.deadline
+    liveness.ensure_alive()  # this process grades it (exercises.sweeper ends it if the process dies)
     return Submission.objects.create(link=link, participant=participant, kind=kind, language=session.language,
-                                     files=files, late=late)  # fmt: skip
+                                     files=files, late=late, owner=liveness.PROCESS)  # fmt: skip
 
 
 class _Progress:

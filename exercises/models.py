@@ -158,6 +158,9 @@ class Submission(models.Model):
     message = models.TextField(blank=True, default="")
     # How many times a teacher's regrade ran it again.
     regraded = models.PositiveIntegerField(default=0)
+    # The server process grading it while queued (observer.liveness.PROCESS): one left
+    # queued by a process that died is ended by the sweeper (exercises.sweeper).
+    owner = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     graded_at = models.DateTimeField(null=True, blank=True)
 

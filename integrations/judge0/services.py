@@ -27,6 +27,7 @@ from integrations.judge0 import serializers as s
 from integrations.judge0.languages import by_id
 from integrations.judge0.statuses import judge0_status
 from integrations.models import ApiKey, Submission, SubmissionStatus
+from observer import liveness
 
 logger = logging.getLogger("observer.integrations")
 
@@ -40,6 +41,7 @@ ALL_FIELDS = (
     "callback_url", "additional_files", "enable_network", "status", "language",
 )
 ENCODED_ANSWER_FIELDS = ("source_code", "stdin", "expected_output", "stdout", "stderr", "compile_output", "message")
+OWNER_KEY = "observer_owner"
 FINISHED = frozenset(SubmissionStatus.values) - {SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING}
 
 
@@ -101,6 +103,10 @@ def submission_create(*, key: ApiKey, data: dict[str, Any], base64_encoded: bool
                if name not in ("source_code", "language_id", "stdin", "expected_output", "callback_url")
                and value is not None}
     request["base64_encoded"] = base64_encoded
+    # The process that runs it (integrations.sweeper ends it if that process dies). Kept
+    # in `request` for want of a column of its own: no answer shows this key.
+    liveness.ensure_alive()
+    request[OWNER_KEY] = liveness.PROCESS
     return Submission.objects.create(
         api_key=key, language_id=data["language_id"], source_code=data["source_code"], stdin=data.get("stdin") or "",
         expected_output=data.get("expected_output"), callback_url=data.get("callback_url") or "", request=request,
@@ -150,8 +156,8 @@ def _mark_processing(token: uuid.UUID) -> Submission:
     return Submission.objects.select_related("api_key").get(pk=token)
 
 
-def _finish(submission: Submission, *, result: RunResult | None, execution: Execution | None,
-            refusal: tuple[str, str] | None) -> Submission:
+def finish(submission: Submission, *, result: RunResult | None, execution: Execution | None,
+           refusal: tuple[str, str] | None) -> Submission:
     if result is None:
         code, message = refusal or ("server_error", "The run did not start.")
         submission.status = SubmissionStatus.INTERNAL_ERROR
@@ -224,8 +230,8 @@ async def _run_submission(token: uuid.UUID) -> Submission:
     except Exception as exc:  # recorded as Judge0's Internal Error rather than left Processing
         logger.exception("judge0 submission %s failed", token)
         outcome, sink.refusal = runs.RunOutcome(refused="server_error"), ("server_error", type(exc).__name__)
-    submission = await database_sync_to_async(_finish)(submission, result=outcome.result,
-                                                       execution=outcome.execution, refusal=sink.refusal)
+    submission = await database_sync_to_async(finish)(submission, result=outcome.result,
+                                                      execution=outcome.execution, refusal=sink.refusal)
     delivery_id = getattr(submission, "_delivery_id", None)
     if delivery_id is not None:
         tried = await sync_to_async(webhooks.deliver, thread_sensitive=False)(delivery_id)

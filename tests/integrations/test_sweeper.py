@@ -1,0 +1,63 @@
+"""Judge0 submissions a dead server process left In Queue or Processing end as Internal
+Error with a message, their callback queued like any finished submission's; a living
+process's are never touched. A submission is owned by the process that records it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coding import sweeper
+from integrations import sweeper as integrations_sweeper
+from integrations.judge0 import services
+from integrations.models import Submission, SubmissionStatus, WebhookDelivery
+from observer import liveness
+from tests.sweep_support import DEAD, LIVING
+
+pytestmark = pytest.mark.django_db
+
+
+def _unfinished(key: Any, owner: str, status: int = SubmissionStatus.IN_QUEUE, **fields: Any) -> Submission:
+    request = {"base64_encoded": False, **({services.OWNER_KEY: owner} if owner else {})}
+    return Submission.objects.create(api_key=key, language_id=71, source_code="print(1)", request=request,
+                                     status=status, **fields)  # fmt: skip
+
+
+def test_it_ends_the_unfinished_submissions_of_dead_processes_only(settings: Any, make_key: Any) -> None:
+    settings.REDIS_URL = ""  # only what this machine can tell
+    key = make_key().key
+    queued = _unfinished(key, DEAD, callback_url="https://example.com/judge0")
+    processing = _unfinished(key, DEAD, SubmissionStatus.PROCESSING)
+    living = [_unfinished(key, owner, status) for owner in LIVING
+              for status in (SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING)]  # fmt: skip
+    old_unowned = _unfinished(key, "")
+    Submission.objects.filter(pk=old_unowned.pk).update(created_at=timezone.now() - timedelta(hours=7))
+    fresh_unowned = _unfinished(key, "")
+    accepted = _unfinished(key, DEAD, SubmissionStatus.ACCEPTED)
+
+    assert sweeper.sweep_all()["Judge0 submissions"] == 3
+
+    for ended in (queued, processing, old_unowned):
+        ended.refresh_from_db()
+        assert ended.status == SubmissionStatus.INTERNAL_ERROR
+        assert ended.message == f"{integrations_sweeper.ORPHANED_MESSAGE} ({integrations_sweeper.ORPHANED_CODE})"
+        assert ended.finished_at is not None
+    still = Submission.objects.filter(pk__in=[s.pk for s in [*living, fresh_unowned]])
+    assert {s.status for s in still} == {SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING}
+    assert all(s.finished_at is None for s in still)
+    assert Submission.objects.get(pk=accepted.pk).status == SubmissionStatus.ACCEPTED
+    delivery = WebhookDelivery.objects.get()  # the one submission with a callback
+    assert delivery.url == "https://example.com/judge0" and delivery.state == "pending"
+    assert f'"token": "{queued.pk}"' in delivery.body and '"id": 13' in delivery.body
+    assert sweeper.sweep_all()["Judge0 submissions"] == 0
+
+
+def test_a_submission_is_owned_by_the_process_that_records_it(make_key: Any) -> None:
+    submission = services.submission_create(key=make_key().key, base64_encoded=False,
+                                            data={"source_code": "print(1)", "language_id": 71})  # fmt: skip
+    assert submission.request[services.OWNER_KEY] == liveness.PROCESS
+    answer = services.answer(submission, fields=services.ALL_FIELDS, base64_encoded=False)
+    assert liveness.PROCESS not in str(answer)  # never shown to the client
