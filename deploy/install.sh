@@ -326,7 +326,8 @@ render_unit() {  # a shipped unit for this machine's paths and user
       -e "s#-/var/lib/observer#-$root/var/lib/observer#" "$prefix/deploy/$1"
 }
 if (( systemd )); then
-  for unit in observer@.service observer-cleanup.service observer-cleanup.timer; do
+  for unit in observer@.service observer-cleanup.service observer-cleanup.timer observer-webhooks.service \
+      observer-webhooks.timer; do
     render_unit "$unit" > "$units/$unit.new" && mv "$units/$unit.new" "$units/$unit"
   done
   if [[ "$service_user" == root ]]; then
@@ -337,18 +338,22 @@ if (( systemd )); then
   fi
   systemctl daemon-reload
   systemctl enable -q observer-cleanup.timer && systemctl start observer-cleanup.timer
+  systemctl enable -q observer-webhooks.timer && systemctl start observer-webhooks.timer
 else
   install -d "$etc/units"
-  for unit in observer@.service observer-cleanup.service observer-cleanup.timer; do
+  for unit in observer@.service observer-cleanup.service observer-cleanup.timer observer-webhooks.service \
+      observer-webhooks.timer; do
     render_unit "$unit" > "$etc/units/$unit"
   done
   if command -v systemd-analyze >/dev/null 2>&1; then
     cp "$etc/units/observer@.service" "$etc/units/observer@${ports[0]}.service"
     systemd-analyze verify "$etc/units/observer@${ports[0]}.service" "$etc/units/observer-cleanup.service" \
-      "$etc/units/observer-cleanup.timer" || die "systemd-analyze verify failed on the units"
+      "$etc/units/observer-cleanup.timer" "$etc/units/observer-webhooks.service" "$etc/units/observer-webhooks.timer" \
+      || die "systemd-analyze verify failed on the units"
     rm -f "$etc/units/observer@${ports[0]}.service"
   fi
   say "No systemd: run 'manage.py cleanup' every 15 minutes yourself (cron), as observer-cleanup.timer would"
+  say "  (webhooks are delivered by the running servers; 'manage.py deliver_webhooks' each minute delivers without them)"
   # The unit's ExecStartPre: the container backends' host setup.
   if [[ "$backend" == podman || "$backend" == docker ]]; then
     sh "$prefix/deploy/$backend/setup.sh" "$root/var/lib/observer/podman-rootfs"

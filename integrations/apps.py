@@ -9,4 +9,14 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from integrations import schema  # noqa: F401 - registers the OpenAPI auth schemes
+        from coding import sweeper
+        from integrations import (
+            schema,  # noqa: F401 - registers the OpenAPI auth schemes
+            webhooks,
+        )
+        from integrations.sweeper import submissions_sweep
+        from observer import periodic
+
+        sweeper.register("Judge0 submissions", submissions_sweep)
+        # Every server process delivers what is due (each try leased to one of them).
+        periodic.register("webhooks", webhooks.delivery_seconds, webhooks.deliver_due)

@@ -12,10 +12,11 @@ WEBHOOK_ALLOW_PRIVATE is set, the connection goes to the address that was checke
 (a DNS answer cannot change between check and connect), and redirects are not followed.
 
 A delivery is tried at once by the run that made it (off the event loop, in a thread).
-Later tries come from a sweeper task on the server's loop, started when a try fails and
-ending once nothing is pending, and from `manage.py deliver_webhooks` (for a timer: it
-also picks up what a stopped server left), whichever comes first; a claimed try is
-skipped by the others.
+Later tries come from every server process's periodic job (`deliver_due` every
+WEBHOOK_DELIVERY_SECONDS, observer.periodic), from a sweeper task started when a try
+fails, and from `manage.py deliver_webhooks` (run each minute by
+deploy/observer-webhooks.timer: it delivers while no server runs), whichever comes
+first; a try is leased to the one that claimed it (`deliver`), the others skip it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ApiKey, WebhookDelivery
@@ -47,6 +47,9 @@ TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 3600
 USER_AGENT = "Observer-Webhooks/1"
 SWEEP_SECONDS = 10.0
+# A claimed try is out of other processes' reach this long: more than a try can take
+# (connect, send, read: TIMEOUT_SECONDS each).
+LEASE_SECONDS = 5 * TIMEOUT_SECONDS
 
 
 class UnsafeUrl(ValueError):
@@ -173,17 +176,24 @@ def backoff_seconds(attempts: int) -> int:
 
 def deliver(delivery_id: int) -> WebhookDelivery | None:
     """One try of one pending delivery (if it is due); a 2xx delivers it, anything else
-    (a redirect too) schedules the next try, or gives up after a day."""
-    with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True)
-                    .filter(pk=delivery_id, state=WebhookDelivery.State.PENDING,
-                            next_attempt_at__lte=timezone.now()).first())
-        if delivery is None:
-            return None
-        # Claimed: others skip it for the length of one try.
-        delivery.attempts += 1
-        delivery.next_attempt_at = timezone.now() + datetime.timedelta(seconds=backoff_seconds(delivery.attempts))
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    (a redirect too) schedules the next try, or gives up after a day.
+
+    The try is leased: a conditional update (the attempt count it read, on any database)
+    lets exactly one process claim it and moves it out of every other's reach for
+    LEASE_SECONDS, longer than a try can take; None when it was not due or another
+    process holds it."""
+    now = timezone.now()
+    delivery = (WebhookDelivery.objects.select_related("api_key")
+                .filter(pk=delivery_id, state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now).first())
+    if delivery is None:
+        return None
+    lease_until = now + datetime.timedelta(seconds=LEASE_SECONDS)
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, state=WebhookDelivery.State.PENDING, attempts=delivery.attempts,
+    ).update(attempts=delivery.attempts + 1, next_attempt_at=lease_until)
+    if not claimed:
+        return None
+    delivery.attempts += 1
     secret = delivery.api_key.webhook_secret if delivery.api_key is not None else ""
     status: int | None = None
     try:
@@ -194,14 +204,30 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
     except (OSError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     delivery.last_status, delivery.last_error = status, error
+    delivery.next_attempt_at = timezone.now() + datetime.timedelta(seconds=backoff_seconds(delivery.attempts))
     if not error:
         delivery.state, delivery.delivered_at = WebhookDelivery.State.DELIVERED, timezone.now()
     elif error.startswith("unsafe URL") or timezone.now() - delivery.created_at >= GIVE_UP_AFTER:
         delivery.state = WebhookDelivery.State.FAILED
-    delivery.save(update_fields=["last_status", "last_error", "state", "delivered_at"])
+    delivery.save(update_fields=["last_status", "last_error", "state", "delivered_at", "next_attempt_at"])
     if error:
         logger.info("webhook %s to %s failed (try %s): %s", delivery.pk, delivery.url, delivery.attempts, error)
     return delivery
+
+
+def delivery_seconds() -> float:
+    return float(getattr(settings, "WEBHOOK_DELIVERY_SECONDS", SWEEP_SECONDS))
+
+
+def deliveries_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete delivered and failed deliveries older than WEBHOOK_RETENTION_DAYS (the
+    cleanup command); pending ones stay until they end."""
+    now = now or timezone.now()
+    days = int(settings.RETENTION_DAYS.get("webhooks", 14))
+    return WebhookDelivery.objects.filter(
+        state__in=[WebhookDelivery.State.DELIVERED, WebhookDelivery.State.FAILED],
+        created_at__lt=now - datetime.timedelta(days=days),
+    ).delete()[0]
 
 
 def deliver_due(*, limit: int = 100) -> int:

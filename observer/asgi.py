@@ -11,14 +11,17 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import TokenAuthMiddleware  # noqa: E402
-from observer import daphne_guards  # noqa: E402
+from observer import daphne_guards, periodic  # noqa: E402
 from observer.routing import websocket_urlpatterns  # noqa: E402
 
 daphne_guards.install()
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
-    }
+# The first request or connection starts the process's housekeeping (observer.periodic).
+application = periodic.Start(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

@@ -69,6 +69,19 @@ def ensure_alive() -> None:
         logger.warning("could not announce this process as alive in Redis", exc_info=True)
 
 
+def refresh() -> None:
+    """Keep this process known as alive (observer.periodic, every heartbeat): a process
+    with no live connection (the presence heartbeat's) still owns runs and queued work."""
+    global _announced_in
+    if not redis_url():
+        return
+    try:
+        redis_client().set(alive_key(), "1", ex=alive_ttl())
+        _announced_in = alive_key()
+    except Exception:
+        logger.warning("could not announce this process as alive in Redis", exc_info=True)
+
+
 def is_alive(process: str) -> bool | None:
     """Whether the server process `process` (a PROCESS string) still runs; None when
     that cannot be told (another machine, no Redis)."""

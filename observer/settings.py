@@ -246,6 +246,12 @@ API_KEY_REQUESTS_RATE = env.str("API_KEY_REQUESTS_RATE", default="200/15m")
 API_KEY_EXECUTIONS_RATE = env.str("API_KEY_EXECUTIONS_RATE", default="10/m")
 API_KEY_TEST_SESSIONS_RATE = env.str("API_KEY_TEST_SESSIONS_RATE", default="50/15m")
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# Each server process delivers the webhooks that are due this often (observer.periodic);
+# deploy/observer-webhooks.timer does it too, for when no server runs.
+WEBHOOK_DELIVERY_SECONDS = env.float("WEBHOOK_DELIVERY_SECONDS", default=10.0)
+# Housekeeping on every server process (observer.periodic): stay known as alive, end what
+# dead processes left unfinished, deliver due webhooks. Off only to debug.
+PERIODIC_JOBS = env.bool("PERIODIC_JOBS", default=True)
 # Behind nginx (which overwrites X-Forwarded-For with the peer's address), the header's
 # last hop is the client; without a proxy the header is the client's to forge, so off.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)

@@ -16,7 +16,8 @@ from tests.deploy.stack import DEPLOY, ENV_EXAMPLE, ROOT, read_env_file, render_
 
 pytestmark = pytest.mark.e2e
 
-UNITS = ("observer@.service", "observer-cleanup.service", "observer-cleanup.timer")
+UNITS = ("observer@.service", "observer-cleanup.service", "observer-cleanup.timer", "observer-webhooks.service",
+         "observer-webhooks.timer")
 
 
 def _verify(directory: Path, *names: str) -> subprocess.CompletedProcess[str]:
