@@ -429,6 +429,11 @@ RETENTION_DAYS = {
     "executions": env.int("EXECUTION_RETENTION_DAYS", default=180),
     "audit": env.int("AUDIT_RETENTION_DAYS", default=365),
     "errors": env.int("ERROR_RETENTION_DAYS", default=30),
+    # Finished Judge0 submissions (source, input and output) are deleted, and API keys'
+    # runs lose their output tail (the row stays, for the history), past this.
+    "api_output": env.int("API_OUTPUT_RETENTION_DAYS", default=30),
+    # Delivered and failed webhook deliveries (pending ones stay until they end).
+    "webhooks": env.int("WEBHOOK_RETENTION_DAYS", default=14),
 }
 
 # --- Monitoring (see monitoring/conf.py) ----------------------------------------

@@ -146,9 +146,11 @@ def test_it_prunes_history_and_reports_each_step(settings, tmp_path) -> None:
         "Ended 0 session(s) idle for over 12 hours",
         "Deleted 0 guest participant(s) of sessions ended over 30 days ago (0 files, 0 runs; "
         "0 audit entries no longer name them)",
-        "Ended 0 run(s) left running by a server process that stopped",
+        "Ended what a server process that stopped left unfinished: 0 runs, 0 exercise submissions, "
+        "0 Judge0 submissions, 0 AI answers",
         f"Removed 0 leftover sandbox work dir(s) from {tmp_path / 'work'}",
-        "Pruned history: 4 executions, 0 audit events, 2 errors",
+        "Pruned history: 4 executions, 0 audit events, 2 errors, 0 judge0 submissions, 0 api run outputs, "
+        "0 webhook deliveries",
     ]
 
 
@@ -159,7 +161,7 @@ def test_it_ends_runs_a_dead_server_process_left_running(settings, tmp_path) -> 
     orphan = ExecutionFactory(status="running", owner=dead, started_at=timezone.now())
     living = ExecutionFactory(status="running", owner=alive, started_at=timezone.now())
     (tmp_path / "work").mkdir()
-    assert "Ended 1 run(s) left running by a server process that stopped" in cleanup(settings, tmp_path)
+    assert "left unfinished: 1 runs, " in cleanup(settings, tmp_path)
     orphan.refresh_from_db()
     living.refresh_from_db()
     assert (orphan.status, living.status) == ("killed", "running")

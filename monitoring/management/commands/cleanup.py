@@ -1,6 +1,8 @@
 """`manage.py cleanup` (run by observer-cleanup.timer): end idle sessions, delete guests'
-data past retention, end runs a dead server process left running, purge leftover sandbox
-work directories, prune old history."""
+data past retention, end what a dead server process left unfinished (runs, submissions
+being graded, Judge0 submissions, AI answers), purge leftover sandbox work directories,
+prune old history (the integrations' too: Judge0 submissions, API runs' output, webhook
+deliveries)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from coding.sweeper import executions_sweep
+from coding.sweeper import sweep_all
+from integrations import retention
 from monitoring.services import history_prune
 from sessions import services
 
@@ -44,7 +47,8 @@ def purge_work_dirs(*, root: Path, max_age_seconds: int = WORKDIR_MAX_AGE_SECOND
 
 
 class Command(BaseCommand):
-    help = "End idle sessions, delete expired guest data, end orphaned runs, purge sandbox leftovers, prune history."
+    help = ("End idle sessions, delete expired guest data, end orphaned runs and work, purge sandbox leftovers, "
+            "prune history.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         classroom = settings.CLASSROOM
@@ -59,10 +63,11 @@ class Command(BaseCommand):
             f"{classroom['GUEST_RETENTION_DAYS']} days ago ({guests['files']} files, {guests['runs']} runs; "
             f"{guests['audit_labels']} audit entries no longer name them)"
         )
-        swept = executions_sweep()
-        self.stdout.write(f"Ended {swept} run(s) left running by a server process that stopped")
+        swept = sweep_all()
+        self.stdout.write("Ended what a server process that stopped left unfinished: "
+                          + ", ".join(f"{n} {name}" for name, n in swept.items()))
         work_root = Path(settings.SANDBOX_WORK_ROOT)
         purged = purge_work_dirs(root=work_root)
         self.stdout.write(f"Removed {purged} leftover sandbox work dir(s) from {work_root}")
-        pruned = history_prune()
+        pruned = history_prune() | retention.history_prune()
         self.stdout.write("Pruned history: " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in pruned.items()))
