@@ -263,3 +263,29 @@ def test_a_sandbox_failure_leaves_the_question_open(make_key: Any, key_client: A
     assert (row.submitted_at, row.graded_at, row.status) == (None, None, "")
     settings.SANDBOX_BACKEND = "fake"
     assert tool.post(f"{path}/submit", {"code": "print(1)"}, format="json").json()["complete"] is True
+
+
+def test_the_report_reads_a_fixed_number_of_queries(make_key: Any, key_client: Any, teacher: Any,
+                                                    django_assert_max_num_queries: Any) -> None:
+    for _ in range(5):
+        question(teacher)
+    tool = key_client(make_key("test-sessions").secret)
+    path = f"/api/v1/test-sessions/{start(tool, questions=5).json()['session_id']}"
+    for _ in range(3):
+        assert tool.post(f"{path}/submit", {"code": "print(1)"}, format="json").status_code == 200
+    # The key (authentication, its use count), the session, its questions, the open one
+    # and its exercise's tests: the same whatever the number of questions.
+    with django_assert_max_num_queries(7):
+        assert tool.get(path).status_code == 200
+
+
+def test_the_django_admin_lists_test_sessions(make_key: Any, key_client: Any, teacher: Any,
+                                              admin_user: Any) -> None:
+    from django.test import Client
+
+    tool, path = _session(make_key, key_client, teacher)
+    session = TestSession.objects.get()
+    client = Client()
+    client.force_login(admin_user)
+    assert "Ada" in client.get("/admin/integrations/testsession/").content.decode()
+    assert client.get(f"/admin/integrations/testsession/{session.pk}/change/").status_code == 200
