@@ -58,6 +58,11 @@ RUN_QUEUE_WAIT = Histogram(
 SANDBOX_ERRORS = Counter("observer_sandbox_errors", "Runs the sandbox itself failed.", ["language"])
 RATE_LIMITED = Counter("observer_rate_limited", "Attempts refused by a rate limit.", ["scope", "limit"])
 WEBSOCKETS_OPENED = Counter("observer_websocket_connections_opened", "WebSocket connections accepted.", ["kind"])
+# By the key's visible prefix and name (bounded by the keys there are), never its secret.
+API_KEY_RUNS = Counter(
+    "observer_api_key_runs", "Runs asked for by API keys, by key and final status.",
+    ["key_prefix", "key_name", "status"],
+)
 HTTP_LATENCY = Histogram(
     "observer_http_request_duration_seconds",
     "Time to answer an HTTP request, by view.",
@@ -97,6 +102,18 @@ def observe_run_finished(execution: Any) -> None:
     if execution.wall_ms is not None:
         RUN_DURATION.labels(language=language).observe(execution.wall_ms / 1000)
     RUN_QUEUE_WAIT.labels(language=language).observe((execution.queue_wait_ms or 0) / 1000)
+
+
+def observe_key_run_finished(*, execution_id: Any) -> None:
+    """Count a finished run of an API key under the key's prefix and name (blocking: a query)."""
+    from coding.models import Execution
+
+    row = (Execution.objects.filter(pk=execution_id, api_key__isnull=False)
+           .values("status", "api_key__prefix", "api_key__name").first())
+    if row is None:
+        return
+    API_KEY_RUNS.labels(key_prefix=short_label(row["api_key__prefix"]), key_name=short_label(row["api_key__name"]),
+                        status=status_label(row["status"])).inc()
 
 
 class LiveStateCollector:

@@ -26,6 +26,7 @@ from monitoring.metrics import (
     SANDBOX_ERRORS,
     WEBSOCKETS_OPENED,
     language_label,
+    observe_key_run_finished,
     observe_run_finished,
     short_label,
 )
@@ -62,6 +63,8 @@ def on_run_started(sender: Any, *, execution: Any, **kwargs: Any) -> None:
 @never_raises
 def on_run_finished(sender: Any, *, execution: Any, **kwargs: Any) -> None:
     observe_run_finished(execution)
+    if getattr(execution, "api_key_id", None) is not None:
+        off_loop(observe_key_run_finished, execution_id=execution.pk)
     notify_dashboards("run.finished")
 
 

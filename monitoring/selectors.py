@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.db.models.functions import TruncHour, TruncMinute
 from django.utils import timezone
 
@@ -263,3 +263,39 @@ def audit_list(
     if until:
         events = events.filter(created_at__lt=until)
     return events
+
+
+def api_key_activity(*, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The API keys used in the last day (a request or a run): their runs in the last
+    hour and day, how many of those did not end `ok`, their webhooks that gave up in
+    the day, and when each was last used. Never the secret: its visible prefix only.
+    Three queries, whatever the number of keys."""
+    from integrations.models import ApiKey, WebhookDelivery
+
+    now = now or timezone.now()
+    hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
+    runs: dict[uuid.UUID, dict[str, Any]] = {
+        row["api_key"]: dict(row)
+        for row in Execution.objects.filter(api_key__isnull=False, created_at__gte=day_ago)
+        .values("api_key")
+        .annotate(runs_last_hour=Count("pk", filter=Q(created_at__gte=hour_ago)), runs_last_day=Count("pk"),
+                  failed_last_day=Count("pk", filter=_FAILED), last_run_at=Max("created_at"))
+    }
+    webhooks_failed = dict(
+        WebhookDelivery.objects.filter(api_key__isnull=False, state=WebhookDelivery.State.FAILED,
+                                       created_at__gte=day_ago)
+        .values_list("api_key").annotate(n=Count("pk"))
+    )
+    keys = ApiKey.objects.filter(Q(pk__in=list(runs)) | Q(last_used_at__gte=day_ago)).select_related("owner")
+    answer = []
+    for key in keys:
+        row = runs.get(key.pk, {})
+        answer.append({
+            "id": key.pk, "name": key.name, "prefix": key.prefix, "owner": key.owner.get_username(),
+            "active": key.is_active, "last_used_at": key.last_used_at, "use_count": key.use_count,
+            "runs_last_hour": row.get("runs_last_hour", 0), "runs_last_day": row.get("runs_last_day", 0),
+            "failed_last_day": row.get("failed_last_day", 0), "last_run_at": row.get("last_run_at"),
+            "webhooks_failed_last_day": webhooks_failed.get(key.pk, 0),
+        })
+    answer.sort(key=lambda k: (-k["runs_last_day"], k["name"]))
+    return answer

@@ -219,3 +219,20 @@ class ResourcesSerializer(serializers.Serializer):
     process = serializers.DictField()
     boot_time = serializers.FloatField()
     thresholds = serializers.DictField()
+
+
+class ApiKeyActivitySerializer(serializers.Serializer):
+    """An API key's use (GET /api/monitoring/api-keys): never its secret."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's first characters, to recognise it")
+    owner = serializers.CharField(help_text="The owner's username")
+    active = serializers.BooleanField(help_text="Neither revoked nor expired")
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    use_count = serializers.IntegerField()
+    runs_last_hour = serializers.IntegerField()
+    runs_last_day = serializers.IntegerField()
+    failed_last_day = serializers.IntegerField(help_text="Runs of the last day that did not end ok")
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    webhooks_failed_last_day = serializers.IntegerField(help_text="Deliveries that gave up after a day of retries")

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/me/limits", views.MyLimitsView.as_view(), name="my-limits"),
     path("api/monitoring/figures", views.FiguresView.as_view(), name="monitoring-figures"),
     path("api/monitoring/executions", views.ExecutionListView.as_view(), name="monitoring-executions"),
+    path("api/monitoring/api-keys", views.ApiKeyActivityView.as_view(), name="monitoring-api-keys"),
     path("api/monitoring/statistics", views.StatisticsView.as_view(), name="monitoring-statistics"),
     path("api/monitoring/errors", views.ErrorListView.as_view(), name="monitoring-errors"),
     path("api/monitoring/audit", views.AuditListView.as_view(), name="monitoring-audit"),

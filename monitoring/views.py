@@ -117,6 +117,12 @@ class ExecutionListView(OperatorView):
         return paginator.get_paginated_response(serializers.ExecutionSerializer(page, many=True).data)
 
 
+class ApiKeyActivityView(OperatorView):
+    @extend_schema(responses=serializers.ApiKeyActivitySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(serializers.ApiKeyActivitySerializer(selectors.api_key_activity(), many=True).data)
+
+
 class StatisticsView(OperatorView):
     @extend_schema(parameters=[serializers.PeriodSerializer], responses=serializers.StatisticsSerializer)
     def get(self, request: Request) -> Response:

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 ADMIN_ONLY = [
     "/api/monitoring/figures",
     "/api/monitoring/executions",
+    "/api/monitoring/api-keys",
     "/api/monitoring/statistics",
     "/api/monitoring/errors",
     "/api/monitoring/audit",
