@@ -166,8 +166,9 @@ const STATUS_NOTE: Record<AssistQuestion["status"], string> = {
   failed: "failed",
 };
 
-function FeedItem({ question, helpOff, onPolicy }: { question: AssistQuestion; helpOff: boolean; onPolicy: (p: Policy) => void }) {
-  const toggle = useAction(async () => onPolicy(await assistApi.setStudent(question.participant_id, helpOff)));
+/** One question and its answer in a teacher's feed; `onPolicy` adds the per-student on/off button. */
+export function FeedItem({ question, helpOff, onPolicy }: { question: AssistQuestion; helpOff: boolean; onPolicy?: (p: Policy) => void }) {
+  const toggle = useAction(async () => onPolicy?.(await assistApi.setStudent(question.participant_id, helpOff)));
   const run = question.context?.run;
   return (
     <article className="help-item" data-testid="assist-feed-item" data-participant={question.participant_id} data-status={question.status}>
@@ -197,10 +198,14 @@ function FeedItem({ question, helpOff, onPolicy }: { question: AssistQuestion; h
         {question.completion_tokens !== null ? ` · ${(question.prompt_tokens ?? 0) + question.completion_tokens} tokens` : ""}
         {question.duration_ms !== null ? ` · ${(question.duration_ms / 1000).toFixed(1)} s` : ""}
       </div>
-      <ErrorMessage error={toggle.error} compact />
-      <button type="button" className="btn small" disabled={toggle.pending} onClick={() => void toggle.run()}>
-        {helpOff ? `Turn AI help back on for ${question.participant_name}` : `Turn AI help off for ${question.participant_name}`}
-      </button>
+      {onPolicy ? (
+        <>
+          <ErrorMessage error={toggle.error} compact />
+          <button type="button" className="btn small" disabled={toggle.pending} onClick={() => void toggle.run()}>
+            {helpOff ? `Turn AI help back on for ${question.participant_name}` : `Turn AI help off for ${question.participant_name}`}
+          </button>
+        </>
+      ) : null}
     </article>
   );
 }

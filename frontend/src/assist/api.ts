@@ -1,5 +1,6 @@
 /** AI help's REST calls (docs/API.md, "AI help"). Asking is on the assist socket. */
 import { apiRequest, downloadFile, type Auth } from "../api/client";
+import { ApiError } from "../api/errors";
 import type { AssistAllowance, AssistQuestion } from "../api/events.gen";
 import type { AssistView } from "./answers";
 
@@ -13,6 +14,14 @@ export interface ProviderInfo {
   key_hint: string;
   set_by: string | null;
   set_at: string;
+}
+
+export interface ProviderInput {
+  base_url: string;
+  model: string;
+  organization?: string;
+  /** Write-only: left out, the stored key is kept. */
+  api_key?: string;
 }
 
 export interface Policy {
@@ -46,9 +55,20 @@ export const assistApi = {
   analytics: (sessionId: string, signal?: AbortSignal) => apiRequest<AssistAnalytics>(`/api/sessions/${sessionId}/assist/analytics`, { signal }),
   exportLog: (sessionId: string, title: string) => downloadFile(`/api/sessions/${sessionId}/assist/export`, `${title || "session"}-ai-help.json`),
   myProvider: (signal?: AbortSignal) => apiRequest<ProviderInfo>("/api/assist/my-provider", { signal }),
-  setMyProvider: (body: { base_url: string; model: string; organization?: string; api_key?: string }) =>
-    apiRequest<ProviderInfo>("/api/assist/my-provider", { method: "PUT", body }),
+  setMyProvider: (body: ProviderInput) => apiRequest<ProviderInfo>("/api/assist/my-provider", { method: "PUT", body }),
   testMyProvider: () => apiRequest<{ ok: boolean; model: string }>("/api/assist/my-provider/test", { method: "POST" }),
+  /** The deployment's provider (admins); null when none is set. */
+  deploymentProvider: async (signal?: AbortSignal) => {
+    try {
+      return await apiRequest<ProviderInfo>("/api/assist/provider", { signal });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  },
+  setDeploymentProvider: (body: ProviderInput) => apiRequest<ProviderInfo>("/api/assist/provider", { method: "PUT", body }),
+  testDeploymentProvider: () => apiRequest<{ ok: boolean; model: string }>("/api/assist/provider/test", { method: "POST" }),
+  removeDeploymentProvider: () => apiRequest<null>("/api/assist/provider", { method: "DELETE" }),
   own: (participantId: string, credential: Auth, signal?: AbortSignal) =>
     apiRequest<Pick<AssistView, "questions"> & { allowance: AssistAllowance }>(`/api/participants/${participantId}/assist`, { auth: credential, signal }),
 };

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type MutableRefObject } from "react";
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { MonacoBinding } from "y-monaco";
 import { monaco } from "./monaco";
@@ -8,9 +8,16 @@ import { YjsProvider, type DocumentNotice } from "../live/yjsProvider";
 import { wsUrl } from "../live/socket";
 import { Spinner } from "../components/States";
 import { monacoTheme } from "../theme/theme";
+import type { Feedback } from "../feedback/comments";
+import { goToLine, showLineComments } from "../feedback/editorComments";
 import { useTheme } from "../theme/useTheme";
 
 type MonacoEditor = Parameters<OnMount>[0];
+
+/** What a page may do to the editor it shows (the comments panel's "go to line"). */
+export interface EditorHandle {
+  goToLine: (line: number) => void;
+}
 
 interface Props {
   documentId: string;
@@ -30,6 +37,14 @@ interface Props {
   onEscape?: () => void;
   /** The box's id (a skip link's target). */
   id?: string;
+  /** The teacher's comments on this file, drawn beside their lines. */
+  comments?: Feedback[];
+  /** Offers "Comment on this line" (context menu, Ctrl+Alt+Enter) to the teacher. */
+  onCommentLine?: (line: number) => void;
+  handle?: MutableRefObject<EditorHandle | null>;
+  /** Keep the document in this browser too (IndexedDB), for the student's own files:
+   * what the server had not stored yet when it or the laptop died comes back. */
+  keepLocalCopy?: boolean;
 }
 
 // Nothing of Monaco's own uses Escape in these states (README, "Accessibility").
@@ -50,7 +65,11 @@ export function CodeEditor(props: Props) {
   useEffect(() => {
     const model = editor?.getModel();
     if (!editor || !model) return undefined;
-    const provider = new YjsProvider({ url: wsUrl(`/ws/documents/${documentId}/`), getToken });
+    const provider = new YjsProvider({
+      url: wsUrl(`/ws/documents/${documentId}/`),
+      getToken,
+      localCopyOf: callbacks.current.keepLocalCopy ? documentId : undefined,
+    });
     provider.awareness.setLocalStateField("user", user);
     const binding = new MonacoBinding(provider.doc.getText("content"), model as never, new Set([editor as never]), provider.awareness);
     const unbindStyles = bindCursorStyles(provider.awareness);
@@ -75,6 +94,22 @@ export function CodeEditor(props: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [editor, documentId]);
 
+  const comments = props.comments;
+  useEffect(() => {
+    if (!editor || !comments?.length) return undefined;
+    return showLineComments(editor, comments);
+  }, [editor, comments, synced]);
+
+  useEffect(() => {
+    const handle = props.handle;
+    if (!handle || !editor) return undefined;
+    handle.current = { goToLine: (line) => goToLine(editor, line) };
+    return () => {
+      handle.current = null;
+    };
+  }, [editor, props.handle]);
+
+  const hasComments = !!comments?.length;
   const locked = readOnly || serverReadOnly;
   // One options object per state: @monaco-editor/react re-applies `options` whenever its
   // identity changes, so read-only must live here, not in a separate updateOptions call.
@@ -94,8 +129,9 @@ export function CodeEditor(props: Props) {
       fixedOverflowWidgets: true,
       // Room above line 1 for the name labels of remote cursors.
       padding: { top: 16 },
+      glyphMargin: hasComments,
     }),
-    [locked, synced, readOnlyMessage],
+    [locked, synced, readOnlyMessage, hasComments],
   );
 
   const onMount: OnMount = (instance) => {
@@ -112,6 +148,16 @@ export function CodeEditor(props: Props) {
       keybindingContext: ESCAPE_LEAVES,
       run: () => callbacks.current.onEscape?.(),
     });
+    if (callbacks.current.onCommentLine) {
+      instance.addAction({
+        id: "observer.commentLine",
+        label: "Comment on this line",
+        keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyMod.Alt | monaco.KeyCode.Enter],
+        contextMenuGroupId: "navigation",
+        contextMenuOrder: 0,
+        run: (ed) => callbacks.current.onCommentLine?.(ed.getPosition()?.lineNumber ?? 1),
+      });
+    }
     instance.onDidChangeCursorPosition((event) => callbacks.current.onCursorLine?.(event.position.lineNumber));
 
     setEditor(instance);

@@ -6,7 +6,7 @@ import type { Auth } from "../api/client";
 import { errorMessage } from "../api/errors";
 import type { ExerciseProgress, StudentSubmission, StudentTest } from "../api/events.gen";
 import { useAction } from "../hooks/useAction";
-import { feedback as feedbackApi, studentExercises, type Feedback, type StudentExercise } from "./api";
+import { studentExercises, type Feedback, type StudentExercise } from "./api";
 import { onExerciseEvent } from "./bus";
 
 interface Props {
@@ -16,9 +16,11 @@ interface Props {
   disabled: boolean;
   /** Sends the editor's unsaved edits first, so the server tests what is on screen. */
   flush: () => Promise<unknown>;
+  /** The teacher's line comments (the workspace keeps them live): those on a submission show with it. */
+  comments?: Feedback[];
 }
 
-export function ExercisePanel({ sessionId, participantId, auth, disabled, flush }: Props) {
+export function ExercisePanel({ sessionId, participantId, auth, disabled, flush, comments = [] }: Props) {
   const [exercises, setExercises] = useState<StudentExercise[]>([]);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [progress, setProgress] = useState<Record<string, ExerciseProgress>>({});
@@ -55,12 +57,7 @@ export function ExercisePanel({ sessionId, participantId, auth, disabled, flush 
   );
 
   if (loadError) return <p className="notice warn" role="alert">Exercises could not be loaded: {errorMessage(loadError)}</p>;
-  return (
-    <>
-      <TeacherComments participantId={participantId} auth={auth} />
-      {exercises.length > 0 ? <ExerciseList {...{ exercises, participantId, auth, disabled, flush, progress, results, setResults }} /> : null}
-    </>
-  );
+  return exercises.length > 0 ? <ExerciseList {...{ exercises, participantId, auth, disabled, flush, progress, results, setResults, comments }} /> : null;
 }
 
 function ExerciseList(props: {
@@ -72,8 +69,9 @@ function ExerciseList(props: {
   progress: Record<string, ExerciseProgress>;
   results: Record<string, StudentSubmission>;
   setResults: (update: (r: Record<string, StudentSubmission>) => Record<string, StudentSubmission>) => void;
+  comments: Feedback[];
 }) {
-  const { exercises, participantId, auth, disabled, flush, progress, results, setResults } = props;
+  const { exercises, participantId, auth, disabled, flush, progress, results, setResults, comments } = props;
   return (
     <section aria-labelledby="exercises-heading" data-testid="exercise-panel">
       <h2 className="side-title" id="exercises-heading">Exercises</h2>
@@ -88,6 +86,7 @@ function ExerciseList(props: {
           progress={progress[exercise.id] ?? null}
           result={results[exercise.id] ?? exercise.latest_submission}
           onResult={(sub) => setResults((r) => ({ ...r, [exercise.id]: sub }))}
+          comments={comments}
         />
       ))}
     </section>
@@ -103,8 +102,9 @@ function ExerciseCard(props: {
   progress: ExerciseProgress | null;
   result: StudentSubmission | null;
   onResult: (submission: StudentSubmission) => void;
+  comments: Feedback[];
 }) {
-  const { exercise, participantId, auth, disabled, flush, progress, result, onResult } = props;
+  const { exercise, participantId, auth, disabled, flush, progress, result, onResult, comments } = props;
   const grade = useAction(async (kind: "check" | "submit") => {
     await flush();
     const submission = await studentExercises.grade(participantId, exercise.id, kind, auth);
@@ -152,7 +152,7 @@ function ExerciseCard(props: {
         {progress ? progressText(progress) : grade.pending ? "Sending…" : ""}
       </div>
       {grade.error ? <p className="field-error" role="alert">{errorMessage(grade.error)}</p> : null}
-      {result ? <ResultView submission={result} /> : null}
+      {result ? <ResultView submission={result} comments={comments.filter((c) => c.submission_id === result.id)} /> : null}
     </article>
   );
 }
@@ -162,7 +162,7 @@ function progressText(progress: ExerciseProgress): string {
   return `Running test ${Math.min(progress.done + 1, progress.total)} of ${progress.total}…`;
 }
 
-function ResultView({ submission }: { submission: StudentSubmission }) {
+function ResultView({ submission, comments }: { submission: StudentSubmission; comments: Feedback[] }) {
   const title = submission.kind === "check" ? "Check" : "Submission";
   if (submission.status === "refused" || submission.status === "error") {
     return (
@@ -192,6 +192,7 @@ function ResultView({ submission }: { submission: StudentSubmission }) {
           Hidden tests: {submission.hidden_passed} of {submission.hidden_total} passed.
         </p>
       ) : null}
+      <SubmissionComments comments={comments} />
     </div>
   );
 }
@@ -211,26 +212,12 @@ function SampleResult({ test, index }: { test: StudentTest; index: number }) {
   );
 }
 
-/** The teacher's comments on the student's lines, newest first; new ones arrive as events. */
-function TeacherComments({ participantId, auth }: { participantId: string; auth: Auth }) {
-  const [comments, setComments] = useState<Feedback[]>([]);
-  useEffect(() => {
-    let live = true;
-    feedbackApi.list(participantId, auth).then((list) => live && setComments(list), () => undefined);
-    const off = onExerciseEvent((event) => {
-      if (event.type !== "feedback.added" || event.participant_id !== participantId) return;
-      const added: Feedback = { id: event.feedback_id, participant_id: event.participant_id, submission_id: event.submission_id, file_name: event.file_name, line: event.line, text: event.text, author: "", created_at: event.created_at };
-      setComments((all) => (all.some((c) => c.id === added.id) ? all : [...all, added]));
-    });
-    return () => {
-      live = false;
-      off();
-    };
-  }, [participantId, auth]);
+/** The teacher's comments on this submission's lines (also beside the lines in the editor). */
+function SubmissionComments({ comments }: { comments: Feedback[] }) {
   if (comments.length === 0) return null;
   return (
-    <section aria-labelledby="comments-heading" data-testid="teacher-comments">
-      <h2 className="side-title" id="comments-heading">Comments from your teacher</h2>
+    <div data-testid="submission-comments">
+      <h4 className="exercise-comments-title">Your teacher's comments on this submission</h4>
       <ul className="exercises-plain">
         {comments.map((c) => (
           <li key={c.id}>
@@ -241,6 +228,6 @@ function TeacherComments({ participantId, auth }: { participantId: string; auth:
           </li>
         ))}
       </ul>
-    </section>
+    </div>
   );
 }

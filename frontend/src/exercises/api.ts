@@ -158,8 +158,28 @@ export interface Feedback {
   created_at: string;
 }
 
+/** A submission as the teacher sees it: whole (files, every test's result). */
+export interface TeacherSubmission {
+  id: string;
+  session_exercise_id: string;
+  participant_id: string;
+  kind: "check" | "submit";
+  status: StudentSubmission["status"];
+  score: number;
+  max_score: number;
+  passed: boolean;
+  late: boolean;
+  message: string;
+  regraded: boolean;
+  created_at: string;
+  graded_at: string | null;
+  files: { name: string; content: string }[];
+}
+
 export const feedback = {
   list: (participantId: string, auth: Auth) => apiRequest<Feedback[]>(`/api/participants/${participantId}/feedback/`, { auth }),
-  add: (participantId: string, body: { file_name: string; line: number; text: string }) =>
+  add: (participantId: string, body: { file_name: string; line: number; text: string; submission_id?: string }) =>
     apiRequest<Feedback>(`/api/participants/${participantId}/feedback/`, { method: "POST", body }),
+  /** The student's submissions, newest first (the teacher's whole view). */
+  submissions: (participantId: string, signal?: AbortSignal) => apiRequest<TeacherSubmission[]>(`/api/participants/${participantId}/submissions/`, { signal }),
 };

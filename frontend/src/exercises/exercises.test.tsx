@@ -44,18 +44,15 @@ describe("ExercisePanel", () => {
   it("shows the statement and samples, streams progress and shows a failing sample's difference", async () => {
     const fetcher = mockApi({
       "GET /api/sessions/S/exercises/": [EXERCISE],
-      "GET /api/participants/P/feedback/": [{ id: "F1", participant_id: "P", submission_id: null, file_name: "main.py", line: 2, text: "Why 5?", author: "T", created_at: "2026-01-01T00:00:00Z" }],
       "POST /api/participants/P/exercises/L1/submit": () => json(202, { ...CHECKED, status: "queued", tests: [] }),
     });
-    render(<ExercisePanel sessionId="S" participantId="P" auth={{ token: "g" }} disabled={false} flush={async () => undefined} />);
+    const onSubmission = { id: "F1", participant_id: "P", submission_id: "S1", file_name: "main.py", line: 2, text: "Why 5?", author: "T", created_at: "2026-01-01T00:00:00Z" };
+    render(<ExercisePanel sessionId="S" participantId="P" auth={{ token: "g" }} disabled={false} flush={async () => undefined} comments={[onSubmission, { ...onSubmission, id: "F2", submission_id: null, text: "Live" }]} />);
     const card = await screen.findByTestId("exercise-card");
     expect(within(card).getByText("two").tagName).toBe("EM");
     expect(card).toHaveTextContent("1 hidden test run on Submit");
     await userEvent.click(within(card).getByRole("button", { name: "Submit" }));
     expect(fetcher.mock.calls.filter(([url]) => String(url).endsWith("/submit"))).toHaveLength(1);
-    expect(screen.getByTestId("teacher-comments")).toHaveTextContent("main.py, line 2: Why 5?");
-    act(() => takeExerciseEvent({ type: "feedback.added", participant_id: "P", feedback_id: "F2", submission_id: null, file_name: "main.py", line: 1, text: "Good start", created_at: "2026-01-01T00:00:01Z" }));
-    expect(screen.getByTestId("teacher-comments")).toHaveTextContent("main.py, line 1: Good start");
     act(() => takeExerciseEvent({ type: "exercise.progress", submission_id: "S1", session_exercise_id: "L1", kind: "submit", phase: "queued", position: 3, done: 0, total: 2 }));
     expect(screen.getByTestId("exercise-progress")).toHaveTextContent("number 3 in the queue");
     act(() => takeExerciseEvent({ type: "exercise.progress", submission_id: "S1", session_exercise_id: "L1", kind: "submit", phase: "running", position: null, done: 1, total: 2 }));
@@ -66,6 +63,9 @@ describe("ExercisePanel", () => {
     expect(result).toHaveTextContent("Submission: 0 / 3");
     expect(screen.getByLabelText("Difference for small")).toHaveTextContent("expected: 5");
     expect(screen.getByTestId("hidden-summary")).toHaveTextContent("Hidden tests: 0 of 1 passed.");
+    // The teacher's comment on this submission shows with it (the live file's does not).
+    expect(screen.getByTestId("submission-comments")).toHaveTextContent("main.py, line 2: Why 5?");
+    expect(screen.getByTestId("submission-comments")).not.toHaveTextContent("Live");
     expect(within(card).getByRole("button", { name: "Submit" })).toBeEnabled();
   });
 });

@@ -29,6 +29,7 @@ function open(statisticsRoute: Handler) {
     "GET /api/monitoring/health": HEALTH,
     "GET /api/monitoring/resources": RESOURCES,
     "GET /api/monitoring/executions": EMPTY_PAGE,
+    "GET /api/assist/provider": () => json(404, { error: { code: "not_found", message: "No AI provider is configured here.", details: {} } }),
   });
   renderAt("/operator", [{ path: "/operator", element: <OperatorDashboard /> }]);
   return fetcher;

@@ -6,6 +6,8 @@ import { timeAgo } from "../components/time";
 import { TopBar } from "../components/TopBar";
 import { useResource } from "../hooks/useResource";
 import { monitoring } from "./api";
+import { AiProviderPanel } from "./AiProviderPanel";
+import { ApiKeysPanel } from "./ApiKeysPanel";
 import { ExecutionsTable } from "./ExecutionsTable";
 import { FigureTiles } from "./FigureTiles";
 import { historyChanged } from "./format";
@@ -126,6 +128,10 @@ export default function OperatorDashboard() {
               </ul>
             ) : null}
           </section>
+
+          <AiProviderPanel />
+
+          <ApiKeysPanel refreshKey={historyKey} />
 
           <section className="card op-card op-wide" aria-labelledby="op-executions">
             <h2 id="op-executions">Recent executions</h2>

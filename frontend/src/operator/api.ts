@@ -1,6 +1,6 @@
 /** The monitoring endpoints, through the app's one API client. */
 import { apiRequest } from "../api/client";
-import type { ErrorEvent, Execution, ExecutionFilters, Figures, HealthReport, Page, Period, Resources, Statistics } from "./types";
+import type { ApiKeyActivity, ErrorEvent, Execution, ExecutionFilters, Figures, HealthReport, Page, Period, Resources, Statistics } from "./types";
 
 export const monitoring = {
   figures: (signal?: AbortSignal) => apiRequest<Figures>("/api/monitoring/figures", { signal }),
@@ -11,4 +11,5 @@ export const monitoring = {
   errors: (signal?: AbortSignal) => apiRequest<Page<ErrorEvent>>("/api/monitoring/errors", { signal, query: { page_size: 10 } }),
   resources: (signal?: AbortSignal) => apiRequest<Resources>("/api/monitoring/resources", { signal }),
   health: (signal?: AbortSignal) => apiRequest<HealthReport>("/api/monitoring/health", { signal }),
+  apiKeys: (signal?: AbortSignal) => apiRequest<ApiKeyActivity[]>("/api/monitoring/api-keys", { signal }),
 };

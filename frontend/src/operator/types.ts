@@ -135,3 +135,21 @@ export interface ExecutionFilters {
 export type DashboardFrame =
   | ({ type: "figures" } & Figures)
   | { type: "error"; code: string; message: string };
+
+/** An API key's use in the last day (GET /api/monitoring/api-keys): never its secret. */
+export interface ApiKeyActivity {
+  id: string;
+  name: string;
+  prefix: string;
+  owner: string;
+  active: boolean;
+  last_used_at: string | null;
+  use_count: number;
+  runs_last_hour: number;
+  runs_last_day: number;
+  /** Runs of the last day that did not end ok. */
+  failed_last_day: number;
+  last_run_at: string | null;
+  /** Webhook deliveries that gave up after a day of retries. */
+  webhooks_failed_last_day: number;
+}

@@ -1,8 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { files as filesApi } from "../api/endpoints";
 import type { FileItem } from "../api/types";
-import { CodeEditor } from "../editor/CodeEditor";
+import { CodeEditor, type EditorHandle } from "../editor/CodeEditor";
+import { commentsForFile, type Feedback } from "../feedback/comments";
+import { CommentsPanel } from "../feedback/CommentsPanel";
+import { whenEditorReady } from "../feedback/whenEditorReady";
+import { useFeedback } from "../feedback/useFeedback";
 import { colorFor } from "../editor/cursorStyles";
 import { DocumentNoticeBar, useDocumentNotice } from "../editor/DocumentNoticeBar";
 import { defaultFileName, languageInfo, monacoLanguageFor } from "../editor/languages";
@@ -93,6 +97,26 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
 
   const ended = session?.state === "ended";
   const activeFile: FileItem | undefined = files.find((f) => f.id === activeId);
+  // The teacher's comments: beside their lines in the editor, and listed in the side panel.
+  const feedback = useFeedback(participant?.id ?? null, credential?.auth);
+  const editorHandle = useRef<EditorHandle | null>(null);
+  const activeName = activeFile?.name;
+  const fileComments = useMemo(() => (activeName ? commentsForFile(feedback.comments, activeName) : []), [feedback.comments, activeName]);
+  const setActiveId = data.setActiveId;
+  const goToComment = useCallback(
+    (comment: Feedback) => {
+      const file = files.find((f) => f.name === comment.file_name);
+      if (!file) return;
+      if (file.id === activeId && editorHandle.current) {
+        editorHandle.current.goToLine(comment.line);
+        return;
+      }
+      editorHandle.current = null;
+      setActiveId(file.id);
+      whenEditorReady(editorHandle, comment.line);
+    },
+    [files, activeId, setActiveId],
+  );
   const running = isActive(runState);
   // A refused run (rate limit) keeps Run disabled until the server's retry_after has passed.
   const waitSeconds = useCountdown(runState.kind === "error" ? runState.retryUntil : null);
@@ -206,12 +230,15 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
                   user={user}
                   readOnly={ended}
                   readOnlyMessage="The session has ended: files are read-only."
+                  keepLocalCopy={!ended}
                   onRun={() => void run()}
                   onProvider={setDocProvider}
                   onNotice={docNotice.onNotice}
                   onCursorLine={(line) => (cursorLine.current = line)}
                   onEscape={() => runButton.current?.focus()}
                   id="editor"
+                  comments={fileComments}
+                  handle={editorHandle}
                 />
                 </div>
               ) : (
@@ -242,7 +269,8 @@ function ReadyWorkspace({ data }: { data: ReturnType<typeof useWorkspaceData> })
             disabled={ended}
             context={() => (activeFile ? { file_id: activeFile.id, line: cursorLine.current } : {})}
           />
-          <ExercisePanel sessionId={session.id} participantId={participant.id} auth={credential.auth} disabled={ended} flush={async () => docProvider?.flush(1500)} />
+          <CommentsPanel heading="Comments from your teacher" comments={feedback.comments} arrived={feedback.arrived} error={feedback.error} onGoTo={goToComment} />
+          <ExercisePanel sessionId={session.id} participantId={participant.id} auth={credential.auth} disabled={ended} flush={async () => docProvider?.flush(1500)} comments={feedback.comments} />
           <AssistPanel participantId={participant.id} getToken={credential.getToken} disabled={ended} where={() => (activeFile ? { file: activeFile.name, line: cursorLine.current } : {})} />
           <section aria-label="Instructions">
             <h2 className="side-title">Instructions</h2>

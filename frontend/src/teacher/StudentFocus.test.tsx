@@ -1,4 +1,4 @@
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClassSession } from "../api/types";
@@ -9,8 +9,12 @@ import { json } from "../test/render";
 import { ada, liveSession, openAsTeacher, openSockets } from "../test/teacher";
 import StudentFocus from "./StudentFocus";
 
+const ALLOWANCE = { mode: "explain", enabled: true, configured: true, left: 9, limit: 10, used: 1, resets_at: "", session_left: 90 };
+
 interface EditorProps {
   documentId: string;
+  comments?: { line: number; text: string }[];
+  onCommentLine?: (line: number) => void;
   readOnly?: boolean;
   readOnlyMessage?: string;
   user: { name: string };
@@ -31,6 +35,8 @@ async function openFocus(session: ClassSession, extra: Record<string, unknown> =
     [`GET /api/sessions/${session.id}/participants/`]: [ada],
     [`GET /api/sessions/${session.id}/help/`]: [],
     "GET /api/participants/p1/files/": [file, { ...file, id: "f2", name: "notes.txt" }],
+    "GET /api/participants/p1/feedback/": [],
+    "GET /api/participants/p1/assist": { allowance: ALLOWANCE, questions: [] },
     ...extra,
   }, "student-focus");
 }
@@ -99,5 +105,45 @@ describe("StudentFocus", () => {
     await userEvent.click(screen.getByRole("button", { name: "Retry" }));
     openSockets();
     expect(await screen.findByTestId("code-editor")).toHaveAttribute("data-document", "f1");
+  });
+
+  it("comments on the line the teacher is on: the comment is sent, drawn beside the line and listed", async () => {
+    const fetcher = await openFocus(liveSession("sf7"), {
+      "POST /api/participants/p1/feedback/": (_url: string, init: RequestInit) =>
+        json(201, { id: "F1", participant_id: "p1", submission_id: null, author: "Ms T", created_at: "2026-01-01T10:00:00Z", ...(JSON.parse(String(init.body)) as object) }),
+    });
+    await screen.findByTestId("code-editor");
+    // "Comment on this line" from the editor (its context menu or Ctrl+Alt+Enter) on line 3.
+    act(() => editor.props!.onCommentLine!(3));
+    const form = screen.getByTestId("comment-form");
+    expect(within(form).getByLabelText("Line")).toHaveValue(3);
+    expect(within(form).getByLabelText("File")).toHaveValue("main.py");
+    expect(within(form).getByLabelText("Comment")).toHaveFocus();
+    await userEvent.type(within(form).getByLabelText("Comment"), "Off by one?");
+    await userEvent.click(within(form).getByRole("button", { name: "Send comment" }));
+    await screen.findByText("Comment sent to Ada on main.py, line 3.");
+    const sent = fetcher.mock.calls.find(([url, init]) => String(url).endsWith("/feedback/") && (init as RequestInit).method === "POST");
+    expect(JSON.parse(String((sent![1] as RequestInit).body))).toEqual({ file_name: "main.py", line: 3, text: "Off by one?" });
+    expect(screen.getByTestId("focus-comment-list")).toHaveTextContent("main.py, line 3: Off by one?");
+    expect(editor.props!.comments).toEqual([expect.objectContaining({ line: 3, text: "Off by one?" })]);
+    // On the other file's tab the editor shows none of main.py's comments.
+    await userEvent.click(screen.getByRole("tab", { name: "notes.txt" }));
+    expect(editor.props!.comments).toEqual([]);
+  });
+
+  it("shows the student's own AI questions and turns AI help off for them", async () => {
+    const asked = { id: "q1", participant_id: "p1", participant_name: "Ada", kind: "question", text: "What is a loop?", status: "answered", answer: "A **loop** repeats.", error: "", error_summary: "", mode: "explain", model: "tutor", prompt_tokens: 1, completion_tokens: 2, duration_ms: 10, created_at: "2026-01-01T10:00:00Z", finished_at: null };
+    const fetcher = await openFocus(liveSession("sf8"), {
+      "GET /api/participants/p1/assist": { allowance: ALLOWANCE, questions: [asked] },
+      "PUT /api/participants/p1/assist": { mode: "explain", per_student_per_hour: 10, session_budget: 100, disabled_participants: ["p1"], provider: null },
+    });
+    const feed = await screen.findByTestId("student-assist-feed");
+    await waitFor(() => expect(within(feed).getByTestId("student-assist-items")).toHaveTextContent("What is a loop?"));
+    expect(within(feed).getByTestId("student-assist-allowance")).toHaveTextContent("9 of 10 questions left this hour");
+    await userEvent.click(within(feed).getByRole("button", { name: "Turn AI help off for Ada" }));
+    await within(feed).findByRole("button", { name: "Turn AI help back on for Ada" });
+    expect(within(feed).getByTestId("student-assist-allowance")).toHaveTextContent("AI help is off for Ada.");
+    const put = fetcher.mock.calls.find(([url, init]) => String(url).endsWith("/participants/p1/assist") && (init as RequestInit).method === "PUT");
+    expect(JSON.parse(String((put![1] as RequestInit).body))).toEqual({ enabled: false });
   });
 });

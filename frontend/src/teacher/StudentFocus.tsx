@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { files as filesApi, sessions } from "../api/endpoints";
 import { useAuth } from "../auth/AuthContext";
@@ -12,7 +12,16 @@ import { TopBar } from "../components/TopBar";
 import { SkipLinks, tabListKeys, usePageTitle } from "../components/a11y";
 import { KeyboardHelp } from "../components/KeyboardHelp";
 import { RunAnnouncer } from "../terminal/RunAnnouncer";
-import { CodeEditor } from "../editor/CodeEditor";
+import { CodeEditor, type EditorHandle } from "../editor/CodeEditor";
+import { StudentAssistFeed } from "../assist/StudentAssistFeed";
+import { takeSessionEvent } from "../assist/feedStore";
+import { takeExerciseEvent } from "../exercises/bus";
+import { commentsForFile, type Feedback } from "../feedback/comments";
+import { CommentForm, type CommentTarget } from "../feedback/CommentForm";
+import { CommentsPanel } from "../feedback/CommentsPanel";
+import { SubmissionReview, submissionLabel, useSubmissions } from "../feedback/SubmissionReview";
+import { useFeedback } from "../feedback/useFeedback";
+import { whenEditorReady } from "../feedback/whenEditorReady";
 import { colorFor } from "../editor/cursorStyles";
 import { DocumentNoticeBar, useDocumentNotice } from "../editor/DocumentNoticeBar";
 import { monacoLanguageFor } from "../editor/languages";
@@ -33,6 +42,9 @@ import { ReplayPanel } from "./ReplayPanel";
 import { StatusBadge } from "./StudentTile";
 import { useClassroom } from "./useClassroom";
 
+type Mode = "live" | "replay" | "submissions";
+const MODES: readonly Mode[] = ["live", "replay", "submissions"];
+
 /** One student up close: their live editor (editable when allowed, both cursors shown), mirrored terminal, replay. */
 export default function StudentFocus() {
   const { sessionId = "", participantId = "" } = useParams();
@@ -45,10 +57,13 @@ export default function StudentFocus() {
     // The student deleted a file: their tabs here follow without a reload.
     onEvent: (event) => {
       if (event.type === "file.deleted" && event.participant_id === participantId) reloadList();
+      // The student's AI questions and the line comments arrive on the same socket.
+      takeSessionEvent(event);
+      takeExerciseEvent(event);
     },
   });
   const [activeId, setActiveId] = useState<string | null>(null);
-  const [mode, setMode] = useState<"live" | "replay">("live");
+  const [mode, setMode] = useState<Mode>("live");
   const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
   const docSocket = docProvider?.socket ?? null;
   const [confirmRemove, setConfirmRemove] = useState(false);
@@ -62,6 +77,41 @@ export default function StudentFocus() {
   });
 
   const files = fileList.data ?? [];
+  // Line comments: drawn in the live editor and the submission viewer, listed and written in the side panel.
+  const feedback = useFeedback(participantId, "user");
+  const subs = useSubmissions(sessionId, participantId, mode === "submissions");
+  const [submissionId, setSubmissionId] = useState<string | null>(null);
+  const [submissionFile, setSubmissionFile] = useState<string | null>(null);
+  const editorHandle = useRef<EditorHandle | null>(null);
+  const [target, setTarget] = useState<CommentTarget>({ fileName: "", line: 1, submissionId: null, nonce: 0 });
+  const liveName = files.find((f) => f.id === activeId)?.name ?? "";
+  const shownSubmission = subs.submissions.find((x) => x.id === submissionId) ?? subs.submissions[0] ?? null;
+  const shownSubmissionFile = shownSubmission ? (shownSubmission.files.find((f) => f.name === submissionFile) ?? shownSubmission.files[0])?.name ?? "" : "";
+  // What the form comments on follows what is on screen: the live file, or the submission's file.
+  const onSubmission = mode === "submissions" && shownSubmission !== null;
+  const targetFile = onSubmission ? shownSubmissionFile : liveName;
+  const targetSubmission = onSubmission ? shownSubmission.id : null;
+  useEffect(() => {
+    setTarget((t) => (t.fileName === targetFile && t.submissionId === targetSubmission ? t : { fileName: targetFile, line: 1, submissionId: targetSubmission, nonce: t.nonce }));
+  }, [targetFile, targetSubmission]);
+  const commentLine = useCallback((line: number) => setTarget((t) => ({ ...t, line, nonce: t.nonce + 1 })), []);
+  const cursorLine = useCallback((line: number) => setTarget((t) => (t.line === line ? t : { ...t, line })), []);
+  const liveComments = useMemo(() => (liveName ? commentsForFile(feedback.comments, liveName) : []), [feedback.comments, liveName]);
+  const submissionTimes = useMemo(() => Object.fromEntries(subs.submissions.map((x) => [x.id, x.created_at])), [subs.submissions]);
+  const goToComment = (comment: Feedback) => {
+    editorHandle.current = null;
+    if (comment.submission_id) {
+      setMode("submissions");
+      setSubmissionId(comment.submission_id);
+      setSubmissionFile(comment.file_name);
+    } else {
+      const file = files.find((f) => f.name === comment.file_name);
+      if (!file) return;
+      setMode("live");
+      setActiveId(file.id);
+    }
+    whenEditorReady(editorHandle, comment.line);
+  };
   useEffect(() => {
     if (files.length && !files.some((f) => f.id === activeId)) setActiveId(files[0]?.id ?? null);
   }, [files, activeId]);
@@ -119,16 +169,19 @@ export default function StudentFocus() {
             <Link to={`/teach/${sessionId}`} className="btn small">
               ← All students
             </Link>
-            <div className="segmented" role="tablist" aria-label="Editor mode" onKeyDown={tabListKeys(["live", "replay"] as const, mode, setMode)}>
+            <div className="segmented" role="tablist" aria-label="Editor mode" onKeyDown={tabListKeys(MODES, mode, setMode)}>
               <button type="button" role="tab" id="mode-tab-live" data-tab-id="live" aria-controls="file-panel" tabIndex={mode === "live" ? 0 : -1} aria-selected={mode === "live"} className={mode === "live" ? "active" : ""} onClick={() => setMode("live")}>
                 {session.state === "ended" ? "Code" : "Live"}
               </button>
               <button type="button" role="tab" id="mode-tab-replay" data-tab-id="replay" aria-controls="file-panel" tabIndex={mode === "replay" ? 0 : -1} aria-selected={mode === "replay"} className={mode === "replay" ? "active" : ""} onClick={() => setMode("replay")}>
                 Replay
               </button>
+              <button type="button" role="tab" id="mode-tab-submissions" data-tab-id="submissions" aria-controls="file-panel" tabIndex={mode === "submissions" ? 0 : -1} aria-selected={mode === "submissions"} className={mode === "submissions" ? "active" : ""} onClick={() => setMode("submissions")}>
+                Submissions
+              </button>
             </div>
             <span className="muted" style={{ fontSize: "0.85rem" }}>
-              {mode === "live" ? (canEdit ? "You are editing live with the student." : session.state === "live" ? "View only (editing is off for this session)." : "Session ended: view only.") : "Drag the slider to replay their typing."}
+              {mode === "live" ? (canEdit ? "You are editing live with the student." : session.state === "live" ? "View only (editing is off for this session)." : "Session ended: view only.") : mode === "replay" ? "Drag the slider to replay their typing." : "Their Checks and Submits, as sent: comment on a line."}
             </span>
             <span className="grow" />
             <button type="button" className="btn small" onClick={fileList.reload}>
@@ -137,11 +190,35 @@ export default function StudentFocus() {
           </div>
           {fileList.error ? <ErrorMessage error={fileList.error} onRetry={fileList.reload} /> : null}
           <DocumentNoticeBar notice={docNotice.notice} onDismiss={docNotice.dismiss} />
-          <FileTabs files={files} activeId={activeId} onSelect={setActiveId} panelId="file-panel" />
+          {mode === "submissions" ? null : <FileTabs files={files} activeId={activeId} onSelect={setActiveId} panelId="file-panel" />}
           <SplitPane
             initial={0.62}
             top={
-              fileList.loading && !fileList.data ? (
+              mode === "submissions" ? (
+                <div className="file-panel" role="tabpanel" id="file-panel" aria-labelledby="mode-tab-submissions">
+                  <SubmissionReview
+                    submissions={subs.submissions}
+                    titles={subs.titles}
+                    loading={subs.loading}
+                    error={subs.error}
+                    onRetry={subs.reload}
+                    selectedId={shownSubmission?.id ?? null}
+                    onSelect={(id) => {
+                      setSubmissionId(id);
+                      setSubmissionFile(null);
+                    }}
+                    fileName={shownSubmissionFile || null}
+                    onFile={setSubmissionFile}
+                    comments={feedback.comments}
+                    sessionLanguage={session.language}
+                    studentName={name}
+                    onCommentLine={commentLine}
+                    onCursorLine={cursorLine}
+                    onEscape={() => document.getElementById("mode-tab-submissions")?.focus()}
+                    handle={editorHandle}
+                  />
+                </div>
+              ) : fileList.loading && !fileList.data ? (
                 <LoadingState label="Loading files…" />
               ) : !activeFile ? (
                 <EmptyState title="This student has no files" />
@@ -165,6 +242,10 @@ export default function StudentFocus() {
                   readOnlyMessage={session.state === "live" ? "Editing students' code is turned off for this session." : "The session has ended."}
                   onProvider={setDocProvider}
                   onNotice={docNotice.onNotice}
+                  comments={liveComments}
+                  onCommentLine={commentLine}
+                  onCursorLine={cursorLine}
+                  handle={editorHandle}
                 />
               )}
                 </div>
@@ -197,6 +278,27 @@ export default function StudentFocus() {
         </div>
         <aside className="dash-side" aria-label="Help and tools">
           <HelpQueue help={help} onUpdated={data.updateHelp} onOpenStudent={openStudent} compact />
+          <section aria-labelledby="comment-on-line-heading" data-testid="focus-comments">
+            <h2 className="side-title" id="comment-on-line-heading">Comment on a line</h2>
+            <CommentForm
+              participantId={participantId}
+              studentName={name}
+              target={target}
+              fileNames={onSubmission ? shownSubmission.files.map((f) => f.name) : files.map((f) => f.name)}
+              where={onSubmission ? `the submission ${submissionLabel(shownSubmission, subs.titles)}` : "the live file"}
+              onAdded={feedback.add}
+            />
+          </section>
+          <CommentsPanel
+            heading={`Comments to ${name}`}
+            testId="focus-comment-list"
+            comments={feedback.comments}
+            arrived={feedback.arrived}
+            error={feedback.error}
+            onGoTo={goToComment}
+            submissionTimes={submissionTimes}
+          />
+          <StudentAssistFeed participantId={participantId} name={name} />
           <PushFileForm sessionId={sessionId} participant={{ id: participantId, display_name: name }} defaultName="hint.txt" disabled={session.state !== "live"} />
           <section>
             <h2 className="side-title">Student</h2>
