@@ -77,6 +77,16 @@ class LiveServer:
         except OSError:
             return ""
 
+    def crash(self) -> None:
+        """kill -9: the process gets no chance to write what it still holds in memory."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """The same server again (same port, database and settings) after `crash`."""
+        port = int(self.base_url.rsplit(":", 1)[1])
+        self.process = _spawn(self.env, port, self.log_path)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -112,6 +122,25 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, t
     raise RuntimeError(f"the server did not answer {url} within {timeout:.0f} s:\n{log}")
 
 
+def _spawn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Daphne on `port`, answering once this returns (its output appended to `log_path`)."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
+             "observer.asgi:application"],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/login", process, log_path)
+    except Exception:
+        process.kill()
+        raise
+    return process
+
+
 def start_server() -> LiveServer:
     ensure_frontend_built()
     workdir = Path(tempfile.mkdtemp(prefix="observer-e2e-"))
@@ -130,21 +159,8 @@ def start_server() -> LiveServer:
     _manage(env, "seed_demo", "--password", password)
     port = free_port()
     log_path = workdir / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
-         "observer.asgi:application"],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = _spawn(env, port, log_path)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(f"{base_url}/login", process, log_path)
-    except Exception:
-        process.kill()
-        raise
     return LiveServer(
         base_url=base_url,
         teacher_username="teacher",

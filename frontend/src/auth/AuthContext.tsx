@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { auth as authApi } from "../api/endpoints";
 import { ApiError } from "../api/errors";
 import { tokenStore } from "../api/tokens";
+import { forgetLocalCopies } from "../live/localCopy";
 import type { AuthAnswer, User } from "../api/types";
 
 type AuthState = { status: "loading" } | { status: "anonymous" } | { status: "signed-in"; user: User };
@@ -50,6 +51,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const pair = tokenStore.getPair();
     tokenStore.setPair(null);
     setState({ status: "anonymous" });
+    // A shared computer keeps none of this person's code after they sign out.
+    void forgetLocalCopies();
     if (pair) await authApi.logout(pair.refresh).catch(() => undefined);
   }, []);
 

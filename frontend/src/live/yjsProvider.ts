@@ -11,6 +11,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import { DOCUMENT_FRAME_SHAPES, type DocumentFrame } from "../api/events.gen";
 import { parseFrame } from "./frames";
 import { ReconnectingSocket, frameBytes, type SocketOptions, type SocketState } from "./socket";
+import { keepLocalCopy, type LocalCopy } from "./localCopy";
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -18,6 +19,8 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 
 export interface YjsProviderOptions extends Omit<SocketOptions, "onOpen" | "onMessage" | "onClose" | "binaryType"> {
   doc?: Y.Doc;
+  /** Keep the document in this browser too (./localCopy): the id it is stored under. */
+  localCopyOf?: string;
 }
 
 type SyncListener = (synced: boolean) => void;
@@ -33,6 +36,8 @@ export class YjsProvider {
   private syncListeners = new Set<SyncListener>();
   private noticeListeners = new Set<NoticeListener>();
   private flushWaiters = new Set<() => void>();
+  private localCopy: LocalCopy | null = null;
+  private stopped = false;
 
   constructor(options: YjsProviderOptions) {
     this.doc = options.doc ?? new Y.Doc();
@@ -47,6 +52,7 @@ export class YjsProvider {
     this.doc.on("update", this.handleDocUpdate);
     this.awareness.on("update", this.handleAwarenessUpdate);
     window.addEventListener("beforeunload", this.handleUnload);
+    if (options.localCopyOf) this.localCopy = keepLocalCopy(options.localCopyOf, this.doc);
   }
 
   get synced(): boolean {
@@ -93,15 +99,28 @@ export class YjsProvider {
     });
   }
 
+  /** Opens the socket; with a local copy, once it is loaded, so that the first sync
+   * handshake already offers the server what only this browser kept. */
   connect(): void {
-    this.socket.start();
+    this.stopped = false;
+    if (!this.localCopy) {
+      this.socket.start();
+      return;
+    }
+    void this.localCopy.loaded.then(() => {
+      if (!this.stopped) this.socket.start();
+    });
   }
 
   disconnect(): void {
+    this.stopped = true;
     this.socket.stop();
   }
 
   destroy(): void {
+    this.stopped = true;
+    this.localCopy?.destroy();
+    this.localCopy = null;
     this.handleUnload();
     this.socket.stop();
     this.doc.off("update", this.handleDocUpdate);
