@@ -73,3 +73,27 @@ async def test_they_can_be_turned_off(jobs: dict[str, periodic.Job], settings: A
 
 def test_the_apps_register_their_housekeeping() -> None:
     assert {"alive", "sweep", "webhooks"} <= set(periodic.JOBS)
+
+
+@pytest.mark.redis
+def test_a_process_keeps_itself_known_as_alive(settings: Any, redis_url: str) -> None:
+    """The "alive" job: a server process with no live socket (the presence heartbeat's)
+    still owns runs and queued work; without it, its key expired after three heartbeats
+    and other processes' sweeps took it for dead."""
+    import uuid
+
+    import redis
+
+    from observer import liveness
+
+    settings.REDIS_URL = redis_url
+    settings.LIVE_REDIS_PREFIX = f"test-alive-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(redis_url, socket_timeout=3)
+    try:
+        periodic.JOBS["alive"].run()
+        assert 0 < client.ttl(liveness.alive_key()) <= liveness.alive_ttl()
+        client.delete(liveness.alive_key())  # as if it had expired
+        periodic.JOBS["alive"].run()
+        assert client.exists(liveness.alive_key())
+    finally:
+        client.delete(liveness.alive_key())

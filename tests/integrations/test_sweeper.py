@@ -61,3 +61,25 @@ def test_a_submission_is_owned_by_the_process_that_records_it(make_key: Any) -> 
     assert submission.request[services.OWNER_KEY] == liveness.PROCESS
     answer = services.answer(submission, fields=services.ALL_FIELDS, base64_encoded=False)
     assert liveness.PROCESS not in str(answer)  # never shown to the client
+
+
+@pytest.mark.redis
+def test_it_asks_redis_about_processes_on_other_machines(settings: Any, make_key: Any, redis_url: str) -> None:
+    import uuid
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=3)
+    settings.REDIS_URL = redis_url
+    settings.LIVE_REDIS_PREFIX = prefix = f"test-sweep-{uuid.uuid4().hex[:8]}"
+    beating, silent = "machine-a:10:abcdef04", "machine-b:11:abcdef05"
+    client.set(f"{prefix}:presence:alive:{beating}", "1", ex=60)
+    try:
+        key = make_key().key
+        kept, ended = _unfinished(key, beating), _unfinished(key, silent, SubmissionStatus.PROCESSING)
+        assert sweeper.sweep_all()["Judge0 submissions"] == 1
+        kept.refresh_from_db()
+        ended.refresh_from_db()
+        assert (kept.status, ended.status) == (SubmissionStatus.IN_QUEUE, SubmissionStatus.INTERNAL_ERROR)
+    finally:
+        client.delete(f"{prefix}:presence:alive:{beating}")
