@@ -109,3 +109,38 @@ def test_it_keeps_the_dashboard_from_students(open_page: Callable[[str], Page], 
     expect(page).not_to_have_url(re.compile(r"/login"))
     page.goto("/operator")
     expect(page.get_by_text("Not available")).to_be_visible()
+
+
+@pytest.mark.timeout(240)
+def test_it_lists_an_api_key_that_ran_code(open_page: Callable[[str], Page], observer_server: LiveServer,
+                                           output_dir: Path) -> None:
+    """Issue 15: the dashboard lists the keys with runs in the last hour and day, by name
+    and visible prefix, never the secret."""
+    create_admin(observer_server)
+    admin = api(observer_server, "/api/auth/login", {"username": ADMIN, "password": observer_server.teacher_password})
+    issued = api(observer_server, "/api/integrations/keys/", {"name": "E2E grader", "scopes": ["execute", "read"]},
+                 admin["access"])  # fmt: skip
+    run = urllib.request.Request(
+        observer_server.base_url + "/api/v1/executions",
+        json.dumps({"language": "python", "files": [{"name": "main.py", "content": "print(6 * 7)\n"}]}).encode(),
+        {"Content-Type": "application/json", "X-API-Key": issued["secret"]}, method="POST",
+    )  # fmt: skip
+    with urllib.request.urlopen(run, timeout=60) as response:
+        assert json.loads(response.read())["status"] == "ok"
+
+    operator = open_page("operator")
+    operator.goto("/login")
+    operator.get_by_label("Username").fill(ADMIN)
+    operator.get_by_label("Password").fill(observer_server.teacher_password)
+    operator.get_by_role("button", name="Sign in").click()
+    expect(operator).not_to_have_url(re.compile(r"/login"))
+    operator.goto("/operator")
+    row = operator.locator(f'[data-testid="api-key-row"][data-prefix="{issued["prefix"]}"]')
+    expect(row).to_contain_text("E2E grader", timeout=20_000)
+    cells = row.get_by_role("cell")
+    expect(cells.nth(2)).to_have_text("1")  # runs in the last hour
+    expect(cells.nth(3)).to_have_text("1")  # and the day
+    expect(cells.nth(4)).to_have_text("0")  # none failed
+    assert issued["secret"] not in operator.content()
+    row.scroll_into_view_if_needed()
+    shot(operator, output_dir, "03-api-keys")
