@@ -6,6 +6,8 @@ processes from living ones."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from assist import limits, services
 from assist.models import Question, QuestionStatus
 from assist.providers import Usage
@@ -21,12 +23,13 @@ def questions_sweep(owners: Owners) -> int:
     for pk, owner, created_at in list(streaming):
         if not owners.orphaned(owner, created_at):
             continue
-        question = Question.objects.filter(pk=pk, status=QuestionStatus.STREAMING).first()
-        if question is None:
-            continue  # it ended meanwhile
-        duration_ms = max(0, int((owners.now - question.created_at).total_seconds() * 1000))
-        services.question_close(question_id=pk, status=QuestionStatus.FAILED, answer=question.answer,
-                                error=ORPHANED_MESSAGE, usage=Usage(), duration_ms=duration_ms,
-                                allowance=limits.taken_for(question))  # fmt: skip
+        with transaction.atomic():  # another process's sweep waits here, then finds it ended
+            question = Question.objects.select_for_update().filter(pk=pk, status=QuestionStatus.STREAMING).first()
+            if question is None:
+                continue  # it ended meanwhile
+            duration_ms = max(0, int((owners.now - question.created_at).total_seconds() * 1000))
+            services.question_close(question_id=pk, status=QuestionStatus.FAILED, answer=question.answer,
+                                    error=ORPHANED_MESSAGE, usage=Usage(), duration_ms=duration_ms,
+                                    allowance=limits.taken_for(question))  # fmt: skip
         ended += 1
     return ended
