@@ -12,8 +12,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.assist.fake_openai import FakeOpenAI
-from tests.e2e.classes import call, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
+from tests.e2e.axe import assert_accessible
+from tests.e2e.classes import Teacher, call, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer
+from tests.e2e.test_operator_dashboard import ADMIN, create_admin
 from tests.e2e.ui import expect_terminal_contains, replace_editor_text, shot
 
 KEY = "sk-e2e-PROVIDERKEY0000abcd"
@@ -44,7 +46,8 @@ def test_a_student_asks_the_ai_to_explain_a_syntax_error_and_the_teacher_sees_it
     expect(feed.get_by_label("AI help for the class")).to_have_value("explain")
 
     ada = open_page("ada")
-    open_as_student(ada, join_guest(observer_server, lesson["join_code"], "Ada"))
+    ada_seat = join_guest(observer_server, lesson["join_code"], "Ada")
+    open_as_student(ada, ada_seat)
     panel = ada.get_by_test_id("assist-panel")
     expect(panel.get_by_test_id("assist-allowance")).to_contain_text("5 questions left this hour")
     replace_editor_text(ada, ["if True", "    print('hi')"])
@@ -84,10 +87,61 @@ def test_a_student_asks_the_ai_to_explain_a_syntax_error_and_the_teacher_sees_it
     card.scroll_into_view_if_needed()
     shot(staff, output_dir, "4-teacher-help-card")
 
+    # The teacher's page of Ada: her own questions and answers, what she has left, help off for her alone.
+    focus = open_page("teacher-focus", viewport={"width": 1366, "height": 768})
+    open_as_teacher(focus, teacher, f"/teach/{lesson['id']}/students/{ada_seat.participant_id}")
+    own = focus.get_by_test_id("student-assist-feed")
+    expect(own.get_by_test_id("assist-feed-item")).to_have_count(1)
+    expect(own.get_by_test_id("assist-feed-answer")).to_contain_text("Look at the end of line 1 of main.py.")
+    expect(own.get_by_test_id("student-assist-allowance")).to_contain_text("4 of 5 questions left this hour")
+    own.scroll_into_view_if_needed()
+    shot(focus, output_dir, "5-teacher-student-ai-feed")
+    own.get_by_role("button", name="Turn AI help off for Ada").click()
+    expect(own.get_by_test_id("student-assist-allowance")).to_have_text("AI help is off for Ada.")
+    expect(panel.get_by_test_id("assist-allowance")).to_have_text("Your teacher turned AI help off for you.")
+
     # What the provider was sent: the policy, the traceback, the code around the line.
     sent = provider.requests[-1]["body"]["messages"]
     assert "Explain what the error means" in sent[0]["content"]
     assert "SyntaxError" in sent[1]["content"] and "if True" in sent[1]["content"]
     # The key is in no page the browsers saw.
-    for page in (ada, staff):
+    for page in (ada, staff, focus):
         assert KEY not in page.content() and "PROVIDERKEY" not in page.content()
+
+
+@pytest.mark.timeout(180)
+def test_an_admin_sets_the_deployment_s_provider_in_the_browser_and_tests_it(
+    open_page: Callable[..., Page], observer_server: LiveServer, provider: FakeOpenAI, output_dir: Path
+) -> None:
+    create_admin(observer_server)
+    admin = call(
+        observer_server, "POST", "/api/auth/login", {"username": ADMIN, "password": observer_server.teacher_password}
+    )
+    page = open_page("admin", viewport={"width": 1366, "height": 768})
+    open_as_teacher(page, Teacher(admin["access"], admin["refresh"]), "/operator")
+    card = page.get_by_test_id("op-ai-provider")
+    expect(card.get_by_test_id("provider-key-state")).to_have_text("Key: not set.")
+    card.get_by_label("Base URL").fill(provider.base_url)
+    card.get_by_label("Model").fill("explainer")
+    # A wrong key first: saved, and the test says the provider refused it.
+    card.get_by_label("API key").fill("sk-wrong-key-0000")
+    card.get_by_role("button", name="Save provider").click()
+    expect(card.get_by_role("status")).to_have_text("Saved. The key is stored encrypted.")
+    expect(card.get_by_label("API key")).to_have_value("")
+    expect(card.get_by_test_id("provider-key-state")).to_contain_text("Key: set by")
+    card.get_by_role("button", name="Test connection").click()
+    expect(card.get_by_role("alert")).to_be_visible()
+    shot(page, output_dir, "1-admin-provider-refused")
+    card.get_by_label("API key").fill(KEY)
+    expect(card.get_by_role("button", name="Test connection")).to_be_disabled()  # unsaved: it would test the old key
+    card.get_by_role("button", name="Save provider").click()
+    expect(card.get_by_role("status")).to_have_text("Saved. The key is stored encrypted.")
+    card.get_by_role("button", name="Test connection").click()
+    expect(card.get_by_role("status")).to_have_text("Connected: explainer answered.")
+    card.scroll_into_view_if_needed()
+    shot(page, output_dir, "2-admin-provider-connected")
+    assert_accessible(page, "the operations page's AI provider form")
+    # Write-only: the key (or its end) is nowhere in the page, nor in what the API answers.
+    assert KEY not in page.content() and "abcd" not in card.inner_text()
+    saved = call(observer_server, "GET", "/api/assist/provider", None, admin["access"])
+    assert saved["model"] == "explainer" and KEY not in str(saved)

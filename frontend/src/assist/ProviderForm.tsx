@@ -54,6 +54,7 @@ export function ProviderForm({ current, onSaved, scope = "teacher", onRemoved }:
       style={{ fontSize: "0.85rem" }}
       onSubmit={(e) => {
         e.preventDefault();
+        test.reset(); // an earlier test's failure is about the settings being replaced
         void save.run();
       }}
     >

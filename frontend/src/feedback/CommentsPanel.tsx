@@ -13,7 +13,7 @@ interface Props {
   heading: string;
   /** Moves the editor to the comment's line (its file first, when another is open). */
   onGoTo?: (comment: Feedback) => void;
-  /** When each submission was made, to name the one a comment is on. */
+  /** When each submission was made, to name the one a comment is on (without: "your submission", as the student reads it). */
   submissionTimes?: Record<string, string>;
   testId?: string;
   /** Shown when there is none (nothing is rendered without it). */
@@ -57,7 +57,7 @@ export function CommentsPanel({ comments, arrived, error, heading, onGoTo, submi
             <div className="muted line-comment-meta">
               {c.author ? `${c.author} · ` : ""}
               {formatDateTime(c.created_at)}
-              {c.submission_id ? ` · on the submission of ${submissionTimes[c.submission_id] ? formatDateTime(submissionTimes[c.submission_id]) : "an exercise"}` : ""}
+              {c.submission_id ? ` · on ${submissionTimes[c.submission_id] ? `the submission of ${formatDateTime(submissionTimes[c.submission_id])}` : "your submission"}` : ""}
             </div>
           </li>
         ))}

@@ -74,7 +74,9 @@ export function inlineText(mark: LineMark): string {
   if (!last) return "";
   const text = last.text.replace(/\s+/g, " ").trim();
   const short = text.length > INLINE_MAX ? `${text.slice(0, INLINE_MAX - 1)}…` : text;
-  return mark.comments.length > 1 ? `💬 ${short} (+${mark.comments.length - 1})` : `💬 ${short}`;
+  // Words, not an emoji: a classroom machine may have no emoji font (a box is drawn instead).
+  const who = last.author || "Teacher";
+  return mark.comments.length > 1 ? `${who}: ${short} (+${mark.comments.length - 1} more)` : `${who}: ${short}`;
 }
 
 /** The hover's Markdown: each comment with who wrote it (plain text, never HTML). */

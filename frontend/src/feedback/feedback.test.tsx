@@ -21,8 +21,8 @@ describe("line comments", () => {
   it("makes one mark per line, past the end on the last line, oldest first", () => {
     const marks = lineMarks([comment({ id: "b", line: 9, created_at: "2026-01-01T10:00:02Z", text: "second" }), comment({ id: "a", line: 40, created_at: "2026-01-01T10:00:01Z", text: "first" }), comment({ id: "c", line: 1 })], 9);
     expect(marks.map((m) => [m.line, m.comments.map((c) => c.id)])).toEqual([[1, ["c"]], [9, ["a", "b"]]]);
-    expect(inlineText(marks[1]!)).toBe("💬 second (+1)");
-    expect(inlineText({ line: 1, comments: [comment({ text: "x".repeat(100) })] })).toHaveLength(2 + 1 + 60); // the emoji is two UTF-16 units, a space, 59 characters and "…"
+    expect(inlineText(marks[1]!)).toBe("Ms T: second (+1 more)");
+    expect(inlineText({ line: 1, comments: [comment({ author: "", text: "x".repeat(100) })] })).toBe(`Teacher: ${"x".repeat(59)}…`);
   });
 
   it("shows a comment's text as text in the hover, never as Markdown or HTML", () => {

@@ -29,16 +29,18 @@ export function useFeedback(participantId: string | null, auth: Auth | undefined
   useEffect(() => {
     if (!participantId || !auth) return undefined;
     let live = true;
-    feedbackApi.list(participantId, auth).then(
+    let again = 0;
+    const fetchList = () => feedbackApi.list(participantId, auth).then(
       (list) => {
         if (!live) return;
         list.forEach((c) => known.current.add(c.id));
-        // Events that came while the list was on its way are kept.
+        // Events that came while the list was on its way are kept; the list's copies (with their author) win.
         setComments((current) => current.reduce(withComment, sortComments(list)));
         setError(null);
       },
       (failure: unknown) => live && setError(failure),
     );
+    void fetchList();
     const off = onExerciseEvent((event) => {
       if (event.type !== "feedback.added" || event.participant_id !== participantId) return;
       const added = fromEvent(event);
@@ -46,10 +48,14 @@ export function useFeedback(participantId: string | null, auth: Auth | undefined
       if (!known.current.has(added.id)) {
         known.current.add(added.id);
         setArrived(added);
+        // The event does not name the author; the list does: read it again, once a burst is over.
+        window.clearTimeout(again);
+        again = window.setTimeout(() => void fetchList(), 300);
       }
     });
     return () => {
       live = false;
+      window.clearTimeout(again);
       off();
     };
   }, [participantId, auth, loads]);
