@@ -22,7 +22,7 @@ from coding import runs
 from coding.models import Execution
 from coding.runner import default_limits
 from coding.sandbox.base import Limits, RunResult, Status
-from integrations import webhooks
+from integrations import key_webhooks, webhooks
 from integrations.judge0 import serializers as s
 from integrations.judge0.languages import by_id
 from integrations.judge0.statuses import judge0_status
@@ -189,6 +189,8 @@ def finish(submission: Submission, *, result: RunResult | None, execution: Execu
             delivery = webhooks.enqueue(event="judge0.submission", url=submission.callback_url, body=body,
                                         api_key=submission.api_key)
             submission._delivery_id = delivery.pk  # type: ignore[attr-defined]
+        key_delivery = key_webhooks.judge0_finished(submission)  # the key's own, beside the callback
+        submission._key_delivery_id = key_delivery.pk if key_delivery else None  # type: ignore[attr-defined]
     return submission
 
 
@@ -232,6 +234,9 @@ async def _run_submission(token: uuid.UUID) -> Submission:
         outcome, sink.refusal = runs.RunOutcome(refused="server_error"), ("server_error", type(exc).__name__)
     submission = await database_sync_to_async(finish)(submission, result=outcome.result,
                                                       execution=outcome.execution, refusal=sink.refusal)
+    key_delivery_id = getattr(submission, "_key_delivery_id", None)
+    if key_delivery_id is not None:
+        key_webhooks.try_soon(key_delivery_id)
     delivery_id = getattr(submission, "_delivery_id", None)
     if delivery_id is not None:
         tried = await sync_to_async(webhooks.deliver, thread_sensitive=False)(delivery_id)
