@@ -10,8 +10,14 @@ export function KeyboardHelp({ who }: { who: "student" | "teacher" }) {
             <dd>Run the open file (from anywhere on the page)</dd>
           </>
         ) : null}
+        {who === "teacher" ? (
+          <>
+            <dt><kbd>Ctrl</kbd>+<kbd>Alt</kbd>+<kbd>Enter</kbd></dt>
+            <dd>In the student's file or submission: comment on the line the cursor is on (also in the editor's right-click menu)</dd>
+          </>
+        ) : null}
         <dt><kbd>Esc</kbd></dt>
-        <dd>Leave the editor ({who === "student" ? "to the Run button" : "to the Live/Replay tabs"})</dd>
+        <dd>Leave the editor ({who === "student" ? "to the Run button" : "to the Live/Replay/Submissions tabs"})</dd>
         <dt><kbd>Ctrl</kbd>+<kbd>M</kbd></dt>
         <dd>In the editor: Tab moves the focus instead of indenting (again to undo; the “Tab moves focus” button does the same)</dd>
         <dt><kbd>Tab</kbd> / <kbd>Shift</kbd>+<kbd>Tab</kbd></dt>
