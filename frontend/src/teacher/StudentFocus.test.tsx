@@ -28,6 +28,18 @@ vi.mock("../editor/CodeEditor", () => ({
   },
 }));
 vi.mock("../terminal/TerminalView", () => ({ TerminalView: () => <div data-testid="terminal" /> }));
+interface StaticProps {
+  text: string;
+  comments: { line: number }[];
+  onCommentLine?: (line: number) => void;
+}
+const submitted = vi.hoisted(() => ({ props: null as StaticProps | null }));
+vi.mock("../feedback/StaticCodeView", () => ({
+  StaticCodeView: (props: StaticProps) => {
+    submitted.props = props;
+    return <pre data-testid="submission-code">{props.text}</pre>;
+  },
+}));
 
 async function openFocus(session: ClassSession, extra: Record<string, unknown> = {}) {
   return openAsTeacher(`/teach/${session.id}/students/p1`, "/teach/:sessionId/students/:participantId", <StudentFocus />, {
@@ -145,5 +157,35 @@ describe("StudentFocus", () => {
     expect(within(feed).getByTestId("student-assist-allowance")).toHaveTextContent("AI help is off for Ada.");
     const put = fetcher.mock.calls.find(([url, init]) => String(url).endsWith("/participants/p1/assist") && (init as RequestInit).method === "PUT");
     expect(JSON.parse(String((put![1] as RequestInit).body))).toEqual({ enabled: false });
+  });
+
+  it("shows the student's submissions as sent and comments on a line of one of them", async () => {
+    const submission = { id: "S1", session_exercise_id: "L1", participant_id: "p1", kind: "submit", status: "graded", score: 1, max_score: 2, passed: false, late: false, message: "", regraded: false, created_at: "2026-01-01T10:00:00Z", graded_at: null, files: [{ name: "main.py", content: "print(5)\n" }] };
+    const earlier = { id: "F0", participant_id: "p1", submission_id: "S1", file_name: "main.py", line: 1, text: "Hard-coded?", author: "Ms T", created_at: "2026-01-01T10:01:00Z" };
+    const fetcher = await openFocus(liveSession("sf9"), {
+      "GET /api/participants/p1/feedback/": [earlier],
+      "GET /api/participants/p1/submissions/": [submission],
+      "GET /api/sessions/sf9/exercises/": [{ id: "L1", exercise_id: "E1", title: "Add", order: 0, is_open: true, policy: "best", tests: 2, hidden_tests: 1, max_score: 2 }],
+      "POST /api/participants/p1/feedback/": (_url: string, init: RequestInit) =>
+        json(201, { id: "F1", participant_id: "p1", author: "Ms T", created_at: "2026-01-01T10:02:00Z", ...(JSON.parse(String(init.body)) as object) }),
+    });
+    await screen.findByTestId("code-editor");
+    // The live editor shows the comment on the submission too: it is about lines the student has.
+    expect(editor.props!.comments).toEqual([expect.objectContaining({ id: "F0" })]);
+    await userEvent.click(screen.getByRole("tab", { name: "Submissions" }));
+    const review = await screen.findByTestId("submission-review");
+    await waitFor(() => expect(within(review).getByLabelText("Submission")).toHaveTextContent("Add · Submit"));
+    expect(screen.getByTestId("submission-code")).toHaveTextContent("print(5)");
+    expect(submitted.props!.comments).toEqual([expect.objectContaining({ id: "F0" })]);
+    act(() => submitted.props!.onCommentLine!(1));
+    const form = screen.getByTestId("comment-form");
+    expect(form).toHaveTextContent("On the submission Add · Submit");
+    await userEvent.type(within(form).getByLabelText("Comment"), "Read the input");
+    await userEvent.click(within(form).getByRole("button", { name: "Send comment" }));
+    await screen.findByText("Comment sent to Ada on main.py, line 1.");
+    const sent = fetcher.mock.calls.find(([url, init]) => String(url).endsWith("/feedback/") && (init as RequestInit).method === "POST");
+    expect(JSON.parse(String((sent![1] as RequestInit).body))).toEqual({ file_name: "main.py", line: 1, text: "Read the input", submission_id: "S1" });
+    expect(submitted.props!.comments).toHaveLength(2);
+    expect(screen.getByTestId("focus-comment-list")).toHaveTextContent("on the submission of");
   });
 });
