@@ -18,9 +18,11 @@ from rest_framework.views import APIView
 from accounts.principals import is_teacher_account, principal_or_none, user_required
 from integrations import keys, selectors, webhooks
 from integrations.models import ApiKey, Scope
+from observer.errors import Conflict
 from observer.fields import StrictCharField
 
 RATE = r"^\d{1,6}/\d{0,4}[smhd]$"
+RATE_MESSAGE = "A count and a period: e.g. 10/m, 200/15m, 1000/d (s, m, h or d)."
 
 
 class IsTeacherAccount(BasePermission):
@@ -55,19 +57,22 @@ class ApiKeySecretSerializer(ApiKeyOutputSerializer):
         read_only_fields = fields
 
 
+def _rate(example: str) -> serializers.RegexField:
+    return serializers.RegexField(RATE, required=False, allow_blank=True, error_messages={"invalid": RATE_MESSAGE},
+                                  help_text=f"e.g. {example} (blank: the default)")
+
+
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices), min_length=1, max_length=3)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     allowed_ips = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=50)
-    requests_rate = serializers.RegexField(RATE, required=False, allow_blank=True,
-                                           help_text="e.g. 200/15m (blank: the default)")
-    executions_rate = serializers.RegexField(RATE, required=False, allow_blank=True,
-                                             help_text="e.g. 10/m (blank: the default)")
-    test_sessions_rate = serializers.RegexField(RATE, required=False, allow_blank=True,
-                                                help_text="e.g. 50/15m (blank: the default)")
+    requests_rate = _rate("200/15m")
+    executions_rate = _rate("10/m")
+    test_sessions_rate = _rate("50/15m")
     webhook_url = StrictCharField(max_length=2000, required=False, allow_blank=True,
-                                  help_text="Where the key's events go (a test session completed); blank: none")
+                                  help_text="Where the key's events go (a run finished, a test session "
+                                            "completed); blank: none")
     owner = serializers.UUIDField(required=False, help_text="Admins only: the user the key belongs to.")
 
     def validate_webhook_url(self, value: str) -> str:
@@ -77,6 +82,12 @@ class ApiKeyCreateSerializer(serializers.Serializer):
             except webhooks.UnsafeUrl as exc:
                 raise serializers.ValidationError(f"The webhook URL {exc}.") from None
         return value
+
+
+class ApiKeyUpdateSerializer(ApiKeyCreateSerializer):
+    """The fields to change (any of them); the owner stays, the secret changes by rotating."""
+
+    owner = None  # type: ignore[assignment]
 
 
 def _secret_answer(issued: keys.IssuedKey) -> dict[str, Any]:
@@ -126,6 +137,18 @@ class KeyDetailView(APIView):
     def get(self, request: Request, key_id: uuid.UUID) -> Response:
         return Response(ApiKeyOutputSerializer(_visible_key(request, key_id)).data)
 
+    @extend_schema(request=ApiKeyUpdateSerializer, responses={200: ApiKeyOutputSerializer},
+                   summary="Change an API key's name, scopes, expiry, addresses, rates or webhook URL")
+    def patch(self, request: Request, key_id: uuid.UUID) -> Response:
+        key = _visible_key(request, key_id)
+        data = ApiKeyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if key.revoked_at is not None:
+            raise Conflict("A revoked key cannot be changed.")
+        key = keys.key_update(key=key, actor=user_required(request), changes=dict(data.validated_data),
+                              request=request)
+        return Response(ApiKeyOutputSerializer(key).data)
+
 
 class KeyRevokeView(APIView):
     permission_classes = [IsAuthenticated, IsTeacherAccount]
@@ -145,8 +168,6 @@ class KeyRotateView(APIView):
     def post(self, request: Request, key_id: uuid.UUID) -> Response:
         key = _visible_key(request, key_id)
         if key.revoked_at is not None:
-            from observer.errors import Conflict
-
             raise Conflict("A revoked key cannot be rotated.")
         issued = keys.key_rotate(key=key, actor=user_required(request), request=request)
         return Response(_secret_answer(issued))
