@@ -44,19 +44,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = self.raw_key(request)
         if raw is None:
             return None
-        key = keys.key_for_secret(raw)
-        if key is None:
-            raise exceptions.AuthenticationFailed("This API key is not valid.", code="invalid_api_key")
-        if key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.", code="api_key_revoked")
-        if not key.is_active:
-            raise exceptions.AuthenticationFailed("This API key has expired.", code="api_key_expired")
-        if not key.owner.is_active:
-            raise exceptions.AuthenticationFailed("This API key's owner is inactive.", code="api_key_inactive")
-        if not keys.ip_allowed(key, client_ip(request)):
-            raise exceptions.AuthenticationFailed("This API key may not be used from this address.",
-                                                  code="api_key_address")
-        keys.key_used(key=key)
+        try:
+            key = keys.key_for_use(secret=raw, ip=client_ip(request))
+        except keys.KeyRefused as exc:
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
         return key.owner, key
 
     def authenticate_header(self, request: Request) -> str:

@@ -25,7 +25,7 @@ from coding.models import Execution, ExecutionStatus
 from coding.runner import check_args, default_limits
 from coding.sandbox.base import InvalidRun, Limits
 from coding.sandbox.requests import MAX_ARG_CHARS, MAX_ARGS
-from integrations import background, selectors
+from integrations import background, key_webhooks, selectors, streams
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
 from integrations.judge0.services import key_turn
@@ -98,24 +98,18 @@ def _pending_key(ticket: uuid.UUID) -> str:
     return f"integrations:execution:{ticket}"
 
 
-class _Sink(runs.NullSink):
-    def __init__(self) -> None:
-        self.refusal: dict[str, Any] | None = None
-
-    def error(self, code: str, message: str, **extra: Any) -> None:
-        self.refusal = {"code": code, "message": message, **extra}
-
-
-async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
-    """Run to the end; the answer (or why it never ran) is kept under the ticket."""
+async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any], live: bool = False
+                  ) -> dict[str, Any]:
+    """Run to the end; the answer (or why it never ran) is kept under the ticket. `live`:
+    its frames go to the ticket's stream sockets as they come (integrations.streams)."""
     language = data["language"]
     files = [(f["name"], f["content"]) for f in data["files"]]
     limits: Limits = dataclasses.replace(default_limits(language), **(data.get("limits") or {}))
     spec = runs.RunSpec(language=language, entry=data.get("entry") or files[0][0], files=files, principal=None,
                         principal_key=f"k:{key_id}", interactive=False, stdin=data.get("stdin", "").encode("utf-8"),
                         args=tuple(data.get("args") or ()), limits=limits, replaces=False, counted=False,
-                        api_key_id=key_id)
-    sink = _Sink()
+                        api_key_id=key_id, stream_stdout=live, stream_stderr=live)
+    sink = streams.ExecutionStream(ticket, live=live)
     async with key_turn(spec.principal_key):  # one run of a key at a time (see judge0.services.key_turn)
         outcome = await runs.run_to_end(spec, sink)
     if outcome.execution is None:
@@ -130,7 +124,27 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any])
     if answer["id"] != str(ticket):  # the whole output, under the run's own id too
         await sync_to_async(cache.set, thread_sensitive=False)(_pending_key(uuid.UUID(answer["id"])), answer,
                                                                 RESULT_SECONDS)
+    await sink.done()
+    await key_webhooks.execution_finished(key_id=key_id, answer=answer, live=live)  # never fails the run
     return answer
+
+
+def stored_answer(*, key: ApiKey, execution_id: uuid.UUID) -> tuple[str, dict[str, Any]] | None:
+    """Where one of the key's executions stands: ("result", the execution as GET answers
+    it), ("rejected", the refusal's error), ("queued", {id, status}); None when it is not
+    the key's (or nothing). Read by the GET view and the stream socket."""
+    execution = selectors.key_execution(key=key, execution_id=execution_id)
+    if execution is not None:
+        return "result", _execution_answer(execution, cache.get(_pending_key(execution_id)))
+    pending = cache.get(_pending_key(execution_id))
+    if not isinstance(pending, dict) or pending.get("key", str(key.pk)) != str(key.pk):
+        return None
+    if pending.get("status") == "rejected":
+        return "rejected", dict(pending.get("error") or {})
+    if "stdout" in pending:  # finished under another id: the run's own
+        finished = selectors.key_execution(key=key, execution_id=pending["id"])
+        return None if finished is None else ("result", _execution_answer(finished, pending))
+    return "queued", {"id": str(execution_id), "status": "queued"}
 
 
 def _execution_answer(execution: Execution, output: dict[str, Any] | None) -> dict[str, Any]:
@@ -144,10 +158,9 @@ def _execution_answer(execution: Execution, output: dict[str, Any] | None) -> di
     }
 
 
-def _refused(answer: dict[str, Any]) -> Response:
+def _refused(error: dict[str, Any]) -> Response:
     from observer.errors import error_body
 
-    error = answer.get("error") or {}
     code = str(error.get("code") or "server_error")
     http = {"rate_limited": 429, "busy": 503, "invalid": 400, "concurrent_run": 409}.get(code, 500)
     details = {k: v for k, v in error.items() if k not in ("code", "message")}
@@ -179,11 +192,11 @@ class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
         if str(request.query_params.get("async", "false")).lower() == "true":
             cache.set(_pending_key(ticket), {"id": str(ticket), "status": "queued", "key": str(key_id)},
                       RESULT_SECONDS)
-            background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked))
+            background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked, live=True))
             return Response({"id": str(ticket), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
         answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))
         if answer.get("status") == "rejected":
-            return _refused(answer)
+            return _refused(answer.get("error") or {})
         execution = selectors.key_execution(key=key, execution_id=answer["id"])
         if execution is None:  # recorded by the run just now: it is there
             raise Http404
@@ -215,20 +228,12 @@ class ExecutionView(key_limits.KeyLimitedMixin, APIView):
                    tags=["executions"],
                    summary="An execution of this key (202 while it waits to start)")
     def get(self, request: Request, execution_id: uuid.UUID) -> Response:
-        key: ApiKey = key_of(request)
-        execution = selectors.key_execution(key=key, execution_id=execution_id)
-        if execution is not None:
-            return Response(_execution_answer(execution, cache.get(_pending_key(execution_id))))
-        pending = cache.get(_pending_key(execution_id))
-        if not isinstance(pending, dict) or pending.get("key", str(key.pk)) != str(key.pk):
+        stored = stored_answer(key=key_of(request), execution_id=execution_id)
+        if stored is None:
             raise Http404
-        if pending.get("status") == "rejected":
-            return _refused(pending)
-        if "stdout" in pending:  # finished under another id: the run's own
-            finished = selectors.key_execution(key=key, execution_id=pending["id"])
-            if finished is None:
-                raise Http404
-            return Response(_execution_answer(finished, pending))
-        return Response({"id": str(execution_id), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
+        state, body = stored
+        if state == "rejected":
+            return _refused(body)
+        return Response(body, status=status.HTTP_202_ACCEPTED if state == "queued" else status.HTTP_200_OK)
 
 

@@ -154,6 +154,33 @@ def ip_allowed(key: ApiKey, ip: str) -> bool:
     return any(address in ipaddress.ip_network(network) for network in key.allowed_ips)
 
 
+class KeyRefused(Exception):
+    """A key that may not be used (now, or from there): `code` and `message` say why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def key_for_use(*, secret: str, ip: str) -> ApiKey:
+    """The key of this secret if it may be used now from `ip` (counted as used), for a
+    request and a socket alike; else KeyRefused."""
+    key = key_for_secret(secret)
+    if key is None:
+        raise KeyRefused("invalid_api_key", "This API key is not valid.")
+    if key.revoked_at is not None:
+        raise KeyRefused("api_key_revoked", "This API key has been revoked.")
+    if not key.is_active:
+        raise KeyRefused("api_key_expired", "This API key has expired.")
+    if not key.owner.is_active:
+        raise KeyRefused("api_key_inactive", "This API key's owner is inactive.")
+    if not ip_allowed(key, ip):
+        raise KeyRefused("api_key_address", "This API key may not be used from this address.")
+    key_used(key=key)
+    return key
+
+
 def key_used(*, key: ApiKey) -> None:
     """Count one authenticated request (one UPDATE: no read-modify-write race)."""
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now(), use_count=F("use_count") + 1)

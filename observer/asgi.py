@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import TokenAuthMiddleware  # noqa: E402
+from integrations.routing import ApiKeySockets  # noqa: E402
 from observer import daphne_guards, periodic  # noqa: E402
 from observer.routing import websocket_urlpatterns  # noqa: E402
 
@@ -21,7 +22,11 @@ application = periodic.Start(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+            # API-key sockets beside the rest, outside the user-token and Origin checks
+            # (integrations.routing says why).
+            "websocket": ApiKeySockets(
+                AllowedHostsOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )

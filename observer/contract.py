@@ -513,6 +513,53 @@ class TerminalExit(TypedDict):
 TerminalStatus = TerminalQueued | TerminalStarted | TerminalPhase | TerminalExit
 
 
+# --- /ws/executions/{execution_id}/ (an API key's execution as it runs; text frames) ---------
+
+
+class ExecutionStarted(TypedDict):
+    """The run started (sent to the sockets there then; a later socket hears what follows)."""
+
+    type: Literal["started"]
+    run_id: str
+    language: str
+    entry: str
+
+
+class ExecutionOutput(TypedDict):
+    """The program's output as it comes, stdout and stderr apart (UTF-8 text; a character
+    split between two chunks arrives whole in the second)."""
+
+    type: Literal["stdout", "stderr"]
+    data: str
+
+
+class ExecutionAnswer(TypedDict):
+    """An execution as GET /api/v1/executions/{id} answers it."""
+
+    id: str
+    language: str
+    status: RunStatus
+    exit_code: int | None
+    signal: int | None
+    message: str
+    stdout: str | None
+    stderr: str | None
+    wall_ms: int | None
+    cpu_ms: int | None
+    peak_memory_kb: int | None
+    queue_wait_ms: int
+    created_at: str
+    finished_at: str | None
+
+
+class ExecutionResult(TypedDict):
+    """The run is over (or was before the socket came): the stored result, whole; the
+    socket then closes (1000)."""
+
+    type: Literal["result"]
+    execution: ExecutionAnswer
+
+
 # --- /ws/monitoring/ ---------------------------------------------------------------------------
 
 
@@ -657,6 +704,16 @@ SOCKETS: tuple[Socket, ...] = (
         Frame(Pong, "the socket that pinged"),
         Frame(ErrorFrame, "the socket that asked (a refused question: `assist_off`, `rate_limited` with "
                           "`retry_after`, `budget_spent`, `not_configured`, `invalid`, `too_large`, `forbidden`)"),
+    )),
+    Socket("execution", "/ws/executions/{execution_id}/", "ExecutionFrame", (
+        Frame(TerminalQueued, "the execution's sockets, in any process"),
+        Frame(ExecutionStarted, "the execution's sockets"),
+        Frame(TerminalPhase, "the execution's sockets"),
+        Frame(ExecutionOutput, "the execution's sockets"),
+        Frame(TerminalExit, "the execution's sockets"),
+        Frame(ExecutionResult, "the execution's sockets, last (then 1000)"),
+        Frame(ErrorFrame, "the execution's sockets when the run was refused (`rate_limited` with `retry_after`, "
+                          "`busy`, `invalid`, `server_error`; then 1000), or a socket that sent a frame"),
     )),
     Socket("monitoring", "/ws/monitoring/", "DashboardFrame", (
         Frame(DashboardFigures, "every open dashboard"),

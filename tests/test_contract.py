@@ -108,9 +108,11 @@ def test_the_dashboards_figures_are_the_serializers_and_conform() -> None:
 
 
 def test_every_socket_the_server_routes_has_its_frames_in_the_contract() -> None:
+    from integrations.routing import websocket_urlpatterns as api_key_sockets
     from observer.routing import NoSuchSocket, websocket_urlpatterns
 
-    consumers = [(route, route.callback.consumer_class) for route in websocket_urlpatterns]  # type: ignore[attr-defined]
+    consumers = [(route, route.callback.consumer_class)  # type: ignore[attr-defined]
+                 for route in [*websocket_urlpatterns, *api_key_sockets]]
     routed = {
         "/" + str(route.pattern).replace("<str:", "{").replace(">", "}"): consumer.kind
         for route, consumer in consumers if consumer is not NoSuchSocket

@@ -464,6 +464,59 @@ export const ASSIST_FRAME_SHAPES: FrameShapes<AssistFrame> = {
   "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
 };
 
+// --- /ws/executions/{execution_id}/
+
+/** The run started (sent to the sockets there then; a later socket hears what follows). */
+export interface ExecutionStarted {
+  type: "started";
+  run_id: string;
+  language: string;
+  entry: string;
+}
+
+/** The program's output as it comes, stdout and stderr apart (UTF-8 text; a character split between two chunks arrives whole in the second). */
+export interface ExecutionOutput {
+  type: "stdout" | "stderr";
+  data: string;
+}
+
+/** An execution as GET /api/v1/executions/{id} answers it. */
+export interface ExecutionAnswer {
+  id: string;
+  language: string;
+  status: "ok" | "runtime-error" | "compile-error" | "timeout" | "memory-limit" | "output-limit" | "killed" | "sandbox-error";
+  exit_code: number | null;
+  signal: number | null;
+  message: string;
+  stdout: string | null;
+  stderr: string | null;
+  wall_ms: number | null;
+  cpu_ms: number | null;
+  peak_memory_kb: number | null;
+  queue_wait_ms: number;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** The run is over (or was before the socket came): the stored result, whole; the socket then closes (1000). */
+export interface ExecutionResult {
+  type: "result";
+  execution: ExecutionAnswer;
+}
+
+export type ExecutionFrame = TerminalQueued | ExecutionStarted | TerminalPhase | ExecutionOutput | TerminalExit | ExecutionResult | ErrorFrame;
+
+export const EXECUTION_FRAME_SHAPES: FrameShapes<ExecutionFrame> = {
+  "queued": { position: { kind: "number" } },
+  "started": { run_id: { kind: "string" }, language: { kind: "string" }, entry: { kind: "string" } },
+  "phase": { phase: { kind: "string", values: ["compiling", "running"] } },
+  "stdout": { data: { kind: "string" } },
+  "stderr": { data: { kind: "string" } },
+  "exit": { run_id: { kind: "string" }, status: { kind: "string", values: ["ok", "runtime-error", "compile-error", "timeout", "memory-limit", "output-limit", "killed", "sandbox-error"] }, exit_code: { kind: "number", nullable: true }, signal: { kind: "number", nullable: true }, wall_ms: { kind: "number", nullable: true }, cpu_ms: { kind: "number", nullable: true }, peak_memory_kb: { kind: "number", nullable: true }, output_bytes: { kind: "number", nullable: true }, message: { kind: "string" } },
+  "result": { execution: { kind: "object" } },
+  "error": { code: { kind: "string" }, message: { kind: "string" }, retry_after: { kind: "number", optional: true } },
+};
+
 // --- /ws/monitoring/
 
 export interface ParticipantFigures {
