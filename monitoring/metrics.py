@@ -151,6 +151,23 @@ class LiveStateCollector:
         for kind, count in sorted(connection_counts().items()):
             connections.add_metric([kind], count)
         yield connections
+        yield from _webhook_gauges()
+
+
+def _webhook_gauges() -> Iterator[Metric]:
+    """The durable webhook queue: how many deliveries wait, and how late the most overdue
+    one is (a queue nobody delivers grows late: see integrations.webhooks)."""
+    from monitoring.selectors import webhook_queue
+
+    try:
+        queue = webhook_queue()
+    except Exception:  # a scrape must still answer when the database is down
+        logger.exception("could not read the webhook queue for /metrics")
+        return
+    yield _gauge("observer_webhook_deliveries_pending", "Webhook deliveries waiting for a (next) try.",
+                 queue["pending"])
+    yield _gauge("observer_webhook_overdue_seconds", "How long the most overdue pending delivery has been due.",
+                 queue["overdue_seconds"])
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncHour, TruncMinute
 from django.utils import timezone
 
@@ -299,3 +299,15 @@ def api_key_activity(*, now: datetime | None = None) -> list[dict[str, Any]]:
         })
     answer.sort(key=lambda k: (-k["runs_last_day"], k["name"]))
     return answer
+
+
+def webhook_queue(*, now: datetime | None = None) -> dict[str, float]:
+    """Pending webhook deliveries, and how long the most overdue one has been due (0 when
+    none is): a healthy deployment delivers what is due within WEBHOOK_DELIVERY_SECONDS."""
+    from integrations.models import WebhookDelivery
+
+    now = now or timezone.now()
+    pending = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING).aggregate(
+        count=Count("pk"), due=Min("next_attempt_at"))
+    due = pending["due"]
+    return {"pending": pending["count"], "overdue_seconds": max(0.0, (now - due).total_seconds()) if due else 0.0}

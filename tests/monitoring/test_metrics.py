@@ -149,3 +149,22 @@ def test_it_adds_up_what_several_server_processes_counted(tmp_path: Path) -> Non
     assert value(samples, "observer_run_duration_seconds_count", language="python") == 2
     assert value(samples, "observer_run_duration_seconds_sum", language="python") == pytest.approx(0.4)
     assert value(samples, "observer_live_state_up") == 1  # live gauges are still there
+
+
+def test_it_shows_the_webhook_queue_and_how_late_it_is(scrape, teacher) -> None:
+    from datetime import timedelta
+
+    from integrations import keys, webhooks
+    from integrations.models import WebhookDelivery
+
+    key = keys.key_create(owner=teacher, actor=teacher, name="hooks", scopes=["execute"]).key
+    assert value(scrape(), "observer_webhook_deliveries_pending") == 0
+    assert value(scrape(), "observer_webhook_overdue_seconds") == 0
+    late, later = (webhooks.enqueue(event="e", url="https://example.com/", body="{}", api_key=key) for _ in range(2))
+    WebhookDelivery.objects.filter(pk=late.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    WebhookDelivery.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=10))
+    webhooks.enqueue(event="e", url="https://example.com/", body="{}", api_key=key)
+    WebhookDelivery.objects.filter(pk__gt=later.pk).update(state="delivered")
+    samples = scrape()
+    assert value(samples, "observer_webhook_deliveries_pending") == 2
+    assert value(samples, "observer_webhook_overdue_seconds") >= 600  # the late one, not the later one
