@@ -14,7 +14,7 @@ function key(prefix: string, patch: Partial<ApiKeyActivity> = {}): ApiKeyActivit
 
 describe("ApiKeysPanel", () => {
   it("lists each key by name and prefix with its runs, failures and last use", async () => {
-    mockApi({ "GET /api/monitoring/api-keys": [key("obs_ab12"), key("obs_cd34", { name: "Old tool", active: false, last_used_at: null })] });
+    mockApi({ "GET /api/monitoring/api-keys": [key("obs_ab12"), key("obs_cd34", { name: "Old tool", active: false, last_used_at: null })], "GET /api/integrations/keys/": [] });
     render(<ApiKeysPanel refreshKey={0} />);
     const rows = await screen.findAllByTestId("api-key-row");
     expect(rows).toHaveLength(2);
@@ -26,7 +26,7 @@ describe("ApiKeysPanel", () => {
   });
 
   it("says when no key was used", async () => {
-    mockApi({ "GET /api/monitoring/api-keys": [] });
+    mockApi({ "GET /api/monitoring/api-keys": [], "GET /api/integrations/keys/": [] });
     render(<ApiKeysPanel refreshKey={0} />);
     expect(await screen.findByText("No API key was used in the last day")).toBeInTheDocument();
   });

@@ -1,12 +1,14 @@
 import { EmptyState, ErrorState, LoadingState } from "../components/States";
 import { timeAgo } from "../components/time";
 import { useResource } from "../hooks/useResource";
+import { ApiKeysManager } from "./ApiKeysManager";
 import { monitoring } from "./api";
 
 /**
  * The API keys other systems used in the last day: runs in the last hour and day, runs
  * that did not end ok, webhooks that gave up, last use. Keys are named by their visible
- * prefix; the secret is never shown (the server never sends it).
+ * prefix; the secret is never shown (the server never sends it). Below, the keys
+ * themselves: made and changed (webhook URL, rates) in ApiKeysManager.
  */
 export function ApiKeysPanel({ refreshKey }: { refreshKey: number }) {
   const keys = useResource((signal) => monitoring.apiKeys(signal), [refreshKey]);
@@ -49,6 +51,7 @@ export function ApiKeysPanel({ refreshKey }: { refreshKey: number }) {
           </table>
         </div>
       ) : null}
+      <ApiKeysManager />
     </section>
   );
 }

@@ -1,6 +1,6 @@
-/** The monitoring endpoints, through the app's one API client. */
+/** The operator page's endpoints (monitoring, API keys), through the app's one API client. */
 import { apiRequest } from "../api/client";
-import type { ApiKeyActivity, ErrorEvent, Execution, ExecutionFilters, Figures, HealthReport, Page, Period, Resources, Statistics } from "./types";
+import type { ApiKeyActivity, ApiKeyInput, ErrorEvent, Execution, ExecutionFilters, Figures, HealthReport, IssuedApiKey, ManagedApiKey, Page, Period, Resources, Statistics } from "./types";
 
 export const monitoring = {
   figures: (signal?: AbortSignal) => apiRequest<Figures>("/api/monitoring/figures", { signal }),
@@ -12,4 +12,11 @@ export const monitoring = {
   resources: (signal?: AbortSignal) => apiRequest<Resources>("/api/monitoring/resources", { signal }),
   health: (signal?: AbortSignal) => apiRequest<HealthReport>("/api/monitoring/health", { signal }),
   apiKeys: (signal?: AbortSignal) => apiRequest<ApiKeyActivity[]>("/api/monitoring/api-keys", { signal }),
+};
+
+/** API keys themselves (/api/integrations/keys/): the caller's own, every key for an admin. */
+export const apiKeys = {
+  list: (signal?: AbortSignal) => apiRequest<ManagedApiKey[]>("/api/integrations/keys/", { signal }),
+  create: (input: ApiKeyInput) => apiRequest<IssuedApiKey>("/api/integrations/keys/", { method: "POST", body: input }),
+  update: (id: string, input: ApiKeyInput) => apiRequest<ManagedApiKey>(`/api/integrations/keys/${id}/`, { method: "PATCH", body: input }),
 };

@@ -153,3 +153,43 @@ export interface ApiKeyActivity {
   /** Webhook deliveries that gave up after a day of retries. */
   webhooks_failed_last_day: number;
 }
+
+export type ApiKeyScope = "execute" | "test-sessions" | "read";
+
+/** An API key as its owner or an admin manages it (GET /api/integrations/keys/): never its secret. */
+export interface ManagedApiKey {
+  id: string;
+  name: string;
+  owner: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  expires_at: string | null;
+  allowed_ips: string[];
+  /** "count/period" (e.g. "200/15m"); blank: the deployment's default. */
+  requests_rate: string;
+  executions_rate: string;
+  test_sessions_rate: string;
+  /** Where the key's own events go (a run finished, a test session completed); blank: none. */
+  webhook_url: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  use_count: number;
+  is_active: boolean;
+}
+
+/** What the key form sends: POST makes a key, PATCH changes one. */
+export interface ApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+  requests_rate: string;
+  executions_rate: string;
+  test_sessions_rate: string;
+  webhook_url: string;
+}
+
+/** The answer to creating a key: its secrets, shown this once. */
+export interface IssuedApiKey extends ManagedApiKey {
+  secret: string;
+  webhook_secret: string;
+}
