@@ -30,6 +30,7 @@ from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
 from integrations.judge0.services import key_turn
 from integrations.models import ApiKey
+from observer import liveness
 from observer.fields import StrictCharField
 
 RESULT_SECONDS = 24 * 3600  # how long a run's full output is kept for polling (the row keeps a tail)
@@ -94,6 +95,11 @@ class AcceptedSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+SERVER_STOPPED = "server_stopped"
+SERVER_STOPPED_MESSAGE = ("The server running this execution stopped (a restart or a crash) before it finished; "
+                          "send it again.")
+
+
 def _pending_key(ticket: uuid.UUID) -> str:
     return f"integrations:execution:{ticket}"
 
@@ -144,6 +150,10 @@ def stored_answer(*, key: ApiKey, execution_id: uuid.UUID) -> tuple[str, dict[st
     if "stdout" in pending:  # finished under another id: the run's own
         finished = selectors.key_execution(key=key, execution_id=pending["id"])
         return None if finished is None else ("result", _execution_answer(finished, pending))
+    if pending.get("owner") and liveness.is_alive(str(pending["owner"])) is False:
+        # The process running it stopped: it will never finish (its Execution row, if the
+        # program had started, is ended by coding.sweeper).
+        return "rejected", {"code": SERVER_STOPPED, "message": SERVER_STOPPED_MESSAGE}
     return "queued", {"id": str(execution_id), "status": "queued"}
 
 
@@ -162,7 +172,8 @@ def _refused(error: dict[str, Any]) -> Response:
     from observer.errors import error_body
 
     code = str(error.get("code") or "server_error")
-    http = {"rate_limited": 429, "busy": 503, "invalid": 400, "concurrent_run": 409}.get(code, 500)
+    http = {"rate_limited": 429, "busy": 503, "invalid": 400, "concurrent_run": 409,
+            SERVER_STOPPED: 503}.get(code, 500)
     details = {k: v for k, v in error.items() if k not in ("code", "message")}
     response = Response(error_body(code, str(error.get("message") or "The run did not start."), details),
                         status=http)
@@ -190,8 +201,9 @@ class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
         key_limits.take_executions(request._request, key=key, count=1)
         ticket, key_id = uuid.uuid4(), key.pk
         if str(request.query_params.get("async", "false")).lower() == "true":
-            cache.set(_pending_key(ticket), {"id": str(ticket), "status": "queued", "key": str(key_id)},
-                      RESULT_SECONDS)
+            liveness.ensure_alive()  # this process runs it: a ticket it leaves queued is told apart
+            cache.set(_pending_key(ticket), {"id": str(ticket), "status": "queued", "key": str(key_id),
+                                             "owner": liveness.PROCESS}, RESULT_SECONDS)  # fmt: skip
             background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked, live=True))
             return Response({"id": str(ticket), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
         answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))

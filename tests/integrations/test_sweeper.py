@@ -83,3 +83,43 @@ def test_it_asks_redis_about_processes_on_other_machines(settings: Any, make_key
         assert (kept.status, ended.status) == (SubmissionStatus.IN_QUEUE, SubmissionStatus.INTERNAL_ERROR)
     finally:
         client.delete(f"{prefix}:presence:alive:{beating}")
+
+
+def test_an_async_execution_of_a_dead_process_answers_that_it_stopped(settings: Any, make_key: Any,
+                                                                    key_client: Any) -> None:
+    """/api/v1/executions?async=true: the ticket names the process that runs it; polled
+    after that process died it answers 503 server_stopped, never queued for ever."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from integrations import executions
+
+    settings.REDIS_URL = ""  # only what this machine can tell
+    issued = make_key("execute", "read")
+    client = key_client(issued.secret)
+    tickets = {owner: uuid.uuid4() for owner in (DEAD, *LIVING)}
+    for owner, ticket in tickets.items():
+        cache.set(f"integrations:execution:{ticket}",
+                  {"id": str(ticket), "status": "queued", "key": str(issued.key.pk), "owner": owner}, 60)
+    stopped = client.get(f"/api/v1/executions/{tickets[DEAD]}")
+    assert stopped.status_code == 503
+    assert stopped.json()["error"] == {"code": "server_stopped", "message": executions.SERVER_STOPPED_MESSAGE,
+                                       "details": {}}
+    for owner in LIVING:
+        waiting = client.get(f"/api/v1/executions/{tickets[owner]}")
+        assert (waiting.status_code, waiting.json()) == (202, {"id": str(tickets[owner]), "status": "queued"})
+
+
+def test_an_async_execution_names_the_process_that_runs_it(make_key: Any, key_client: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from integrations import background
+
+    monkeypatch.setattr(background, "start", lambda make: None)  # recorded, not run
+    answer = key_client(make_key("execute").secret).post(
+        "/api/v1/executions?async=true", {"language": "python", "files": [{"name": "main.py", "content": "print(1)"}]},
+        format="json")
+    assert answer.status_code == 202
+    assert cache.get(f"integrations:execution:{answer.json()['id']}")["owner"] == liveness.PROCESS
