@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "TestVisibilityEnum": "exercises.models.TestVisibility",
         "TestKindEnum": "exercises.models.TestKind",
         "LanguageEnum": "exercises.serializers.LANGUAGE_CHOICES",
+        "GradeStatusEnum": ["graded", "compile-error", "error"],  # a test session's Test/Submit
     },
 }
 
