@@ -118,6 +118,16 @@ def test_the_teacher_comments_on_a_line_and_the_student_sees_it_beside_the_line(
     shot(staff, output_dir, "3-teacher-comments-submission-projector-dark")
     assert_accessible(staff, "the teacher's view of a submission with comments")
 
+    # The same view on a phone, light: nothing scrolls sideways.
+    small = open_page("teacher-phone", viewport=PHONE, color_scheme="light")
+    open_as_teacher(small, teacher, f"/teach/{lesson['id']}/students/{bo_seat.participant_id}")
+    small.get_by_role("tab", name="Submissions").click()
+    expect(small.get_by_test_id("submission-review").locator(".line-comment-glyph")).to_have_count(1)
+    no_sideways_scroll(small)
+    shot(small, output_dir, "3b-teacher-submission-phone-light")
+    small.get_by_test_id("focus-comment-list").scroll_into_view_if_needed()
+    shot(small, output_dir, "3c-teacher-comment-list-phone-light")
+
     # Bo sees it with that submission's result, and listed as about a submission.
     expect(card.get_by_test_id("submission-comments")).to_contain_text("main.py, line 1: Good: you read both numbers.")
     expect(bo.get_by_test_id("teacher-comments").get_by_test_id("line-comment").first).to_contain_text(

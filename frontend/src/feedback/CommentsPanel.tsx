@@ -18,6 +18,8 @@ interface Props {
   testId?: string;
   /** Shown when there is none (nothing is rendered without it). */
   empty?: string;
+  /** Who reads the panel: the announcement's words follow. */
+  reader?: "student" | "teacher";
 }
 
 /**
@@ -25,11 +27,11 @@ interface Props {
  * decorations are for the eyes): file and line (a button that goes there), the text, who
  * and when, and whether it is about a submission.
  */
-export function CommentsPanel({ comments, arrived, error, heading, onGoTo, submissionTimes = {}, testId = "teacher-comments", empty }: Props) {
+export function CommentsPanel({ comments, arrived, error, heading, onGoTo, submissionTimes = {}, testId = "teacher-comments", empty, reader = "student" }: Props) {
   const { message, announce } = useAnnouncer();
   useEffect(() => {
-    if (arrived) announce(announcement(arrived));
-  }, [arrived, announce]);
+    if (arrived) announce(announcement(arrived, reader));
+  }, [arrived, announce, reader]);
   const headingId = `${testId}-heading`;
   return (
     <>

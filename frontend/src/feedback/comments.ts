@@ -90,7 +90,8 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (ch) => `\\${ch}`);
 }
 
-/** What a screen reader hears, politely, when the teacher comments. */
-export function announcement(comment: Feedback): string {
-  return `New comment from your teacher on ${comment.file_name}, line ${comment.line}: ${comment.text}`;
+/** What a screen reader hears, politely, when a comment arrives (the student's words, or a teacher's). */
+export function announcement(comment: Feedback, reader: "student" | "teacher" = "student"): string {
+  const from = reader === "student" ? "from your teacher" : `from ${comment.author || "a teacher"}`;
+  return `New comment ${from} on ${comment.file_name}, line ${comment.line}: ${comment.text}`;
 }

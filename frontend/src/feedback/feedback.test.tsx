@@ -34,6 +34,7 @@ describe("line comments", () => {
     expect(list.map((c) => c.id)).toEqual(["F1", "F2"]);
     expect(withComment(list, comment())).toBe(list);
     expect(announcement(comment())).toBe("New comment from your teacher on main.py, line 2: Why 5?");
+    expect(announcement(comment(), "teacher")).toBe("New comment from Ms T on main.py, line 2: Why 5?");
   });
 });
 

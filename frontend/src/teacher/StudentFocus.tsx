@@ -292,6 +292,7 @@ export default function StudentFocus() {
           <CommentsPanel
             heading={`Comments to ${name}`}
             testId="focus-comment-list"
+            reader="teacher"
             comments={feedback.comments}
             arrived={feedback.arrived}
             error={feedback.error}
