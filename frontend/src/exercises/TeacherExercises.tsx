@@ -11,7 +11,7 @@ import { onExerciseEvent } from "./bus";
 
 const COALESCE_MS = 500;
 
-export function TeacherExercises({ sessionId, language, onOpenStudent }: { sessionId: string; language: string; onOpenStudent: (pid: string) => void }) {
+export function TeacherExercises({ sessionId, language, onOpenStudent }: { sessionId: string; language: string; onOpenStudent: (pid: string, view?: "submissions") => void }) {
   const [links, setLinks] = useState<SessionExercise[]>([]);
   const [grid, setGrid] = useState<Grid | null>(null);
   const [regrades, setRegrades] = useState<Record<string, { done: number; total: number }>>({});
@@ -77,7 +77,7 @@ function cellText(cell: GridCell | null | undefined): string {
   return `${cell.score}/${cell.max_score}${cell.late ? " late" : ""}`;
 }
 
-function GridView({ grid, sessionId, onOpenStudent }: { grid: Grid | null; sessionId: string; onOpenStudent: (pid: string) => void }) {
+function GridView({ grid, sessionId, onOpenStudent }: { grid: Grid | null; sessionId: string; onOpenStudent: (pid: string, view?: "submissions") => void }) {
   const download = useAction(() => teacherExercises.grades(sessionId));
   if (!grid) return null;
   return (
@@ -111,7 +111,7 @@ function GridView({ grid, sessionId, onOpenStudent }: { grid: Grid | null; sessi
                 {grid.rows.map((row) => (
                   <tr key={row.participant_id} data-testid="grid-row">
                     <th scope="row">
-                      <button type="button" className="exercises-link" onClick={() => onOpenStudent(row.participant_id)}>
+                      <button type="button" className="exercises-link" onClick={() => onOpenStudent(row.participant_id, "submissions")} aria-label={`${row.display_name}: open their submissions`}>
                         {row.display_name}
                       </button>
                     </th>

@@ -84,12 +84,16 @@ describe("TeacherExercises", () => {
       },
       "GET /api/exercises/": { results: [] },
     });
-    render(<TeacherExercises sessionId="S" language="python" onOpenStudent={() => undefined} />);
+    const opened: unknown[][] = [];
+    render(<TeacherExercises sessionId="S" language="python" onOpenStudent={(...args) => opened.push(args)} />);
     const rows = await screen.findAllByTestId("grid-row");
     expect(rows[0]).toHaveTextContent("Bo");
     expect(rows[0]).toHaveTextContent("fail 1/3");
     expect(rows[1]).toHaveTextContent("pass 3/3");
     expect(screen.getByText(/1 of 2 submitted pass every test/)).toBeInTheDocument();
+    // A name opens that student's submissions (to read and comment on their lines).
+    await userEvent.click(within(rows[0]!).getByRole("button", { name: "Bo: open their submissions" }));
+    expect(opened).toEqual([["P2", "submissions"]]);
   });
 });
 

@@ -41,7 +41,7 @@ export default function Dashboard() {
   const data = useClassroom(sessionId, { onEvent: onSessionEvent });
   const socketState = useSocketState(data.socket);
   const [view, setView] = useState<View>("students");
-  const openStudent = useCallback((pid: string) => navigate(`/teach/${sessionId}/students/${pid}`), [navigate, sessionId]);
+  const openStudent = useCallback((pid: string, focusView?: "submissions") => navigate(`/teach/${sessionId}/students/${pid}${focusView ? `?view=${focusView}` : ""}`), [navigate, sessionId]);
   const { session } = data;
   const spoken = useClassroomAnnouncements(data.classroom, !!session && !data.loading);
   usePageTitle(session ? `${session.title}${session.state === "ended" ? " (ended)" : ""} · ${VIEW_LABEL[view].toLowerCase()}` : "Dashboard");

@@ -41,8 +41,8 @@ vi.mock("../feedback/StaticCodeView", () => ({
   },
 }));
 
-async function openFocus(session: ClassSession, extra: Record<string, unknown> = {}) {
-  return openAsTeacher(`/teach/${session.id}/students/p1`, "/teach/:sessionId/students/:participantId", <StudentFocus />, {
+async function openFocus(session: ClassSession, extra: Record<string, unknown> = {}, query = "") {
+  return openAsTeacher(`/teach/${session.id}/students/p1${query}`, "/teach/:sessionId/students/:participantId", <StudentFocus />, {
     [`GET /api/sessions/${session.id}/`]: session,
     [`GET /api/sessions/${session.id}/participants/`]: [ada],
     [`GET /api/sessions/${session.id}/help/`]: [],
@@ -187,5 +187,11 @@ describe("StudentFocus", () => {
     expect(JSON.parse(String((sent![1] as RequestInit).body))).toEqual({ file_name: "main.py", line: 1, text: "Read the input", submission_id: "S1" });
     expect(submitted.props!.comments).toHaveLength(2);
     expect(screen.getByTestId("focus-comment-list")).toHaveTextContent("on the submission of");
+  });
+
+  it("opens on the submissions when the exercise grid sent the teacher there", async () => {
+    await openFocus(liveSession("sf10"), { "GET /api/participants/p1/submissions/": [], "GET /api/sessions/sf10/exercises/": [] }, "?view=submissions");
+    expect(await screen.findByRole("tab", { name: "Submissions" })).toHaveAttribute("aria-selected", "true");
+    expect(await screen.findByText("Ada has not checked or submitted an exercise yet")).toBeInTheDocument();
   });
 });

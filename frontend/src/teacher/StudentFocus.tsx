@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { files as filesApi, sessions } from "../api/endpoints";
 import { useAuth } from "../auth/AuthContext";
 import { userCredential } from "../auth/credential";
@@ -63,7 +63,9 @@ export default function StudentFocus() {
     },
   });
   const [activeId, setActiveId] = useState<string | null>(null);
-  const [mode, setMode] = useState<Mode>("live");
+  // The exercise grid opens a student on their submissions (?view=submissions).
+  const [search] = useSearchParams();
+  const [mode, setMode] = useState<Mode>(search.get("view") === "submissions" ? "submissions" : "live");
   const [docProvider, setDocProvider] = useState<YjsProvider | null>(null);
   const docSocket = docProvider?.socket ?? null;
   const [confirmRemove, setConfirmRemove] = useState(false);
