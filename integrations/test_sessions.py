@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,7 +48,7 @@ from exercises.errors import RunNotStartedError, SandboxUnavailableError
 from exercises.models import Exercise, TestVisibility
 from exercises.runs import RunRefused, queued_run
 from exercises.selectors import exercises_for
-from integrations import background, webhooks
+from integrations import background, key_webhooks, webhooks
 from integrations.judge0.services import key_turn
 from integrations.models import ApiKey, TestSession, TestSessionQuestion, WebhookDelivery
 from observer import from_sync
@@ -371,10 +370,4 @@ def deliver_soon(delivery_id: int) -> None:
     loop = from_sync._server_loop()
     if loop is None or not loop.is_running():
         return
-
-    async def attempt() -> None:
-        tried = await sync_to_async(webhooks.deliver, thread_sensitive=False)(delivery_id)
-        if tried is None or tried.state == WebhookDelivery.State.PENDING:
-            webhooks.ensure_sweeper()
-
-    background.start(attempt)
+    background.start(lambda: key_webhooks.try_now(delivery_id))
