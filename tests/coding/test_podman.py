@@ -36,6 +36,14 @@ async def test_it_runs_hello_world(podman: RunTracker, language: str) -> None:
     podman.assert_nothing_left()
 
 
+async def test_it_passes_command_line_arguments_as_they_are(podman: RunTracker) -> None:
+    args = ["two words", "", "$HOME", "`id`", "; exit 3"]  # the entry script's shell never sees them as code
+    source = "import sys\nfor a in sys.argv[1:]: print(f'[{a}]')\n"
+    result = await runner.run_batch(language="python", files=[("main.py", source)], args=args)
+    assert result.status == Status.OK, result
+    assert result.stdout.decode() == "".join(f"[{a}]\n" for a in args)
+
+
 async def test_it_feeds_stdin_and_reports_errors(podman: RunTracker) -> None:
     source = "import sys\nprint(sys.stdin.read().upper(), end='')\nraise SystemExit(3)\n"
     result = await runner.run_batch(language="python", files=[("main.py", source)], stdin=b"abc")
