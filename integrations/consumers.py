@@ -3,6 +3,7 @@ its stored result. Authenticated by the key, never by a user's token (see routin
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +17,9 @@ from observer.ratelimits import client_ip
 from observer.wsbase import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, ObserverConsumer
 
 CLOSE_UNAUTHENTICATED = 1008  # as a socket without a user's token (accounts.middleware)
+# How often a socket looks at the stored state by itself: `done` never comes from a run
+# whose server process died (stored_answer then says so) or that could not store its result.
+RECHECK_SECONDS = 10.0
 SUBPROTOCOL = "observer"
 _KEY_PROTOCOL = "apikey."
 
@@ -48,6 +52,7 @@ class ExecutionStreamConsumer(ObserverConsumer):
     key: ApiKey
     execution_id: uuid.UUID
     ended = False
+    watch: asyncio.Task[None] | None = None
 
     async def authorize(self) -> int | None:
         offered = self.scope.get("subprotocols") or []
@@ -72,10 +77,26 @@ class ExecutionStreamConsumer(ObserverConsumer):
         await self.channel_layer.group_add(streams.group(self.execution_id), self.channel_name)
         # Looked at again once in the group: a run that ended in between is not missed.
         await self._end_if_over()
+        if not self.ended:
+            self.watch = asyncio.get_running_loop().create_task(self._recheck())
+
+    async def _recheck(self) -> None:
+        while not self.ended:
+            await asyncio.sleep(RECHECK_SECONDS)
+            await self._end_if_over()
 
     async def on_disconnect(self, code: int) -> None:
         assert self.channel_layer is not None
+        self._stop_watching()
         await self.channel_layer.group_discard(streams.group(self.execution_id), self.channel_name)
+
+    def on_killed(self) -> None:
+        self._stop_watching()
+
+    def _stop_watching(self) -> None:
+        if self.watch is not None:
+            self.watch.cancel()
+            self.watch = None
 
     async def on_text(self, message: dict[str, Any]) -> None:
         self.send_error("unsupported", "This socket only sends; the execution's frames come by themselves.")

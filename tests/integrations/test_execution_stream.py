@@ -155,3 +155,33 @@ async def test_frames_from_the_client_get_an_error_frame_and_the_socket_stays(ma
             await limits.slot_release(ticket=ticket)
     frames, code = await frames_until_close(comm)
     assert frames[-1]["type"] == "result" and code == 1000
+
+
+async def test_a_socket_looks_again_by_itself_when_no_end_is_told(make_key: Any, monkeypatch: Any) -> None:
+    """A run whose server process died never tells `done`: the socket finds out on its own."""
+    from integrations import consumers
+
+    issued = await database_sync_to_async(make_key)("execute")
+    held = [f"hold-{n}" for n in range(2)]
+    for ticket in held:
+        assert (await limits.slot_acquire(ticket=ticket, key=f"u:{ticket}", first=True)).granted
+    try:
+        execution_id = await start(issued.secret)
+        monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.05)
+        comm, connected, _ = await connect(execution_id, headers=[(b"x-api-key", issued.secret.encode())])
+        assert connected
+        real = consumers.stored_answer
+
+        def stopped(**kwargs: Any) -> Any:
+            found = real(**kwargs)
+            if found and found[0] == "queued":
+                return "rejected", {"code": "server_stopped", "message": "gone"}
+            return found
+
+        monkeypatch.setattr(consumers, "stored_answer", stopped)
+        frames, code = await frames_until_close(comm)
+        assert [(f["type"], f.get("code")) for f in frames if f["type"] != "queued"] == [("error", "server_stopped")]
+        assert code == 1000
+    finally:
+        for ticket in held:
+            await limits.slot_release(ticket=ticket)
