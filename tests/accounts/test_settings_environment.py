@@ -175,11 +175,13 @@ def test_it_reads_the_run_limits_and_the_warm_pool_from_the_environment() -> Non
     from coding.limits import DEFAULTS as RUN_DEFAULTS
 
     defaults = _chosen()["RUN_LIMITS"]
-    names = ("window_seconds", "runs_per_window", "max_concurrent", "queue_max")
+    names = ("window_seconds", "runs_per_window", "max_concurrent", "queue_max", "reserved_for_classes")
     assert defaults == {name: RUN_DEFAULTS[name] for name in names}
     chosen = _chosen(RUN_WINDOW_SECONDS="120", RUNS_PER_WINDOW="30", RUNS_MAX_CONCURRENT="12", RUN_QUEUE_MAX="90",
+                     RUNS_RESERVED_FOR_CLASSES="4",
                      SANDBOX_WARM_POOL="0", SANDBOX_WARM_POOL_IDLE_SECONDS="60", SANDBOX_LAUNCHER="/opt/launcher")
-    assert chosen["RUN_LIMITS"] == {"window_seconds": 120, "runs_per_window": 30, "max_concurrent": 12, "queue_max": 90}
+    assert chosen["RUN_LIMITS"] == {"window_seconds": 120, "runs_per_window": 30, "max_concurrent": 12, "queue_max": 90,
+                                    "reserved_for_classes": 4}
     assert (chosen["SANDBOX_WARM_POOL"], chosen["SANDBOX_WARM_POOL_IDLE_SECONDS"]) == (0, 60.0)
     assert chosen["SANDBOX_WARM_POOL_BUSY"] == 12  # follows the run cap unless set
     assert chosen["SANDBOX_LAUNCHER"] == "/opt/launcher"
