@@ -240,7 +240,11 @@ def participant_current(*, principal: Principal) -> Participant:
 
 
 def latest_run(field: str, *, statuses: Iterable[str] | None = None) -> Subquery:
-    runs = Execution.objects.filter(participant=OuterRef("pk")).exclude(status__in=NOT_A_RUN_STATUSES)
+    # The student's terminal runs: an exercise's check (not interactive) has its own
+    # results, and its output on hidden tests is not the student's to see.
+    runs = Execution.objects.filter(participant=OuterRef("pk"), interactive=True).exclude(
+        status__in=NOT_A_RUN_STATUSES
+    )
     if statuses is not None:
         runs = runs.filter(status__in=list(statuses))
     return Subquery(runs.order_by("-created_at").values(field)[:1])

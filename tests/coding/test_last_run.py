@@ -58,3 +58,17 @@ def test_nobody_else_sees_it(client_for, teacher) -> None:
         response = client_for(outsider).get(f"/api/participants/{student.pk}/last-run")
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
         assert "secret" not in response.content.decode()
+
+
+def test_an_exercise_check_is_not_the_last_run(client_for, teacher) -> None:
+    """A Check or Submit runs the student's program on hidden inputs (not interactive):
+    neither the terminal's last run, the status list nor an AI explanation may show it."""
+    student = ParticipantFactory(session=ClassSessionFactory(teacher=teacher))
+    mine = _aged(ExecutionFactory(participant=student, status="ok", output_tail="my own run\n"), 20)
+    _aged(ExecutionFactory(participant=student, interactive=False, status="runtime-error",
+                           output_tail="output on a hidden input 7312\n"), 5)  # fmt: skip
+
+    body = client_for(student.user).get(f"/api/participants/{student.pk}/last-run").json()
+    assert body["last_run"]["run_id"] == str(mine.pk) and "7312" not in str(body)
+    rows = client_for(teacher).get(f"/api/sessions/{student.session.pk}/participants/").json()
+    assert [row["last_run_status"] for row in rows if row["id"] == str(student.pk)] == ["ok"]
