@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 READ_CHUNK = 65536
+# How often a wait for a child's exit looks again without being told (see wait_pid).
+EXIT_RECHECK_SECONDS = 1.0
 _MAX_SIGNAL = 64
 
 
@@ -207,7 +209,13 @@ async def wait_pid(pid: int, before_reap: Callable[[], None] | None = None) -> E
                 code, sig = decode_status(status)
                 return ExitInfo(code, sig, usage)
             if pidfd is not None:
-                await readable(pidfd)
+                # Looked at again every second even if the loop never says the pidfd is
+                # readable: a registration lost to an fd number reused under the
+                # selector would otherwise leave the child a zombie and its run waiting
+                # for good (seen once in CI, on a loaded machine: a Ctrl+C'd run whose
+                # bwrap had exited, never reaped).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(readable(pidfd), EXIT_RECHECK_SECONDS)
             else:  # pragma: no cover - kernels before 5.3
                 await asyncio.sleep(0.01)
     finally:

@@ -54,7 +54,10 @@ async def test_it_times_out_an_infinite_loop(bwrap: RunTracker, canary: Canary) 
     )
     assert result.status == Status.TIMEOUT, result
     assert "CPU time limit (1 s)" in result.message, result
-    assert 900 <= result.cpu_ms < 5000, result  # it ran to its limit, and not far past it
+    # It ran to its limit, and not far past it. The kernel ends it on its own precise
+    # clock; the figure reported is the accounting's (rusage, the cgroup), which a loaded
+    # VM has been seen to under-count (868 ms for a 1 s limit): the floor is loose.
+    assert 600 <= result.cpu_ms < 5000, result
     await assert_unharmed(bwrap, canary)
 
 
