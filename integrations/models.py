@@ -86,6 +86,10 @@ class Submission(models.Model):
     stdin = models.TextField(blank=True)
     expected_output = models.TextField(null=True, blank=True)
     request = models.JSONField(default=dict)  # the other fields as the client sent them (limits asked for)
+    # The server process running it (host:pid:token, observer.liveness.PROCESS), so that a
+    # submission a dead process left In Queue or Processing can be told from one still
+    # going (integrations.sweeper); never in an answer.
+    owner = models.CharField(max_length=200, blank=True)
     callback_url = models.CharField(max_length=2000, blank=True)
     status = models.PositiveSmallIntegerField(choices=SubmissionStatus.choices, default=SubmissionStatus.IN_QUEUE)
     stdout = models.TextField(null=True, blank=True)
@@ -102,7 +106,12 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["api_key", "created_at"])]
+        indexes = [
+            models.Index(fields=["api_key", "created_at"]),
+            # The sweep's question, "whose are the unfinished ones?", read from a small index.
+            models.Index(fields=["owner"], name="submission_unfinished_owner",
+                         condition=models.Q(status__in=[SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.token} {self.get_status_display()}"

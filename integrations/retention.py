@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from coding.models import Execution
+from integrations.judge0.services import UNFINISHED
 from integrations.models import Submission
-from integrations.sweeper import UNFINISHED
 from integrations.webhooks import deliveries_prune
 
 

@@ -1,36 +1,35 @@
-"""Judge0 submissions that a dead server process left In Queue or Processing (it was
-running them when it stopped): ended as Internal Error with a message, their callback
-sent as for any finished submission, so no client polls for ever. Registered with
-coding.sweeper, which tells dead processes from living ones.
+"""What a dead server process left of the integrations' work, ended with its report sent
+as for any finished one, so no client polls and no integrator waits for ever. Registered
+with coding.sweeper, which tells dead processes from living ones (`Owners`):
 
-(The API's own executions need nothing here: their row exists once the program runs,
-and coding.sweeper ends it.)"""
+- Judge0 submissions it left In Queue or Processing end as Internal Error with a message
+  (`server_stopped`), their callback and their key's webhook queued (judge0.services.finish).
+
+Each is ended by a conditional update that claims the row: of the sweep and a run that
+finishes late (its process only looked dead), exactly one records and reports it.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from coding.sweeper import Owners
 from integrations.judge0 import services
-from integrations.models import Submission, SubmissionStatus
+from integrations.models import Submission
 
 ORPHANED_CODE = "server_stopped"
 ORPHANED_MESSAGE = "The server running this submission stopped (a restart or a crash) before it finished"
-UNFINISHED = (SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING)
 
 
 def submissions_sweep(owners: Owners) -> int:
     """End the unfinished submissions of processes that no longer run; how many ended."""
-    unfinished = Submission.objects.filter(status__in=UNFINISHED).values_list("pk", "request", "created_at")
+    unfinished = Submission.objects.filter(status__in=services.UNFINISHED).values_list("pk", "owner", "created_at")
     ended = 0
-    for pk, request, created_at in list(unfinished):
-        if not owners.orphaned(str((request or {}).get(services.OWNER_KEY) or ""), created_at):
+    for pk, owner, created_at in list(unfinished):
+        if not owners.orphaned(owner, created_at):
             continue
-        with transaction.atomic():
-            submission = (Submission.objects.select_for_update().select_related("api_key")
-                          .filter(pk=pk, status__in=UNFINISHED).first())
-            if submission is None:
-                continue  # finished meanwhile
-            services.finish(submission, result=None, execution=None, refusal=(ORPHANED_CODE, ORPHANED_MESSAGE))
-        ended += 1
+        submission = Submission.objects.select_related("api_key").filter(pk=pk).first()
+        if submission is None or submission.status not in services.UNFINISHED:
+            continue  # finished meanwhile
+        if services.record_end(submission, result=None, execution=None, refusal=(ORPHANED_CODE, ORPHANED_MESSAGE)):
+            ended += 1  # (else it finished first)
     return ended
+

@@ -41,8 +41,11 @@ ALL_FIELDS = (
     "callback_url", "additional_files", "enable_network", "status", "language",
 )
 ENCODED_ANSWER_FIELDS = ("source_code", "stdin", "expected_output", "stdout", "stderr", "compile_output", "message")
-OWNER_KEY = "observer_owner"
-FINISHED = frozenset(SubmissionStatus.values) - {SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING}
+UNFINISHED = (SubmissionStatus.IN_QUEUE, SubmissionStatus.PROCESSING)
+FINISHED = frozenset(SubmissionStatus.values) - set(UNFINISHED)
+# What finish() records of a run's end (the rest of the row is the request).
+RESULT_FIELDS = ("status", "stdout", "stderr", "compile_output", "message", "exit_code", "exit_signal", "time",
+                 "wall_time", "memory", "execution_id", "finished_at")
 
 
 class BadFields(ValueError):
@@ -103,13 +106,11 @@ def submission_create(*, key: ApiKey, data: dict[str, Any], base64_encoded: bool
                if name not in ("source_code", "language_id", "stdin", "expected_output", "callback_url")
                and value is not None}
     request["base64_encoded"] = base64_encoded
-    # The process that runs it (integrations.sweeper ends it if that process dies). Kept
-    # in `request` for want of a column of its own: no answer shows this key.
-    liveness.ensure_alive()
-    request[OWNER_KEY] = liveness.PROCESS
+    liveness.ensure_alive()  # alive before it owns the submission (integrations.sweeper ends it if it dies)
     return Submission.objects.create(
         api_key=key, language_id=data["language_id"], source_code=data["source_code"], stdin=data.get("stdin") or "",
         expected_output=data.get("expected_output"), callback_url=data.get("callback_url") or "", request=request,
+        owner=liveness.PROCESS,
     )
 
 
@@ -158,6 +159,20 @@ def _mark_processing(token: uuid.UUID) -> Submission:
 
 def finish(submission: Submission, *, result: RunResult | None, execution: Execution | None,
            refusal: tuple[str, str] | None) -> Submission:
+    """The submission as recorded once it ended: by this call (record_end), or by the
+    sweep that ended it first."""
+    recorded = record_end(submission, result=result, execution=execution, refusal=refusal)
+    if recorded is not None:
+        return recorded
+    return Submission.objects.select_related("api_key").filter(pk=submission.pk).first() or submission
+
+
+def record_end(submission: Submission, *, result: RunResult | None, execution: Execution | None,
+               refusal: tuple[str, str] | None) -> Submission | None:
+    """Record the submission's end and queue its callback and its key's webhook, once. The
+    row is claimed by a conditional update (still In Queue or Processing): of the run that
+    finishes and the sweep that ends it because its process died (integrations.sweeper),
+    exactly one records and reports it; None for the other (or a deleted submission)."""
     if result is None:
         code, message = refusal or ("server_error", "The run did not start.")
         submission.status = SubmissionStatus.INTERNAL_ERROR
@@ -182,7 +197,10 @@ def finish(submission: Submission, *, result: RunResult | None, execution: Execu
     submission.execution_id = execution.pk if execution is not None else None
     submission.finished_at = timezone.now()
     with transaction.atomic():
-        submission.save()
+        claimed = Submission.objects.filter(pk=submission.pk, status__in=UNFINISHED).update(
+            **{name: getattr(submission, name) for name in RESULT_FIELDS})
+        if not claimed:
+            return None
         if submission.callback_url:
             body = json.dumps(answer(submission, fields=DEFAULT_FIELDS,
                                      base64_encoded=bool(submission.request.get("base64_encoded"))))
@@ -214,6 +232,8 @@ async def run_submission(token: uuid.UUID) -> Submission:
 
 async def _run_submission(token: uuid.UUID) -> Submission:
     submission = await database_sync_to_async(_mark_processing)(token)
+    if submission.status in FINISHED:  # ended while it waited (its process taken for dead): not run
+        return submission
     language = by_id(submission.language_id)
     assert language is not None  # checked when the submission was made
     lang = language.language

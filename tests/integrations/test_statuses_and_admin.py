@@ -65,3 +65,18 @@ def test_an_admin_creates_a_key_in_the_django_admin_and_sees_its_secret_once(adm
         "api_key.created", "api_key.revoked"}
     page = client.get(f"/admin/integrations/apikey/{key.pk}/change/").content.decode()
     assert secret not in page and key.secret_hash not in page
+
+
+def test_the_admin_shows_a_submissions_server_process_apart_from_its_request(admin_user: Any, teacher: Any) -> None:
+    from integrations.judge0 import services
+    from observer import liveness
+
+    issued = keys.key_create(owner=teacher, actor=teacher, name="k", scopes=["execute"])
+    submission = services.submission_create(key=issued.key, base64_encoded=False, data={
+        "source_code": "print(1)", "language_id": 71, "cpu_time_limit": 1.5})
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/integrations/submission/{submission.pk}/change/").content.decode()
+    assert liveness.PROCESS in page  # the operator sees which process runs it, as its own field
+    assert submission.request == {"cpu_time_limit": 1.5, "base64_encoded": False}  # the client's fields only
+    assert "observer_owner" not in page
