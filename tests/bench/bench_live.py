@@ -1,34 +1,42 @@
 """Benchmark of the live layer: a simulated class over real WebSockets.
 
-1 teacher + N students (default N = 30, 100, 200). Every student types 5 keystrokes
-a second into their document from one connection, as y-monaco sends them: a Yjs
-update and an awareness update (the cursor) per keystroke; a second connection to
+1 teacher + N students (default N = 30, 100, 200; 400 works too). Every student types 5
+keystrokes a second into their document from one connection, as y-monaco sends them: a
+Yjs update and an awareness update (the cursor) per keystroke; a second connection to
 the same document (a second tab) and the teacher's monitor (/ws/sessions/{id}/,
-coalesced previews) receive. The server
-is Daphne with Redis (started here, loopback only, one fresh server per N), beside
-the Yjs reference server (Node, the stock `@y/websocket-server`, installed by this
-folder's package-lock.json: `npm ci --prefix tests/bench`; there the teacher is a
-third socket on every document, as a Yjs teacher view would be) and a bare
-`websockets` relay, measured in the same run with the same client load.
+coalesced previews) receive. Observer runs on Daphne with Redis (started here, loopback
+only, one fresh set of 1, 2, 4... processes per N), beside, with the same client load in
+the same run:
+- the Yjs reference server (Node, the stock `@y/websocket-server`, installed by this
+  folder's package-lock.json: `npm ci --prefix tests/bench`);
+- the Python ecosystem's reference, JupyterLab's collaboration server: pycrdt-websocket's
+  WebsocketServer on uvicorn, a room per path, in memory (requirements-dev.txt);
+- a bare `websockets` relay.
+The two y-protocols servers have no teacher view: there the teacher is a third socket on
+every document, as a Yjs teacher view would be.
 
 Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teacher
-preview (the first preview that contains the keystroke, so the coalescing interval is
-included), messages per second through the server, server CPU (and per keystroke:
-the servers' CPU time over the keystrokes typed in the window), memory per connected
-student, and whether it kept up, on both paths: everything sent arrived (at the
-second tab; in some teacher preview), and on neither path is the median latency of
-the last quarter of the run a multiple of the first quarter's (no backlog).
-The load average is printed too: on a shared machine, other work skews the numbers
-(--priority -10 runs the servers and the client ahead of it).
+(Observer: the first preview that contains the keystroke, so the coalescing interval is
+included), messages per second through the server, server CPU (and per keystroke: the
+servers' CPU time over the keystrokes typed in the window), memory per connected student
+(idle, after the handshakes; and after typing), and whether it kept up, on both paths:
+every keystroke typed in the window arrived (at the second tab; in some teacher preview;
+the missing ones are counted), and on neither path is the median latency of the last
+quarter of the run a multiple of the first quarter's (no backlog). The client is one
+process: its CPU and how late its event loop wakes (lag p99) are printed, with a warning
+where it could not keep up. So are the load average and what the rest of the machine
+used: on a shared machine, other work skews the numbers (--priority -10 runs the servers
+and the client ahead of it, within the same cgroup).
 
     python tests/bench/bench_live.py                 # N = 30 100 200, 10 s each
-    python tests/bench/bench_live.py --students 100 --seconds 20 --processes 2
+    python tests/bench/bench_live.py --students 200 400 --processes 1 2 4 --seconds 20
+    python tests/bench/bench_live.py --servers observer pycrdt --students 100
     python tests/bench/bench_live.py --database postgres://postgres@127.0.0.1:5432/bench  # production's database
 
-Needs: Redis at --redis (default redis://127.0.0.1:6379/5), `pip install websockets
-uvloop` (client side), bubblewrap not needed (no runs), node (for the reference
-server). Uses a throwaway SQLite file unless --database names an (existing, empty or
-migrated) PostgreSQL database.
+Needs: Redis at --redis (default redis://127.0.0.1:6379/5), requirements-dev.txt
+(websockets and uvloop for the client, pycrdt-websocket and uvicorn for that server),
+bubblewrap not needed (no runs), node (for the reference server). Uses a throwaway
+SQLite file unless --database names an (existing, empty or migrated) PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -117,6 +125,36 @@ def start_relay(port: int) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def start_pycrdt(port: int) -> subprocess.Popen[bytes]:
+    try:
+        import pycrdt.websocket  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise SystemExit("pycrdt-websocket or uvicorn is not installed: scripts/install --test") from None
+    # Its log (what the exception handler caught) beside the Daphne logs: --keep-logs keeps it.
+    log = open(Path(os.environ.get("BENCH_WORKDIR") or tempfile.gettempdir()) / f"pycrdt-{port}.log", "wb")
+    return subprocess.Popen([*PRIORITY, sys.executable, __file__, "--pycrdt", str(port)], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+async def pycrdt_main(port: int) -> None:
+    """The Python ecosystem's reference (JupyterLab's collaboration server): pycrdt-websocket's
+    WebsocketServer behind its own ASGI app, on uvicorn, a room per path, in memory (no
+    store). Set up as its documentation shows, with the exception handler Jupyter passes
+    (a client that goes away must not stop its room)."""
+    import logging
+
+    import uvicorn
+    from pycrdt.websocket import ASGIServer, WebsocketServer, exception_logger
+
+    logging.basicConfig(level=logging.WARNING)
+    websocket_server = WebsocketServer(exception_handler=exception_logger)
+    config = uvicorn.Config(ASGIServer(websocket_server), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off")
+    async with websocket_server:
+        await uvicorn.Server(config).serve()
+
+
 async def relay_main(port: int) -> None:
     """The bare baseline: relays each message to the other sockets of the same path,
     and to the sockets on /all (the teacher)."""
@@ -155,6 +193,18 @@ def cpu_seconds(pids: list[int]) -> float:
         times = psutil.Process(pid).cpu_times()
         total += times.user + times.system
     return total
+
+
+def busy() -> tuple[float, float]:
+    """CPU seconds of the whole machine, all cores: spent on work, and taken by the
+    hypervisor for other machines (steal)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    steal = getattr(times, "steal", 0.0)
+    # user already includes guest and guest_nice.
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return sum(times) - idle - steal - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0), steal
 
 
 # --- the class ---------------------------------------------------------------------------------
@@ -201,6 +251,7 @@ class Stats:
     received: int = 0
     expected_second: int = 0
     typed_in_window: int = 0  # keystrokes (not frames) sent in the window
+    lag: list[float] = field(default_factory=list)  # the client's event loop late for a timer, in s
 
 
 def clock_of(update: bytes, client: int) -> int:
@@ -221,21 +272,30 @@ def clock_of(update: bytes, client: int) -> int:
 
 
 def room_url(base: str, kind: str, document_id: str) -> str:
-    path = {"observer": f"/ws/documents/{document_id}/", "yjs": f"/{document_id}"}.get(kind, f"/room/{document_id}")
+    path = {"observer": f"/ws/documents/{document_id}/", "yjs": f"/{document_id}",
+            "pycrdt": f"/{document_id}"}.get(kind, f"/room/{document_id}")
     return base.rstrip("/") + path
+
+
+# The servers with no teacher view of their own: the teacher watches every document through
+# a third socket, as a Yjs teacher view would.
+WATCHED = ("yjs", "pycrdt")
 
 
 class Student:
     def __init__(self, base: str, document_id: str, token: str, kind: str, stats: Stats, window: list[float]):
-        self.url = room_url(base, kind, document_id)
+        self.url = self.url_tab = room_url(base, kind, document_id)
         self.document_id = document_id
         self.token = token
         self.kind = kind
         self.observer = kind == "observer"
-        self.syncing = kind in ("observer", "yjs")  # speaks y-protocols (a handshake first)
+        self.syncing = kind in ("observer", *WATCHED)  # speaks y-protocols (a handshake first)
         self.stats = stats
         self.window = window
         self.sent_at: dict[int, float] = {}
+        # Keystrokes already seen, per receiving socket: a keystroke counts once however
+        # often it arrives (a resync may send it again).
+        self.seen: dict[int, set[int]] = {}
         self.typed = 0
         self.client = 0
         self.name = "student"
@@ -249,18 +309,13 @@ class Student:
             kwargs["subprotocols"] = ["observer", f"bearer.{self.token}"]
         self.typer = await websockets.connect(self.url, **kwargs)
         self.tab = await websockets.connect(self.url_tab, **kwargs)
-        # With the Yjs server the teacher watches every document through a socket of its own.
-        self.watcher = await websockets.connect(self.url, **kwargs) if self.kind == "yjs" else None
-        self.doc = Doc()
+        self.watcher = await websockets.connect(self.url, **kwargs) if self.kind in WATCHED else None
+        self.doc: Doc = Doc()
         self.client = self.doc.client_id
         if self.syncing:
             for ws in (self.typer, self.tab, self.watcher):
                 if ws is not None:
                     await self._handshake(ws)
-
-    @property
-    def url_tab(self) -> str:
-        return getattr(self, "_url_tab", self.url)
 
     async def _handshake(self, ws: Any) -> None:
         from sessions.live import protocol
@@ -310,7 +365,9 @@ class Student:
         from sessions.live import protocol
 
         samples = self.stats.second if into is None else into
-        async for raw in ws or self.tab:
+        socket = ws or self.tab
+        seen = self.seen.setdefault(id(socket), set())
+        async for raw in socket:
             now = time.monotonic()
             self.stats.received += 1
             if isinstance(raw, str):
@@ -320,7 +377,8 @@ class Student:
                 continue
             k = clock_of(message.payload, self.client)
             sent = self.sent_at.get(k)
-            if sent is not None and self.window[0] <= sent < self.window[1]:
+            if sent is not None and k not in seen and self.window[0] <= sent < self.window[1]:
+                seen.add(k)
                 samples.append((sent, now - sent))
 
     async def drain_typer(self) -> None:
@@ -349,6 +407,16 @@ async def teacher_loop(ws: Any, students: dict[str, Student], stats: Stats, wind
         acked[student.document_id] = max(length, acked.get(student.document_id, 0))
 
 
+async def lag_loop(stats: Stats, window: list[float], stop: asyncio.Event) -> None:
+    """How late the client's event loop wakes a 10 ms timer: past a few ms the client is
+    what delays the messages it receives (they wait in its sockets for the loop)."""
+    while not stop.is_set():
+        due = time.monotonic() + 0.01
+        await asyncio.sleep(0.01)
+        if window[0] <= due < window[1]:
+            stats.lag.append(time.monotonic() - due)
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -372,16 +440,19 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         home = bases[i % len(bases)]
         student = Student(home, d, t, kind, stats, window)
         student.name = f"student {first + i}"  # as the browser does: the name the server knows
-        second = home if spread == "document" else bases[(i + 1) % len(bases)]
-        student._url_tab = room_url(second, kind, d)
+        other = home if spread == "document" else bases[(i + 1) % len(bases)]
+        student.url_tab = room_url(other, kind, d)
         students.append(student)
     base = bases[0]
     rss_before = rss_kb(pids)
     teacher: Any = None
     if observer:
-        teacher = await websockets.connect(f"{base}/ws/sessions/{fixture.session_id}/", max_size=None,
-                                           subprotocols=["observer", f"bearer.{fixture.teacher_token}"],
-                                           origin="http://127.0.0.1", compression=None)
+        from websockets.typing import Origin, Subprotocol
+
+        teacher = await websockets.connect(
+            f"{base}/ws/sessions/{fixture.session_id}/", max_size=None, compression=None,
+            subprotocols=[Subprotocol("observer"), Subprotocol(f"bearer.{fixture.teacher_token}")],
+            origin=Origin("http://127.0.0.1"))
     elif kind == "relay":
         teacher = await websockets.connect(f"{base}/all", max_size=None, compression=None)
     for i in range(0, n, 25):
@@ -398,13 +469,14 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
                   asyncio.ensure_future(s.drain_typer())]
         if s.watcher is not None:
             tasks.append(asyncio.ensure_future(s.tab_loop(s.watcher, stats.preview)))
+    tasks.append(asyncio.ensure_future(lag_loop(stats, window, stop)))
     warmup = 2.0
     start = time.monotonic()
     window[0], window[1] = start + warmup, start + warmup + seconds
     await asyncio.sleep(warmup)
-    cpu0, received0, client0 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()])
+    cpu0, received0, client0, machine0 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()]), busy()
     await asyncio.sleep(seconds)
-    cpu1, received1, client1 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()])
+    cpu1, received1, client1, machine1 = cpu_seconds(pids), stats.received, cpu_seconds([os.getpid()]), busy()
     stop.set()
     await asyncio.sleep(1.5)  # what was sent in the window may still arrive
     rss_after = rss_kb(pids)
@@ -420,7 +492,7 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
             await s.watcher.close()
     if teacher is not None:
         await teacher.close()
-    second = [lat for _, lat in stats.second]
+    to_second = [lat for _, lat in stats.second]
     quarter = seconds / 4
 
     def drifted(samples: list[tuple[float, float]]) -> bool:
@@ -435,17 +507,29 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
     previewed = len(stats.preview) / max(1, stats.typed_in_window) if kind != "relay" else 1.0
     kept_second = delivered > 0.99 and not drifted(stats.second)
     kept_preview = kind == "relay" or (previewed > 0.99 and not drifted(stats.preview))
+    server_cpu, client_cpu = cpu1 - cpu0, client1 - client0
+    machine_cpu, steal = machine1[0] - machine0[0], machine1[1] - machine0[1]
     return {
-        "n": n, "second_p50": pct(second, 0.5), "second_p99": pct(second, 0.99),
+        "n": n, "second_p50": pct(to_second, 0.5), "second_p99": pct(to_second, 0.99),
         "preview_p50": pct([lat for _, lat in stats.preview], 0.5),
         "preview_p99": pct([lat for _, lat in stats.preview], 0.99),
         "msgs_per_s": (received1 - received0 + stats.sent) / seconds,
         "cpu_pct": 100 * (cpu1 - cpu0) / seconds,
         "cpu_ms_per_keystroke": 1000 * (cpu1 - cpu0) / max(1, stats.typed_in_window),
-        "client_cpu_pct": 100 * (client1 - client0) / seconds,
+        "client_cpu_pct": 100 * client_cpu / seconds,
+        "client_lag_p99": pct(stats.lag, 0.99),
+        # What the rest of the machine (other work, this run's Redis and PostgreSQL) used
+        # of its cores in the window, in % of one core.
+        "others_cpu_pct": 100 * max(0.0, machine_cpu - server_cpu - client_cpu) / seconds,
+        "machine_busy_pct": 100 * machine_cpu / seconds / (os.cpu_count() or 1),
+        "steal_pct": 100 * steal / seconds,
         "load": os.getloadavg()[0],
+        # Connected and idle (after the handshakes, before any typing), and the most after typing.
+        "mem_idle_kb": (rss_connected - rss_before) / n,
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
         "delivered": delivered, "previewed": previewed,
+        "missing_second": stats.expected_second - len(stats.second),
+        "missing_preview": stats.typed_in_window - len(stats.preview) if kind != "relay" else 0,
         # Keeping up, on both paths: everything arrived and no backlog built.
         "kept_up": kept_second and kept_preview,
         "kept_second": kept_second, "kept_preview": kept_preview,
@@ -478,7 +562,7 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
                     except subprocess.TimeoutExpired:
                         server.kill()
                         server.wait(5)
-        for kind, start, label in (("yjs", start_yjs, "Yjs reference server (Node, @y/websocket-server)"),
+        for kind, start, label in (("yjs", start_yjs, yjs_label()), ("pycrdt", start_pycrdt, pycrdt_label()),
                                    ("relay", start_relay, "bare websockets relay")):
             if kind not in args.servers:
                 continue
@@ -497,23 +581,53 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
     return rows
 
 
+def yjs_label() -> str:
+    package = json.loads((YJS_SERVER.parents[1] / "package.json").read_text()) if YJS_SERVER.exists() else {}
+    return f"Yjs reference server (Node, @y/websocket-server {package.get('version', '?')})"
+
+
+def pycrdt_label() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pycrdt-websocket {version('pycrdt-websocket')} on uvicorn {version('uvicorn')} (uvloop)"
+    except PackageNotFoundError:
+        return "pycrdt-websocket on uvicorn"
+
+
+# Past these the bench's own client is what the latencies measure: its event loop woke
+# late, or it used nearly all of a core (it is one process).
+CLIENT_LAG_MS, CLIENT_CPU_PCT = 20.0, 85.0
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = ("| server | N | → 2nd client p50 / p99 | → teacher p50 / p99 | msgs/s | server CPU (per keystroke) "
-            "| mem/student | kept up | client CPU, load |")
-    print("\n" + head + "\n|---|---|---|---|---|---|---|---|---|")
+            "| mem/student idle (after typing) | kept up | client CPU, loop lag p99 | others' CPU, steal, load |")
+    print("\n" + head + "\n|---|---|---|---|---|---|---|---|---|---|")
+    saturated = []
     for r in rows:
         bare = r["server"].startswith("bare")
         preview = "n/a (relays every keystroke)" if bare else (
             f"{r['preview_p50']:.1f} / {r['preview_p99']:.1f} ms")
-        verdict = f"{100 * r['delivered']:.1f}% to 2nd client" + ("" if bare else (
-            f", {100 * r['previewed']:.1f}% previewed"
+        verdict = f"{100 * r['delivered']:.2f}% to 2nd client ({r['missing_second']} missing)" + ("" if bare else (
+            f", {100 * r['previewed']:.2f}% previewed ({r['missing_preview']} missing)"
             + ("" if r["kept_up"] else f"; lagging: {'2nd client ' if not r['kept_second'] else ''}"
                f"{'preview' if not r['kept_preview'] else ''}")))
         print(f"| {r['server']} | {r['n']} | {r['second_p50']:.1f} / {r['second_p99']:.1f} ms | {preview} "
               f"| {r['msgs_per_s']:.0f} | {r['cpu_pct']:.0f}% ({r['cpu_ms_per_keystroke']:.2f} ms) "
-              f"| {r['mem_per_student_kb']:.0f} KB "
+              f"| {r['mem_idle_kb']:.0f} KB ({r['mem_per_student_kb']:.0f} KB) "
               f"| {'yes' if r['kept_up'] else 'NO'} ({verdict}) "
-              f"| {r['client_cpu_pct']:.0f}%, {r['load']:.1f} |")
+              f"| {r['client_cpu_pct']:.0f}%, {r['client_lag_p99']:.1f} ms "
+              f"| {r['others_cpu_pct']:.0f}%, {r['steal_pct']:.0f}%, {r['load']:.1f} |")
+        if r["client_lag_p99"] > CLIENT_LAG_MS or r["client_cpu_pct"] > CLIENT_CPU_PCT:
+            saturated.append(f"{r['server']}, N = {r['n']}")
+    if saturated:
+        print(f"\nThe client could not keep up (loop lag p99 > {CLIENT_LAG_MS:.0f} ms or CPU > {CLIENT_CPU_PCT:.0f}% "
+              f"of its core) in: {'; '.join(saturated)}. There the latencies include the client's own delay.")
+    print("\nCPU in % of one core, over the measured window. others' CPU: the rest of the machine (other work, "
+          "and Redis and PostgreSQL for Observer); steal: taken by the hypervisor. mem/student: the servers' RSS "
+          "growth over the students (2 sockets each for Observer plus the teacher's; 3 each for the Yjs and pycrdt "
+          "servers, whose teacher watches every document).")
     sys.stdout.flush()
 
 
@@ -523,8 +637,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, nargs="+", default=[1],
                         help="Daphne processes sharing Redis (several: one Observer row per count)")
-    parser.add_argument("--servers", nargs="+", choices=["observer", "yjs", "relay"],
-                        default=["observer", "yjs", "relay"])
+    parser.add_argument("--servers", nargs="+", choices=["observer", "yjs", "pycrdt", "relay"],
+                        default=["observer", "yjs", "pycrdt", "relay"])
     parser.add_argument("--database", default="",
                         help="a PostgreSQL URL (an existing database) instead of a throwaway SQLite file")
     parser.add_argument("--spread", choices=["document", "tab"], default="document",
@@ -534,6 +648,7 @@ def main() -> None:
                         help="run the servers (and this client) at this nice level, e.g. -10 on a shared machine")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the database)")
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pycrdt", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     try:
         import uvloop
@@ -544,6 +659,9 @@ def main() -> None:
     if args.relay:
         run(relay_main(args.relay))
         return
+    if args.pycrdt:
+        run(pycrdt_main(args.pycrdt))
+        return
     if args.priority:
         PRIORITY[:] = ["nice", "-n", str(args.priority)]
         os.nice(args.priority)
@@ -551,7 +669,7 @@ def main() -> None:
     try:
         env = server_env(workdir, args.redis, args.database)
         args.db_label = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
-        runs = len(args.processes) * ("observer" in args.servers) + ("yjs" in args.servers) + ("relay" in args.servers)
+        runs = len(args.processes) * ("observer" in args.servers) + len(set(args.servers) - {"observer"})
         fixture = make_fixture(env, sum(args.students) * runs)
         run(bench(args, env, fixture))
     finally:
