@@ -13,7 +13,15 @@ from django.http import HttpRequest
 
 from accounts.principals import as_principal, user_of
 from integrations import keys, webhooks
-from integrations.models import ApiKey, Scope, Submission, TestSession, TestSessionQuestion, WebhookDelivery
+from integrations.models import (
+    ApiKey,
+    AsyncExecution,
+    Scope,
+    Submission,
+    TestSession,
+    TestSessionQuestion,
+    WebhookDelivery,
+)
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -93,6 +101,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = ("token", "api_key", "language_id", "status", "created_at", "finished_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in Submission._meta.fields]
+
+
+@admin.register(AsyncExecution)
+class AsyncExecutionAdmin(admin.ModelAdmin):
+    list_display = ("id", "api_key", "state", "owner", "execution_id", "created_at", "finished_at")
+    list_filter = ("state",)
+    readonly_fields = [f.name for f in AsyncExecution._meta.fields]
 
 
 @admin.register(WebhookDelivery)

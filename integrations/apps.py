@@ -14,9 +14,10 @@ class IntegrationsConfig(AppConfig):
             schema,  # noqa: F401 - registers the OpenAPI auth schemes
             webhooks,
         )
-        from integrations.sweeper import submissions_sweep
+        from integrations.sweeper import async_executions_sweep, submissions_sweep
         from observer import periodic
 
         sweeper.register("Judge0 submissions", submissions_sweep)
+        sweeper.register("async executions", async_executions_sweep)
         # Every server process delivers what is due (each try leased to one of them).
         periodic.register("webhooks", webhooks.delivery_seconds, webhooks.deliver_due)

@@ -5,12 +5,16 @@ id to poll. Each run is an `Execution` attributed to the key."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -29,9 +33,11 @@ from integrations import background, key_webhooks, selectors, streams
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
 from integrations.judge0.services import key_turn
-from integrations.models import ApiKey
+from integrations.models import ApiKey, AsyncExecution, WebhookDelivery
 from observer import liveness
 from observer.fields import StrictCharField
+
+logger = logging.getLogger("observer.integrations")
 
 RESULT_SECONDS = 24 * 3600  # how long a run's full output is kept for polling (the row keeps a tail)
 
@@ -95,18 +101,20 @@ class AcceptedSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-SERVER_STOPPED = "server_stopped"
+SERVER_STOPPED = AsyncExecution.State.SERVER_STOPPED.value
 SERVER_STOPPED_MESSAGE = ("The server running this execution stopped (a restart or a crash) before it finished; "
                           "send it again.")
+STOPPED_ERROR = {"code": SERVER_STOPPED, "message": SERVER_STOPPED_MESSAGE}
 
 
-def _pending_key(ticket: uuid.UUID) -> str:
-    return f"integrations:execution:{ticket}"
+def _pending_key(ticket: uuid.UUID | str) -> str:
+    return f"integrations:execution:{uuid.UUID(str(ticket))}"
 
 
 async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any], live: bool = False
                   ) -> dict[str, Any]:
-    """Run to the end; the answer (or why it never ran) is kept under the ticket. `live`:
+    """Run to the end; the answer (or why it never ran) is kept under the ticket and
+    reported (`_report_end`). `live` (an ?async=true run, its AsyncExecution the ticket):
     its frames go to the ticket's stream sockets as they come (integrations.streams)."""
     language = data["language"]
     files = [(f["name"], f["content"]) for f in data["files"]]
@@ -131,29 +139,79 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any],
         await sync_to_async(cache.set, thread_sensitive=False)(_pending_key(uuid.UUID(answer["id"])), answer,
                                                                 RESULT_SECONDS)
     await sink.done()
-    await key_webhooks.execution_finished(key_id=key_id, answer=answer, live=live)  # never fails the run
+    try:  # never fails the run
+        delivery = await database_sync_to_async(_report_end)(key_id=key_id, ticket=ticket if live else None,
+                                                             answer=answer)
+    except Exception:
+        logger.exception("the end of execution %s was not recorded", ticket)
+    else:
+        if delivery is not None:
+            key_webhooks.try_soon(delivery.pk)
     return answer
 
 
-def stored_answer(*, key: ApiKey, execution_id: uuid.UUID) -> tuple[str, dict[str, Any]] | None:
+def _report_end(*, key_id: uuid.UUID, ticket: uuid.UUID | None, answer: dict[str, Any]) -> WebhookDelivery | None:
+    """A finished run's end, reported once: an async run's AsyncExecution claimed (the sweep
+    may have ended it first, as its server process looked dead: then that one reported it)
+    and, in the same transaction, the key's webhook queued (None: no webhook)."""
+    key = ApiKey.objects.filter(pk=key_id).first()
+    with transaction.atomic():
+        if ticket is not None:
+            execution_id = None if answer.get("status") == "rejected" else answer["id"]
+            if not _end(ticket, AsyncExecution.State.FINISHED, execution_id=execution_id):
+                return None
+        if key is None:
+            return None
+        return key_webhooks.execution_finished(key=key, execution_id=answer["id"], live=ticket is not None)
+
+
+def async_stopped(*, ticket: uuid.UUID) -> bool:
+    """End an async execution whose server process died as `server_stopped` (what GET
+    answers for it from then on) and queue its key's webhook with it, in the transaction
+    that claims it (integrations.sweeper); False when it had ended already."""
+    with transaction.atomic():
+        if not _end(ticket, AsyncExecution.State.SERVER_STOPPED):
+            return False
+        row = AsyncExecution.objects.select_related("api_key").get(pk=ticket)
+        key_webhooks.execution_finished(key=row.api_key, execution_id=ticket, live=True)
+    return True
+
+
+def _end(ticket: uuid.UUID, state: str, *, execution_id: uuid.UUID | str | None = None) -> bool:
+    """The claim: queued → `state`, by one caller only (a conditional update, on any database)."""
+    return bool(AsyncExecution.objects.filter(pk=ticket, state=AsyncExecution.State.QUEUED).update(
+        state=state, execution_id=execution_id, finished_at=timezone.now()))
+
+
+def stored_answer(*, key: ApiKey, execution_id: uuid.UUID | str) -> tuple[str, dict[str, Any]] | None:
     """Where one of the key's executions stands: ("result", the execution as GET answers
-    it), ("rejected", the refusal's error), ("queued", {id, status}); None when it is not
-    the key's (or nothing). Read by the GET view and the stream socket."""
+    it), ("rejected", the refusal's error, or server_stopped), ("queued", {id, status});
+    None when it is not the key's (or nothing). Read by the GET view, the stream socket and
+    the key's webhook (integrations.key_webhooks)."""
     execution = selectors.key_execution(key=key, execution_id=execution_id)
     if execution is not None:
         return "result", _execution_answer(execution, cache.get(_pending_key(execution_id)))
+    ticket = selectors.key_async_execution(key=key, ticket=execution_id)
+    if ticket is not None and ticket.state == AsyncExecution.State.SERVER_STOPPED:
+        return "rejected", dict(STOPPED_ERROR)  # what its webhook said, whatever a late run stored
     pending = cache.get(_pending_key(execution_id))
-    if not isinstance(pending, dict) or pending.get("key", str(key.pk)) != str(key.pk):
+    if isinstance(pending, dict) and pending.get("key") == str(key.pk):
+        if pending.get("status") == "rejected":
+            return "rejected", dict(pending.get("error") or {})
+        if "stdout" in pending:  # finished under another id: the run's own
+            finished = selectors.key_execution(key=key, execution_id=pending["id"])
+            return None if finished is None else ("result", _execution_answer(finished, pending))
+    if ticket is None:
         return None
-    if pending.get("status") == "rejected":
-        return "rejected", dict(pending.get("error") or {})
-    if "stdout" in pending:  # finished under another id: the run's own
-        finished = selectors.key_execution(key=key, execution_id=pending["id"])
-        return None if finished is None else ("result", _execution_answer(finished, pending))
-    if pending.get("owner") and liveness.is_alive(str(pending["owner"])) is False:
-        # The process running it stopped: it will never finish (its Execution row, if the
-        # program had started, is ended by coding.sweeper).
-        return "rejected", {"code": SERVER_STOPPED, "message": SERVER_STOPPED_MESSAGE}
+    if ticket.execution_id is not None:  # its whole output's day is over: the row's tail
+        finished = selectors.key_execution(key=key, execution_id=ticket.execution_id)
+        return None if finished is None else ("result", _execution_answer(finished, None))
+    if ticket.state != AsyncExecution.State.QUEUED:
+        return None  # a refusal past its day
+    if liveness.is_alive(ticket.owner) is False:
+        # The process running it stopped: it will never finish (the sweep ends it so, and
+        # sends its webhook; its Execution row, if the program had started, is coding.sweeper's).
+        return "rejected", dict(STOPPED_ERROR)
     return "queued", {"id": str(execution_id), "status": "queued"}
 
 
@@ -202,8 +260,7 @@ class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
         ticket, key_id = uuid.uuid4(), key.pk
         if str(request.query_params.get("async", "false")).lower() == "true":
             liveness.ensure_alive()  # this process runs it: a ticket it leaves queued is told apart
-            cache.set(_pending_key(ticket), {"id": str(ticket), "status": "queued", "key": str(key_id),
-                                             "owner": liveness.PROCESS}, RESULT_SECONDS)  # fmt: skip
+            AsyncExecution.objects.create(id=ticket, api_key=key, owner=liveness.PROCESS)
             background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked, live=True))
             return Response({"id": str(ticket), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
         answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))

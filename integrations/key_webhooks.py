@@ -8,12 +8,16 @@ Body: `{"event": "submission.finished", "api": "judge0", "submission": <GET
 /judge0/submissions/{token}'s answer: the default fields, Base64 when the submission was
 made so>}` or `{"event": "submission.finished", "api": "executions", "execution": <GET
 /api/v1/executions/{id}'s answer>}`; an `?async=true` run the run service refused (its
-client polls for it) gives `{"event", "api": "executions", "id", "error": {code,
-message, ...}}`, the error GET answers.
+client polls for it), or one whose server process stopped, gives `{"event", "api":
+"executions", "id", "error": {code, message, ...}}`, the error GET answers.
 
 The run never waits for the webhook: the row is queued when the result is recorded and
 the first try is a task of its own on the server's loop (later tries: the periodic job,
-the sweeper, `manage.py deliver_webhooks`).
+the sweeper, `manage.py deliver_webhooks`). A run whose server process died is reported
+the same way, with what the API answers for it then (a submission's Internal Error, an
+async execution's `server_stopped` error), queued by the sweep that ends it
+(integrations.sweeper); the sweep and a run that finishes late claim the same row, so
+only one of them sends it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.db import transaction
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -61,33 +64,29 @@ def judge0_finished(submission: Submission) -> WebhookDelivery | None:
         return None
 
 
-def _execution_finished(*, key_id: uuid.UUID, answer: dict[str, Any], live: bool) -> WebhookDelivery | None:
+def execution_finished(*, key: ApiKey, execution_id: uuid.UUID | str, live: bool) -> WebhookDelivery | None:
+    """Queue the key's webhook for an execution whose end is stored (in the transaction
+    that records it, so it is queued exactly once: integrations.executions), with what GET
+    /api/v1/executions/{execution_id} answers; None when the key has no webhook URL, the
+    run is not over, or a synchronous run was refused (its client was answered with that)."""
     from integrations.executions import stored_answer  # executions calls this module
 
-    key = ApiKey.objects.filter(pk=key_id).first()
-    if key is None or not key.webhook_url:
+    if not key.webhook_url:
         return None
-    stored = stored_answer(key=key, execution_id=answer["id"])
+    stored = stored_answer(key=key, execution_id=execution_id)
     if stored is None or stored[0] == "queued":
         return None
     state, result = stored
-    if state == "rejected":
-        if not live:  # the client that asked was answered with the refusal itself
-            return None
-        return _queue(key=key, body={"event": EVENT, "api": "executions", "id": answer["id"], "error": result})
-    return _queue(key=key, body={"event": EVENT, "api": "executions", "execution": result})
-
-
-async def execution_finished(*, key_id: uuid.UUID, answer: dict[str, Any], live: bool) -> None:
-    """After an execution's answer is stored: queue the key's webhook and try it soon.
-    A failure here is logged, never the run's."""
+    if state == "rejected" and not live:
+        return None
+    body = ({"event": EVENT, "api": "executions", "id": str(execution_id), "error": result} if state == "rejected"
+            else {"event": EVENT, "api": "executions", "execution": result})
     try:
-        delivery = await database_sync_to_async(_execution_finished)(key_id=key_id, answer=answer, live=live)
+        with transaction.atomic():  # a savepoint: a failure here leaves the run's own record whole
+            return _queue(key=key, body=body)
     except Exception:
-        logger.exception("the submission.finished webhook of execution %s was not queued", answer.get("id"))
-        return
-    if delivery is not None:
-        try_soon(delivery.pk)
+        logger.exception("the submission.finished webhook of execution %s was not queued", execution_id)
+        return None
 
 
 async def try_now(delivery_id: int) -> None:

@@ -117,6 +117,37 @@ class Submission(models.Model):
         return f"{self.token} {self.get_status_display()}"
 
 
+class AsyncExecution(models.Model):
+    """An /api/v1/executions?async=true run from its 202 to its end: the id its client
+    polls, the server process running it (`owner`, as Submission.owner) and how it ended.
+    It ends once, by a conditional update of `state` (queued → finished or server_stopped):
+    the run that finishes (integrations.executions) or the sweep that finds its process
+    dead (integrations.sweeper), and only that one queues the key's webhook."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued or running"
+        FINISHED = "finished", "Finished"  # its answer (a result or the run service's refusal) is stored
+        SERVER_STOPPED = "server_stopped", "Its server process stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # the id answered with the 202
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="async_executions")
+    owner = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    # The run's coding.Execution once it ran (not a foreign key: see Submission.execution_id).
+    execution_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner"], name="asyncexecution_queued_owner", condition=models.Q(state="queued")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.state}"
+
+
 class TestSession(models.Model):
     """An assessment another system (an interview tool) drives for one candidate: questions
     picked from the bank, handed out one at a time, each submitted once."""

@@ -4,15 +4,18 @@ execution as GET /api/v1/executions/{id} answers it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
 from django.core.cache import cache
+from django.test import AsyncClient
 
 from integrations import executions, key_webhooks, webhooks
-from integrations.models import WebhookDelivery
+from integrations.models import AsyncExecution, WebhookDelivery
 from tests.integrations.test_key_webhooks import _delivered, _signed
 from tests.integrations.test_webhooks import Receiver, receiver  # noqa: F401 - the fixture
 
@@ -61,11 +64,34 @@ def test_a_refused_async_execution_is_reported_with_its_error(make_key: Any) -> 
     error = {"code": "busy", "message": "Every run slot is taken.", "retry_after": 5}
     cache.set(executions._pending_key(uuid.UUID(ticket)),
               {"id": ticket, "key": str(issued.key.pk), "status": "rejected", "error": error}, 60)
-    answer = {"id": ticket, "key": str(issued.key.pk), "status": "rejected", "error": error}
     # A sync client had the refusal as its answer: nothing to report.
-    assert key_webhooks._execution_finished(key_id=issued.key.pk, answer=answer, live=False) is None
-    delivery = key_webhooks._execution_finished(key_id=issued.key.pk, answer=answer, live=True)
+    assert key_webhooks.execution_finished(key=issued.key, execution_id=ticket, live=False) is None
+    delivery = key_webhooks.execution_finished(key=issued.key, execution_id=ticket, live=True)
     assert delivery is not None
     assert json.loads(delivery.body) == {"event": "submission.finished", "api": "executions", "id": ticket,
                                          "error": error}
     assert WebhookDelivery.objects.count() == 1
+
+
+async def test_an_async_execution_posts_the_keys_webhook_once_and_records_its_end(
+        make_key: Any, receiver: Receiver) -> None:  # noqa: F811
+    """On a server's loop: the run claims its AsyncExecution (queued → finished) and, in the
+    same transaction, queues the webhook; its first try is made there."""
+    issued = await database_sync_to_async(make_key)("execute", "read", webhook_url=receiver.url)
+    auth = {"X-API-Key": issued.secret}
+    accepted = await AsyncClient().post("/api/v1/executions?async=true", {"language": "python", "files": FILES},
+                                        content_type="application/json", headers=auth)
+    assert accepted.status_code == 202
+    ticket = accepted.json()["id"]
+    for _ in range(600):  # up to 30 s on a loaded machine
+        if receiver.requests:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # a second would have come by now
+    [(method, _, headers, body)] = receiver.requests
+    assert (method, headers["X-Observer-Event"]) == ("POST", "submission.finished")
+    payload = json.loads(body)
+    polled = await AsyncClient().get(f"/api/v1/executions/{ticket}", headers=auth)
+    assert payload == {"event": "submission.finished", "api": "executions", "execution": polled.json()}
+    row = await database_sync_to_async(AsyncExecution.objects.get)(pk=ticket)
+    assert (row.state, str(row.execution_id)) == ("finished", polled.json()["id"])

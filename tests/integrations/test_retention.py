@@ -1,7 +1,7 @@
-"""`manage.py cleanup` prunes the integrations' history: finished Judge0 submissions and
-API keys' run output past API_OUTPUT_RETENTION_DAYS (never an unfinished submission, a
-recent one, or a classroom run's output), ended webhook deliveries past
-WEBHOOK_RETENTION_DAYS."""
+"""`manage.py cleanup` prunes the integrations' history: finished Judge0 submissions, ended
+async executions' records and API keys' run output past API_OUTPUT_RETENTION_DAYS (never
+an unfinished submission or execution, a recent one, or a classroom run's output), ended
+webhook deliveries past WEBHOOK_RETENTION_DAYS."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from coding.models import Execution
 from integrations import retention, webhooks
-from integrations.models import Submission, SubmissionStatus, WebhookDelivery
+from integrations.models import AsyncExecution, Submission, SubmissionStatus, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -42,18 +42,25 @@ def test_it_prunes_finished_submissions_and_api_output_past_the_retention(make_k
     Submission.objects.filter(pk=unfinished.pk).update(created_at=timezone.now() - timedelta(days=60))
     old_api_run, recent_api_run = _run(key=key, finished_days_ago=31), _run(key=key, finished_days_ago=1)
     classroom_run = _run(key=None, finished_days_ago=31)
+    old_async, recent_async, queued_async = (AsyncExecution.objects.create(api_key=key, owner="h:1:t", **fields)
+                                             for fields in ({"state": "finished"}, {"state": "server_stopped"}, {}))
+    AsyncExecution.objects.filter(pk=old_async.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    AsyncExecution.objects.filter(pk=recent_async.pk).update(finished_at=timezone.now() - timedelta(days=29))
     ended = webhooks.enqueue(event="e", url="https://example.com/", body="{}", api_key=key)
     WebhookDelivery.objects.filter(pk=ended.pk).update(state="delivered",
                                                        created_at=timezone.now() - timedelta(days=15))
 
-    assert retention.history_prune() == {"judge0_submissions": 2, "api_run_outputs": 1, "webhook_deliveries": 1}
+    assert retention.history_prune() == {"judge0_submissions": 2, "api_run_outputs": 1, "async_executions": 1,
+                                         "webhook_deliveries": 1}
 
     assert set(Submission.objects.values_list("pk", flat=True)) == {recent.pk, unfinished.pk}
     assert not Submission.objects.filter(pk__in=[old_done.pk, old_failed.pk]).exists()
     tails = dict(Execution.objects.values_list("pk", "output_tail"))
     assert tails == {old_api_run.pk: "", recent_api_run.pk: "secret output\n", classroom_run.pk: "secret output\n"}
     assert not WebhookDelivery.objects.exists()
-    assert retention.history_prune() == {"judge0_submissions": 0, "api_run_outputs": 0, "webhook_deliveries": 0}
+    assert set(AsyncExecution.objects.values_list("pk", flat=True)) == {recent_async.pk, queued_async.pk}
+    assert retention.history_prune() == {"judge0_submissions": 0, "api_run_outputs": 0, "async_executions": 0,
+                                         "webhook_deliveries": 0}
 
 
 def test_the_cleanup_command_reports_it(settings: Any, tmp_path: Any, make_key: Any) -> None:
@@ -61,4 +68,4 @@ def test_the_cleanup_command_reports_it(settings: Any, tmp_path: Any, make_key: 
     _submission(make_key().key, SubmissionStatus.ACCEPTED, 400)
     out = io.StringIO()
     call_command("cleanup", stdout=out)
-    assert "1 judge0 submissions, 0 api run outputs, 0 webhook deliveries" in out.getvalue()
+    assert "1 judge0 submissions, 0 api run outputs, 0 async executions, 0 webhook deliveries" in out.getvalue()

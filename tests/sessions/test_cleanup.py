@@ -147,10 +147,10 @@ def test_it_prunes_history_and_reports_each_step(settings, tmp_path) -> None:
         "Deleted 0 guest participant(s) of sessions ended over 30 days ago (0 files, 0 runs; "
         "0 audit entries no longer name them)",
         "Ended what a server process that stopped left unfinished: 0 runs, 0 exercise submissions, "
-        "0 Judge0 submissions, 0 AI answers",
+        "0 Judge0 submissions, 0 async executions, 0 AI answers",
         f"Removed 0 leftover sandbox work dir(s) from {tmp_path / 'work'}",
         "Pruned history: 4 executions, 0 audit events, 2 errors, 0 judge0 submissions, 0 api run outputs, "
-        "0 webhook deliveries",
+        "0 async executions, 0 webhook deliveries",
     ]
 
 
