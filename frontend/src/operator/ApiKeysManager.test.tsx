@@ -18,7 +18,7 @@ const invalid = (details: Record<string, string[]>) => json(400, { error: { code
 describe("ApiKeysManager", () => {
   it("lists each key with its webhook URL and test sessions rate", async () => {
     mockApi({ "GET /api/integrations/keys/": [key("ab12cd34", { webhook_url: "https://lms.example.org/hook", test_sessions_rate: "20/h" }), key("ef56ab78", { name: "Old" })] });
-    render(<ApiKeysManager />);
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
     const rows = await screen.findAllByTestId("managed-key-row");
     expect(within(rows[0]!).getAllByRole("cell").map((c) => c.textContent).slice(1, 4)).toEqual(["execute, read", "https://lms.example.org/hook", "20/h"]);
     expect(within(rows[1]!).getAllByRole("cell").map((c) => c.textContent).slice(2, 4)).toEqual(["none", "default"]);
@@ -31,7 +31,7 @@ describe("ApiKeysManager", () => {
       "POST /api/integrations/keys/": (_url: string, init: RequestInit) =>
         json(201, { ...key("11aa22bb", { ...(bodyOf(init) as object) }), secret: "obs_11aa22bb_s3cret", webhook_secret: "f00d" }),
     });
-    render(<ApiKeysManager />);
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
     await screen.findByText("No API key yet");
     await user.click(screen.getByRole("button", { name: "New key" }));
     const form = screen.getByRole("form", { name: "New API key" });
@@ -68,7 +68,7 @@ describe("ApiKeysManager", () => {
           test_sessions_rate: ["A count and a period: e.g. 10/m, 200/15m, 1000/d (s, m, h or d)."],
         }),
     });
-    render(<ApiKeysManager />);
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
     await user.click(await screen.findByRole("button", { name: "New key" }));
     const form = screen.getByRole("form", { name: "New API key" });
     await user.type(within(form).getByLabelText("Name"), "Bad");
@@ -94,7 +94,7 @@ describe("ApiKeysManager", () => {
       "PATCH /api/integrations/keys/id-ab12cd34/": (_url: string, init: RequestInit) =>
         ++tries === 1 ? invalid({ test_sessions_rate: ["A count and a period: e.g. 10/m, 200/15m, 1000/d (s, m, h or d)."] }) : json(200, key("ab12cd34", bodyOf(init) as Partial<ManagedApiKey>)),
     });
-    render(<ApiKeysManager />);
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
     await user.click(await screen.findByRole("button", { name: "Change LMS grader" }));
     const form = screen.getByRole("form", { name: "Change LMS grader" });
     const url = within(form).getByLabelText("Webhook URL (optional)");
@@ -120,9 +120,61 @@ describe("ApiKeysManager", () => {
 
   it("offers no change for a revoked key", async () => {
     mockApi({ "GET /api/integrations/keys/": [key("ab12cd34", { revoked_at: "2026-12-01T11:00:00Z", is_active: false })] });
-    render(<ApiKeysManager />);
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
     const [row] = await screen.findAllByTestId("managed-key-row");
-    expect(row).toHaveTextContent("revoked or expired");
+    expect(row).toHaveTextContent("revoked");
     expect(within(row!).queryByRole("button")).not.toBeInTheDocument();
+  });
+
+  it("names each key's owner for an admin, and not where they are all the reader's own", async () => {
+    mockApi({ "GET /api/integrations/keys/": [key("ab12cd34", { owner: "grace" })] });
+    const { unmount } = render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
+    expect((await screen.findAllByTestId("managed-key-row"))[0]).toHaveTextContent("grace");
+    expect(screen.getByRole("heading", { level: 3, name: "Keys" })).toBeInTheDocument();
+    unmount();
+    render(<ApiKeysManager title="Your keys" headingLevel={2} showOwner={false} />);
+    expect((await screen.findAllByTestId("managed-key-row"))[0]).not.toHaveTextContent("grace");
+    expect(screen.getByRole("table", { name: "Your keys" })).toBeInTheDocument();
+  });
+
+  it("gives a key a new secret once confirmed, shows it once, and lists the new prefix", async () => {
+    const user = userEvent.setup();
+    const fetcher = mockApi({
+      "GET /api/integrations/keys/": [key("ab12cd34", { use_count: 5 })],
+      "POST /api/integrations/keys/id-ab12cd34/rotate": () =>
+        json(200, { ...key("99ff88ee", { id: "id-ab12cd34", use_count: 5 }), secret: "obs_99ff88ee_n3w", webhook_secret: "unchanged" }),
+    });
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
+    await user.click(await screen.findByRole("button", { name: "New secret for LMS grader" }));
+    const dialog = screen.getByRole("dialog", { name: "A new secret for LMS grader?" });
+    expect(dialog).toHaveTextContent("The current secret stops working at once");
+    await user.click(within(dialog).getByRole("button", { name: "Make a new secret" }));
+
+    const issued = await screen.findByTestId("issued-key");
+    expect(within(issued).getByTestId("issued-secret")).toHaveTextContent("obs_99ff88ee_n3w");
+    expect(issued).toHaveTextContent("the old one no longer works");
+    expect(within(issued).queryByTestId("issued-webhook-secret")).not.toBeInTheDocument();
+    await waitFor(() => expect(issued).toHaveFocus());
+    expect(fetcher.mock.calls.filter(([url]) => String(url).endsWith("/rotate"))).toHaveLength(1);
+    const [row] = screen.getAllByTestId("managed-key-row");
+    expect(row).toHaveAttribute("data-prefix", "99ff88ee");
+    expect(row).not.toHaveTextContent("n3w");
+    await user.click(within(issued).getByRole("button", { name: "I have copied it" }));
+    expect(screen.queryByText("obs_99ff88ee_n3w")).not.toBeInTheDocument();
+  });
+
+  it("keeps the dialog open with the server's refusal when revoking fails", async () => {
+    const user = userEvent.setup();
+    mockApi({
+      "GET /api/integrations/keys/": [key("ab12cd34")],
+      "POST /api/integrations/keys/id-ab12cd34/revoke": () => json(404, { error: { code: "not_found", message: "Not found.", details: {} } }),
+    });
+    render(<ApiKeysManager title="Keys" headingLevel={3} showOwner />);
+    await user.click(await screen.findByRole("button", { name: "Revoke LMS grader" }));
+    const dialog = screen.getByRole("dialog", { name: "Revoke LMS grader?" });
+    await user.click(within(dialog).getByRole("button", { name: "Revoke key" }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("Not found.");
+    const [row] = screen.getAllByTestId("managed-key-row");
+    expect(row).not.toHaveTextContent("revoked");
   });
 });

@@ -8,7 +8,8 @@ import { monitoring } from "./api";
  * The API keys other systems used in the last day: runs in the last hour and day, runs
  * that did not end ok, webhooks that gave up, last use. Keys are named by their visible
  * prefix; the secret is never shown (the server never sends it). Below, the keys
- * themselves: made and changed (webhook URL, rates) in ApiKeysManager.
+ * themselves, every user's: made, changed (webhook URL, rates), revoked and rotated in
+ * ApiKeysManager (which a teacher's own keys page shows too).
  */
 export function ApiKeysPanel({ refreshKey }: { refreshKey: number }) {
   const keys = useResource((signal) => monitoring.apiKeys(signal), [refreshKey]);
@@ -19,7 +20,8 @@ export function ApiKeysPanel({ refreshKey }: { refreshKey: number }) {
       {!keys.data && !keys.error ? <LoadingState /> : null}
       {keys.data && !keys.data.length ? <EmptyState title="No API key was used in the last day" /> : null}
       {keys.data?.length ? (
-        <div className="op-table-wrap">
+        // Focusable: on a narrow screen the table scrolls sideways inside this frame, by keyboard too.
+        <div className="op-table-wrap" tabIndex={0} role="region" aria-labelledby="op-api-keys">
           <table className="op-table" data-testid="api-keys">
             <thead>
               <tr>
@@ -51,7 +53,7 @@ export function ApiKeysPanel({ refreshKey }: { refreshKey: number }) {
           </table>
         </div>
       ) : null}
-      <ApiKeysManager />
+      <ApiKeysManager title="Keys" headingLevel={3} showOwner />
     </section>
   );
 }

@@ -19,4 +19,8 @@ export const apiKeys = {
   list: (signal?: AbortSignal) => apiRequest<ManagedApiKey[]>("/api/integrations/keys/", { signal }),
   create: (input: ApiKeyInput) => apiRequest<IssuedApiKey>("/api/integrations/keys/", { method: "POST", body: input }),
   update: (id: string, input: ApiKeyInput) => apiRequest<ManagedApiKey>(`/api/integrations/keys/${id}/`, { method: "PATCH", body: input }),
+  /** It stops working at once. */
+  revoke: (id: string) => apiRequest<ManagedApiKey>(`/api/integrations/keys/${id}/revoke`, { method: "POST" }),
+  /** A new secret (and prefix), shown this once; the old secret stops working at once. */
+  rotate: (id: string) => apiRequest<IssuedApiKey>(`/api/integrations/keys/${id}/rotate`, { method: "POST" }),
 };
