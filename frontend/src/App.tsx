@@ -14,6 +14,7 @@ const SessionsPage = lazy(() => import("./teacher/SessionsPage"));
 const Dashboard = lazy(() => import("./teacher/Dashboard"));
 const StudentFocus = lazy(() => import("./teacher/StudentFocus"));
 const GitHubAccountPage = lazy(() => import("./github/GitHubAccountPage"));
+const ApiKeysPage = lazy(() => import("./teacher/ApiKeysPage"));
 
 function RequireTeacher({ children }: { children: ReactNode }) {
   const { state, user } = useAuth();
@@ -84,6 +85,7 @@ export function AppRoutes() {
         <Route path="/join/:code" element={<JoinPage />} />
         <Route path="/s/:sessionId" element={<Workspace />} />
         <Route path="/account/github" element={<RequireUser><GitHubAccountPage /></RequireUser>} />
+        <Route path="/account/keys" element={<RequireTeacher><ApiKeysPage /></RequireTeacher>} />
         <Route path="/teach" element={<RequireTeacher><SessionsPage /></RequireTeacher>} />
         <Route path="/teach/:sessionId" element={<RequireTeacher><Dashboard /></RequireTeacher>} />
         <Route path="/teach/:sessionId/students/:participantId" element={<RequireTeacher><StudentFocus /></RequireTeacher>} />
