@@ -50,15 +50,17 @@ def test_an_admin_makes_and_changes_a_key_with_its_webhook(open_page: Callable[.
     row = page.get_by_test_id("managed-key-row").filter(has_text="Interview tool")
     expect(row).to_contain_text(HOOK)
     expect(row).to_contain_text("20/h")
-    # On a phone the panel and the secrets' long tokens stay within the screen (its tables
-    # scroll inside their own frame). (The page's header is wider than 390 px: not this panel's.)
+    # On a phone the page, its header, the panel and the secrets' long tokens stay within the
+    # screen (the activity table scrolls inside its own frame; each key is a block of lines).
     fits = page.evaluate("""() => {
         const width = document.scrollingElement.clientWidth;
         const panel = document.querySelector('[aria-labelledby="op-api-keys"]');
         const issued = document.querySelector('[data-testid="issued-key"]');
-        return [panel.getBoundingClientRect().right, issued.scrollWidth, issued.clientWidth, width];
+        return [panel.getBoundingClientRect().right, issued.scrollWidth, issued.clientWidth, width,
+                document.scrollingElement.scrollWidth, document.querySelector('header.topbar').scrollWidth];
     }""")
     assert fits[0] <= fits[3] and fits[1] <= fits[2], f"the keys panel sticks out: {fits}"
+    assert fits[4] <= fits[3] and fits[5] <= fits[3], f"the page or its header scrolls sideways: {fits}"
     shot(page, output_dir, "02-made")
     page.get_by_role("button", name="I have copied them").click()
     assert secret not in page.content()
