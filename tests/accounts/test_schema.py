@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,12 @@ def test_it_serves_interactive_docs_that_load_the_schema(api) -> None:
     page = response.content.decode()
     assert "swagger-ui" in page.lower()
     assert "/api/schema/" in page
+    # Everything the page loads comes from this server: no CDN (the machines it runs on
+    # may have no internet, and a CDN would see who reads the docs).
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(url.startswith("/") for url in sources), sources
+    script = next(url for url in sources if url.endswith("swagger-ui-bundle.js"))
+    assert api.get(script).status_code == 200
 
 
 def test_it_validates_the_schema_without_a_single_warning(tmp_path) -> None:
