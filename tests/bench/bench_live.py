@@ -19,7 +19,8 @@ Printed per N: p50/p99 latency keystroke -> second client and keystroke -> teach
 (Observer: the first preview that contains the keystroke, so the coalescing interval is
 included), messages per second through the server, server CPU (and per keystroke: the
 servers' CPU time over the keystrokes typed in the window), memory per connected student
-(idle, after the handshakes; and after typing), and whether it kept up, on both paths:
+(idle: what each student adds once the first ones warmed the server up; and all of the
+growth after typing), and whether it kept up, on both paths:
 every keystroke typed in the window arrived (at the second tab; in some teacher preview;
 the missing ones are counted), and on neither path is the median latency of the last
 quarter of the run a multiple of the first quarter's (no backlog). The client is one
@@ -455,7 +456,13 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
             origin=Origin("http://127.0.0.1"))
     elif kind == "relay":
         teacher = await websockets.connect(f"{base}/all", max_size=None, compression=None)
-    for i in range(0, n, 25):
+    # The first students warm the servers up (lazy imports, thread pools, database
+    # connections): the idle memory per student is what each one after them adds.
+    warm = max(1, min(25, n // 5))
+    await asyncio.gather(*(s.connect() for s in students[:warm]))
+    await asyncio.sleep(1)
+    rss_warm = rss_kb(pids)
+    for i in range(warm, n, 25):
         await asyncio.gather(*(s.connect() for s in students[i : i + 25]))
     await asyncio.sleep(1)
     rss_connected = rss_kb(pids)
@@ -524,8 +531,9 @@ async def run_class(bases: list[str], fixture: Fixture, n: int, seconds: float, 
         "machine_busy_pct": 100 * machine_cpu / seconds / (os.cpu_count() or 1),
         "steal_pct": 100 * steal / seconds,
         "load": os.getloadavg()[0],
-        # Connected and idle (after the handshakes, before any typing), and the most after typing.
-        "mem_idle_kb": (rss_connected - rss_before) / n,
+        # Connected and idle (after the handshakes, before any typing; past the first
+        # students), and the most after typing (all of the growth over all students).
+        "mem_idle_kb": (rss_connected - rss_warm) / max(1, n - warm),
         "mem_per_student_kb": (max(rss_connected, rss_after) - rss_before) / n,
         "delivered": delivered, "previewed": previewed,
         "missing_second": stats.expected_second - len(stats.second),
@@ -626,8 +634,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"of its core) in: {'; '.join(saturated)}. There the latencies include the client's own delay.")
     print("\nCPU in % of one core, over the measured window. others' CPU: the rest of the machine (other work, "
           "and Redis and PostgreSQL for Observer); steal: taken by the hypervisor. mem/student: the servers' RSS "
-          "growth over the students (2 sockets each for Observer plus the teacher's; 3 each for the Yjs and pycrdt "
-          "servers, whose teacher watches every document).")
+          "growth per student connected after the first fifth (at most 25), which warm the servers up; after typing: "
+          "all of the growth over all students. 2 sockets per student for Observer (plus the teacher's one); 3 for "
+          "the Yjs and pycrdt servers, whose teacher watches every document.")
     sys.stdout.flush()
 
 
