@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,19 @@
 #define MAX_DEPTH 16
 
 static int control = -1;
+
+/* Every signal back to its default action and none blocked. An ignored signal and the
+ * signal mask survive exec: a server started with SIGINT ignored (a background job of a
+ * shell script, nohup) would otherwise hand that to every student's program, whose
+ * Ctrl+C would then do nothing. */
+static void reset_signals(void) {
+    sigset_t none;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL); /* fails harmlessly for the libc's reserved ones */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 static void fail(const char *fmt, ...) {
     char message[512];
@@ -223,6 +237,7 @@ static int exec_mode(int argc, char **argv) {
         errno = EINVAL;
         die("the program must be an absolute path");
     }
+    reset_signals();
     execv(program[0], program);
     die(program[0]);
     return 125;
@@ -286,6 +301,7 @@ int main(int argc, char **argv) {
 
     close_other_fds(); /* the control socket too: the program gets only 0, 1, 2 */
     control = -1;
+    reset_signals();
     execve(args[0], args, env);
     dprintf(2, "observer-launcher: cannot execute %s: %s\n", args[0], strerror(errno));
     _exit(127);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 
 import pytest
 
@@ -71,6 +72,24 @@ async def test_it_kills_a_program_ctrl_c_does_not_stop(bwrap: RunTracker) -> Non
     result = await screen.result()
     assert result.status == Status.RUNTIME_ERROR, result
     assert result.signal == 2
+    bwrap.assert_nothing_left()
+
+
+async def test_ctrl_c_ends_a_program_even_when_the_server_ignores_it(bwrap: RunTracker) -> None:
+    """An ignored signal survives exec: a server started with SIGINT ignored (a shell
+    script's background job, nohup) gave every program SIGINT ignored, and a student's
+    Ctrl+C did nothing until the CPU limit (seen in a CI trial). The launcher puts every
+    signal back to its default before it execs the sandbox."""
+    source = "#include <stdio.h>\nint main(void){ puts(\"spinning\"); fflush(stdout); for(;;); }\n"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        screen = await start("c", [("main.c", source)])
+        await screen.wait_for(b"spinning")
+        screen.run.interrupt()
+        result = await screen.result()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (result.status, result.signal) == (Status.RUNTIME_ERROR, signal.SIGINT), result
     bwrap.assert_nothing_left()
 
 
