@@ -6,7 +6,7 @@ import "./exercises.css";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { errorMessage } from "../api/errors";
 import { useAction } from "../hooks/useAction";
-import { feedback as feedbackApi, teacherExercises, type BankExercise, type Grid, type GridCell, type NewTest, type SessionExercise } from "./api";
+import { teacherExercises, type BankExercise, type Grid, type GridCell, type NewTest, type SessionExercise } from "./api";
 import { onExerciseEvent } from "./bus";
 
 const COALESCE_MS = 500;
@@ -56,7 +56,6 @@ export function TeacherExercises({ sessionId, language, onOpenStudent }: { sessi
     <div data-testid="teacher-exercises">
       {loadError ? <p className="notice warn" role="alert">{errorMessage(loadError)}</p> : null}
       <GridView grid={grid} sessionId={sessionId} onOpenStudent={onOpenStudent} />
-      {grid && grid.rows.length > 0 ? <CommentForm students={grid.rows.map((r) => ({ id: r.participant_id, name: r.display_name }))} fileName={FILE_NAMES[language] ?? "main.txt"} /> : null}
       <section className="card" aria-labelledby="attached-heading">
         <h2 id="attached-heading">Exercises in this session</h2>
         {links.length === 0 ? <p className="muted">None yet: attach one from your bank or write one below.</p> : null}
@@ -129,6 +128,12 @@ function GridView({ grid, sessionId, onOpenStudent }: { grid: Grid | null; sessi
               </tbody>
             </table>
           </div>
+          {/* The one place to comment on a student's code is their page (their submissions, or their live file). */}
+          {grid.rows.length > 0 ? (
+            <p className="muted" data-testid="comment-hint">
+              To comment on a student's code, select their name: their submissions open as they were sent, and you comment on a line from there (right-click it, or Ctrl+Alt+Enter).
+            </p>
+          ) : null}
           {grid.exercises.map((e) => (
             <details key={e.id}>
               <summary>
@@ -311,62 +316,6 @@ function NewExerciseForm({ language, sessionId, onCreated }: { language: string;
         {save.error ? <p className="field-error" role="alert">{errorMessage(save.error)}</p> : null}
       </form>
       <p className="muted">Session {sessionId.slice(0, 8)} · {language}</p>
-    </section>
-  );
-}
-
-/** A comment on one line of a student's file; the student sees it in their workspace at once. */
-function CommentForm({ students, fileName }: { students: { id: string; name: string }[]; fileName: string }) {
-  const [student, setStudent] = useState("");
-  const [file, setFile] = useState(fileName);
-  const [line, setLine] = useState("1");
-  const [text, setText] = useState("");
-  const [said, setSaid] = useState("");
-  const send = useAction(async () => {
-    await feedbackApi.add(student, { file_name: file, line: Number(line), text });
-    setSaid(`Comment sent to ${students.find((s) => s.id === student)?.name ?? "the student"}.`);
-    setText("");
-  });
-  return (
-    <section className="card" aria-labelledby="comment-heading">
-      <h2 id="comment-heading">Comment on a student's line</h2>
-      <form
-        className="row wrap"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setSaid("");
-          void send.run();
-        }}
-      >
-        <div className="field">
-          <label htmlFor="comment-student">Student</label>
-          <select id="comment-student" value={student} onChange={(e) => setStudent(e.target.value)} required>
-            <option value="">Choose…</option>
-            {students.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="comment-file">File</label>
-          <input id="comment-file" value={file} onChange={(e) => setFile(e.target.value)} required maxLength={100} />
-        </div>
-        <div className="field">
-          <label htmlFor="comment-line">Line</label>
-          <input id="comment-line" type="number" min={1} value={line} onChange={(e) => setLine(e.target.value)} required />
-        </div>
-        <div className="field grow">
-          <label htmlFor="comment-text">Comment</label>
-          <input id="comment-text" value={text} onChange={(e) => setText(e.target.value)} required maxLength={2000} />
-        </div>
-        <button type="submit" className="btn primary" disabled={send.pending || !student || !text.trim()}>
-          Send comment
-        </button>
-      </form>
-      <div role="status">{said}</div>
-      {send.error ? <p className="field-error" role="alert">{errorMessage(send.error)}</p> : null}
     </section>
   );
 }

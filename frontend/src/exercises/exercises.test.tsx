@@ -91,7 +91,11 @@ describe("TeacherExercises", () => {
     expect(rows[0]).toHaveTextContent("fail 1/3");
     expect(rows[1]).toHaveTextContent("pass 3/3");
     expect(screen.getByText(/1 of 2 submitted pass every test/)).toBeInTheDocument();
-    // A name opens that student's submissions (to read and comment on their lines).
+    // Comments are written on the student's page only (no second form here): a name opens that
+    // student's submissions, to read and comment on their lines, and the view says so.
+    expect(screen.queryByRole("button", { name: "Send comment" })).toBeNull();
+    expect(screen.queryByLabelText("Comment")).toBeNull();
+    expect(screen.getByTestId("comment-hint")).toHaveTextContent("To comment on a student's code, select their name");
     await userEvent.click(within(rows[0]!).getByRole("button", { name: "Bo: open their submissions" }));
     expect(opened).toEqual([["P2", "submissions"]]);
   });
