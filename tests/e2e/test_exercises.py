@@ -101,17 +101,31 @@ def test_a_teacher_builds_an_exercise_and_two_students_check_and_submit(
     expect(staff.get_by_text("Failed most: Hidden 1 (1)")).to_be_visible()
     shot(staff, output_dir, "5-teacher-grid")
 
-    # A comment on Bo's line 2: it appears in his workspace at once.
-    staff.get_by_label("Student", exact=True).select_option(label="Bo")
-    staff.get_by_label("Line", exact=True).fill("2")
-    staff.get_by_label("Comment", exact=True).fill("What if a is not 2?")
-    staff.get_by_role("button", name="Send comment").click()
-    expect(staff.get_by_text("Comment sent to Bo.")).to_be_visible()
-    expect(bo.get_by_test_id("teacher-comments")).to_contain_text("main.py, line 2: What if a is not 2?")
-    shot(bo, output_dir, "6-bo-sees-comment")
-
     with staff.expect_download() as download:
         staff.get_by_role("button", name="Download grades.csv").click()
     grades = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert grades[0] == ["participant_id", "display_name", "Add two numbers (/2)", "total", "max_total"]
     assert sorted(row[1:] for row in grades[1:]) == [["Ada", "2", "2", "2"], ["Bo", "1", "1", "2"]]
+
+    # A comment on line 2 of Bo's submission, the one way there is: his name in the grid opens
+    # his submissions (the Exercises view has no comment form of its own, and says where to go).
+    expect(view.get_by_test_id("comment-hint")).to_contain_text("To comment on a student's code, select their name")
+    expect(view.get_by_role("button", name="Send comment")).to_have_count(0)
+    rows.nth(0).get_by_role("button", name="Bo: open their submissions").click()
+    review = staff.get_by_test_id("submission-review")
+    expect(review.get_by_label("Submission")).to_contain_text("Add two numbers · Submit")
+    expect(review.locator(".view-lines")).to_contain_text("print(5 if a == 2 else a - b)")
+    review.locator(".view-lines").click()
+    staff.keyboard.press("ControlOrMeta+Home")
+    staff.keyboard.press("ArrowDown")
+    staff.keyboard.press("Control+Alt+Enter")
+    form = staff.get_by_test_id("comment-form")
+    expect(form.get_by_label("Line")).to_have_value("2")
+    expect(form.get_by_label("Comment")).to_be_focused()
+    staff.keyboard.type("What if a is not 2?")
+    form.get_by_role("button", name="Send comment").click()
+    expect(form.get_by_role("status")).to_have_text("Comment sent to Bo on main.py, line 2.")
+    # It appears in his workspace at once, with that submission's result.
+    expect(bo.get_by_test_id("teacher-comments")).to_contain_text("main.py, line 2: What if a is not 2?")
+    expect(bo_card.get_by_test_id("submission-comments")).to_contain_text("main.py, line 2: What if a is not 2?")
+    shot(bo, output_dir, "6-bo-sees-comment")
