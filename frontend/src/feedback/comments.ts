@@ -79,6 +79,36 @@ export function inlineText(mark: LineMark): string {
   return mark.comments.length > 1 ? `${who}: ${short} (+${mark.comments.length - 1} more)` : `${who}: ${short}`;
 }
 
+/** How many character cells `text` takes in a monospace editor: a tab to the next stop, a wide (CJK, emoji) character two. */
+export function displayColumns(text: string, tabSize = 4): number {
+  let columns = 0;
+  for (const ch of text) {
+    if (ch === "\t") columns += tabSize - (columns % tabSize);
+    else columns += (ch.codePointAt(0) ?? 0) >= 0x1100 ? 2 : 1;
+  }
+  return columns;
+}
+
+/** Room the inline text needs besides its characters: its padding and the cursor's place after the line. */
+const INLINE_EXTRA_PX = 14;
+
+/**
+ * Whether the inline text fits after its line inside the editor's visible width (`lineText`
+ * the line as typed, `charWidth` the editor font's cell). When it does not (a phone, a long
+ * line), the comment is shown whole under its line instead: cut off at the edge, a student
+ * could not read it.
+ */
+export function inlineFits(lineText: string, inline: string, charWidth: number, visibleWidth: number, tabSize = 4): boolean {
+  // The decoration's text starts with two spaces (editorComments).
+  const columns = displayColumns(lineText, tabSize) + 2 + displayColumns(inline);
+  return columns * charWidth + INLINE_EXTRA_PX <= visibleWidth;
+}
+
+/** The note under a line, whole: each comment on the line, oldest first, with who wrote it. */
+export function zoneEntries(mark: LineMark): { who: string; text: string }[] {
+  return mark.comments.map((c) => ({ who: c.author || "Teacher", text: c.text }));
+}
+
 /** The hover's Markdown: each comment with who wrote it (plain text, never HTML). */
 export function hoverText(mark: LineMark): string {
   return mark.comments
