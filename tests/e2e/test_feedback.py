@@ -3,7 +3,8 @@ the line of his live file the cursor is on (Ctrl+Alt+Enter, keyboard only) and o
 his submission (the Submissions view); Bo sees each beside its line in his editor (glyph and
 text), listed with its line in his side panel, read out politely, and the submission's with
 its result. Looked at on a phone, a laptop and a projector, light and dark; nothing scrolls
-sideways and axe finds nothing. Screenshots go to test-results/e2e/<test>/."""
+sideways and axe finds nothing. Where a comment does not fit after its line (a phone), it is
+shown whole under the line, inside the editor, and read there. Screenshots go to test-results/e2e/<test>/."""
 
 from __future__ import annotations
 
@@ -28,6 +29,35 @@ ALMOST = ["a, b = map(int, input().split())", "print(5 if a == 2 else a - b)"]
 def no_sideways_scroll(page: Page) -> None:
     wide = page.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
     assert wide[0] <= wide[1], f"the page scrolls sideways: {wide}"
+
+
+LONG = ("Read both numbers from one line: split() gives you two strings, and map(int, ...) turns each "
+        "of them into a number you can add.")  # fmt: skip
+
+
+def assert_notes_readable(page: Page, scope: str, texts: list[str]) -> None:
+    """Each comment in `texts` is shown whole in a note under its line (not after it, cut off at
+    the edge): the note is visible, inside the editor's box and the screen, and its text is not
+    cut (the note fits in the room the editor keeps for it)."""
+    editor = page.locator(f"{scope} .monaco-editor")
+    editor.scroll_into_view_if_needed()
+    box = editor.bounding_box()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert box, "no editor"
+    notes = page.locator(f"{scope} [data-testid=line-comment-zone]")
+    for text in texts:
+        note = notes.filter(has_text=text)
+        expect(note).to_have_count(1)
+        expect(note).to_be_visible()
+        expect(note).to_contain_text(text)  # whole, not shortened
+        rect = note.bounding_box()
+        room = note.locator("xpath=..").bounding_box()  # the zone Monaco keeps under the line
+        assert rect and room, text
+        assert box["x"] <= rect["x"] and rect["x"] + rect["width"] <= box["x"] + box["width"] <= width + 0.5, (text, rect, box)
+        assert box["y"] <= rect["y"] and rect["y"] + rect["height"] <= box["y"] + box["height"], (text, rect, box)
+        assert rect["y"] + rect["height"] <= room["y"] + room["height"] + 0.5, ("the note overflows its zone", rect, room)
+        overflow = note.evaluate("n => [n.scrollWidth - n.clientWidth, n.scrollHeight - n.clientHeight]")
+        assert overflow == [0, 0], (text, overflow)
 
 
 def attach_exercise(server: LiveServer, access: str, session_id: str) -> None:
@@ -123,6 +153,9 @@ def test_the_teacher_comments_on_a_line_and_the_student_sees_it_beside_the_line(
     open_as_teacher(small, teacher, f"/teach/{lesson['id']}/students/{bo_seat.participant_id}")
     small.get_by_role("tab", name="Submissions").click()
     expect(small.get_by_test_id("submission-review").locator(".line-comment-glyph")).to_have_count(1)
+    # Too wide to follow its line on a phone: shown whole under it, inside the editor.
+    expect(small.locator("[data-testid=submission-review] .line-comment-inline")).to_have_count(0)
+    assert_notes_readable(small, "[data-testid=submission-review]", ["Demo Teacher: Good: you read both numbers."])
     no_sideways_scroll(small)
     shot(small, output_dir, "3b-teacher-submission-phone-light")
     small.get_by_test_id("focus-comment-list").scroll_into_view_if_needed()
@@ -137,13 +170,35 @@ def test_the_teacher_comments_on_a_line_and_the_student_sees_it_beside_the_line(
     assert_accessible(bo, "the student's workspace with comments")
     shot(bo, output_dir, "4-bo-both-comments-laptop-light")
 
+    # A longer comment on line 1 of his live file, the kind a phone cannot fit beside a line.
+    call(observer_server, "POST", f"/api/participants/{bo_seat.participant_id}/feedback/",
+         {"file_name": "main.py", "line": 1, "text": LONG}, teacher.access)  # fmt: skip
+    expect(bo.get_by_test_id("teacher-comments").get_by_test_id("line-comment")).to_have_count(3)
+
     # The same workspace on a phone, light and dark, and on a projector, dark.
     for name, viewport, scheme in (("phone-light", PHONE, "light"), ("phone-dark", PHONE, "dark"),
                                    ("projector-dark", PROJECTOR, "dark")):  # fmt: skip
         page = open_page(f"bo-{name}", viewport=viewport, color_scheme=scheme)
         open_as_student(page, bo_seat)
         comments = page.get_by_test_id("teacher-comments")
-        expect(comments.get_by_test_id("line-comment")).to_have_count(2)
+        expect(comments.get_by_test_id("line-comment")).to_have_count(3)
+        wait_editor_ready(page)
+        code = page.locator("[data-testid=code-editor]")
+        if viewport is PHONE:
+            # Every comment whole, under its line, on the screen: none cut off at the editor's edge.
+            expect(code.locator(".line-comment-inline")).to_have_count(0)
+            assert_notes_readable(page, "[data-testid=code-editor]", [
+                "Demo Teacher: Good: you read both numbers.", f"Demo Teacher: {LONG}", "Demo Teacher: What if a is not 2?"])  # fmt: skip
+            notes = code.get_by_test_id("line-comment-zone")
+            expect(notes.first).to_have_attribute("data-line", "1")
+            expect(notes.last).to_have_attribute("data-line", "2")
+            shot(page, output_dir, f"5a-bo-comments-under-lines-{name}")
+        else:
+            # Room enough: after each line, as on the laptop.
+            expect(code.get_by_test_id("line-comment-zone")).to_have_count(0)
+            expect(code.locator(".view-line").nth(0)).to_contain_text("Demo Teacher: Read both numbers")
+            expect(code.locator(".view-line").nth(1)).to_contain_text("Demo Teacher: What if a is not 2?")
+            shot(page, output_dir, f"5a-bo-comments-after-lines-{name}")
         comments.scroll_into_view_if_needed()
         no_sideways_scroll(page)
         assert_accessible(page, f"the student's comments ({name})")
