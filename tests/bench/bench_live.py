@@ -26,8 +26,9 @@ the missing ones are counted), and on neither path is the median latency of the 
 quarter of the run a multiple of the first quarter's (no backlog). The client is one
 process: its CPU and how late its event loop wakes (lag p99) are printed, with a warning
 where it could not keep up. So are the load average and what the rest of the machine
-used: on a shared machine, other work skews the numbers (--priority -10 runs the servers
-and the client ahead of it, within the same cgroup).
+used: on a shared machine, other work skews the numbers. --priority -10 runs the servers
+and the client ahead of other work of the same session only: with the kernel's autogroups
+(/proc/sys/kernel/sched_autogroup_enabled) each session is scheduled as a group first.
 
     python tests/bench/bench_live.py                 # N = 30 100 200, 10 s each
     python tests/bench/bench_live.py --students 200 400 --processes 1 2 4 --seconds 20
@@ -97,7 +98,7 @@ async def wait_port(port: int, timeout: float = 30) -> None:
 
 # As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
 DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
-PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of a busy machine's other work
+PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of their session's other work
 
 
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -654,7 +655,8 @@ def main() -> None:
                         help="with several processes: a student's tabs on one process, or on two")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5")
     parser.add_argument("--priority", type=int, default=0,
-                        help="run the servers (and this client) at this nice level, e.g. -10 on a shared machine")
+                        help="run the servers (and this client) at this nice level, e.g. -10: ahead of other "
+                             "work of the same session (autogroups rank sessions first)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (and the database)")
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pycrdt", type=int, help=argparse.SUPPRESS)
