@@ -12,9 +12,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -29,11 +27,11 @@ from coding.models import Execution, ExecutionStatus
 from coding.runner import check_args, default_limits
 from coding.sandbox.base import InvalidRun, Limits
 from coding.sandbox.requests import MAX_ARG_CHARS, MAX_ARGS
-from integrations import background, key_webhooks, selectors, streams
+from integrations import async_executions, background, key_webhooks, selectors, streams
 from integrations import limits as key_limits
 from integrations.authentication import ApiKeyAuthentication, CanExecute, CanExecuteOrRead, key_of
 from integrations.judge0.services import key_turn
-from integrations.models import ApiKey, AsyncExecution, WebhookDelivery
+from integrations.models import ApiKey, AsyncExecution
 from observer import liveness
 from observer.fields import StrictCharField
 
@@ -114,7 +112,7 @@ def _pending_key(ticket: uuid.UUID | str) -> str:
 async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any], live: bool = False
                   ) -> dict[str, Any]:
     """Run to the end; the answer (or why it never ran) is kept under the ticket and
-    reported (`_report_end`). `live` (an ?async=true run, its AsyncExecution the ticket):
+    reported (`async_executions.report_end`). `live` (an ?async=true run, its AsyncExecution the ticket):
     its frames go to the ticket's stream sockets as they come (integrations.streams)."""
     language = data["language"]
     files = [(f["name"], f["content"]) for f in data["files"]]
@@ -140,47 +138,14 @@ async def execute(*, key_id: uuid.UUID, ticket: uuid.UUID, data: dict[str, Any],
                                                                 RESULT_SECONDS)
     await sink.done()
     try:  # never fails the run
-        delivery = await database_sync_to_async(_report_end)(key_id=key_id, ticket=ticket if live else None,
-                                                             answer=answer)
+        delivery = await database_sync_to_async(async_executions.report_end)(
+            key_id=key_id, ticket=ticket if live else None, answer=answer)
     except Exception:
         logger.exception("the end of execution %s was not recorded", ticket)
     else:
         if delivery is not None:
             key_webhooks.try_soon(delivery.pk)
     return answer
-
-
-def _report_end(*, key_id: uuid.UUID, ticket: uuid.UUID | None, answer: dict[str, Any]) -> WebhookDelivery | None:
-    """A finished run's end, reported once: an async run's AsyncExecution claimed (the sweep
-    may have ended it first, as its server process looked dead: then that one reported it)
-    and, in the same transaction, the key's webhook queued (None: no webhook)."""
-    key = ApiKey.objects.filter(pk=key_id).first()
-    with transaction.atomic():
-        if ticket is not None:
-            execution_id = None if answer.get("status") == "rejected" else answer["id"]
-            if not _end(ticket, AsyncExecution.State.FINISHED, execution_id=execution_id):
-                return None
-        if key is None:
-            return None
-        return key_webhooks.execution_finished(key=key, execution_id=answer["id"], live=ticket is not None)
-
-
-def async_stopped(*, ticket: uuid.UUID) -> bool:
-    """End an async execution whose server process died as `server_stopped` (what GET
-    answers for it from then on) and queue its key's webhook with it, in the transaction
-    that claims it (integrations.sweeper); False when it had ended already."""
-    with transaction.atomic():
-        if not _end(ticket, AsyncExecution.State.SERVER_STOPPED):
-            return False
-        row = AsyncExecution.objects.select_related("api_key").get(pk=ticket)
-        key_webhooks.execution_finished(key=row.api_key, execution_id=ticket, live=True)
-    return True
-
-
-def _end(ticket: uuid.UUID, state: str, *, execution_id: uuid.UUID | str | None = None) -> bool:
-    """The claim: queued → `state`, by one caller only (a conditional update, on any database)."""
-    return bool(AsyncExecution.objects.filter(pk=ticket, state=AsyncExecution.State.QUEUED).update(
-        state=state, execution_id=execution_id, finished_at=timezone.now()))
 
 
 def stored_answer(*, key: ApiKey, execution_id: uuid.UUID | str) -> tuple[str, dict[str, Any]] | None:
@@ -260,7 +225,7 @@ class ExecutionsView(key_limits.KeyLimitedMixin, APIView):
         ticket, key_id = uuid.uuid4(), key.pk
         if str(request.query_params.get("async", "false")).lower() == "true":
             liveness.ensure_alive()  # this process runs it: a ticket it leaves queued is told apart
-            AsyncExecution.objects.create(id=ticket, api_key=key, owner=liveness.PROCESS)
+            async_executions.record(ticket=ticket, key=key, owner=liveness.PROCESS)
             background.start(lambda: execute(key_id=key_id, ticket=ticket, data=checked, live=True))
             return Response({"id": str(ticket), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
         answer = background.run(lambda: execute(key_id=key_id, ticket=ticket, data=checked))

@@ -5,7 +5,7 @@ with coding.sweeper, which tells dead processes from living ones (`Owners`):
 - Judge0 submissions it left In Queue or Processing end as Internal Error with a message
   (`server_stopped`), their callback and their key's webhook queued (judge0.services.finish).
 - `?async=true` executions it left queued or running end as `server_stopped` (what GET
-  answers for them), their key's webhook queued (integrations.executions.async_stopped).
+  answers for them), their key's webhook queued (integrations.async_executions.async_stopped).
   Their `Execution` row, if the program had started, is coding.sweeper's own (`killed`).
 
 Each is ended by a conditional update that claims the row: of the sweep and a run that
@@ -15,7 +15,7 @@ finishes late (its process only looked dead), exactly one records and reports it
 from __future__ import annotations
 
 from coding.sweeper import Owners
-from integrations import executions
+from integrations import async_executions
 from integrations.judge0 import services
 from integrations.models import AsyncExecution, Submission
 
@@ -44,4 +44,4 @@ def async_executions_sweep(owners: Owners) -> int:
     queued = AsyncExecution.objects.filter(state=AsyncExecution.State.QUEUED).values_list("pk", "owner",
                                                                                          "created_at")
     return sum(1 for pk, owner, created_at in list(queued)
-               if owners.orphaned(owner, created_at) and executions.async_stopped(ticket=pk))
+               if owners.orphaned(owner, created_at) and async_executions.async_stopped(ticket=pk))

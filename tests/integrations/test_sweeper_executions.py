@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from coding import sweeper
 from coding.models import Execution, ExecutionStatus
-from integrations import background, executions, key_webhooks, webhooks
+from integrations import async_executions, background, executions, key_webhooks, webhooks
 from integrations.models import AsyncExecution, WebhookDelivery
 from observer import liveness
 from tests.integrations.test_webhooks import Receiver, receiver  # noqa: F401 - the fixture
@@ -151,10 +151,10 @@ async def test_a_run_that_finished_is_never_swept(settings: Any, make_key: Any, 
 def test_the_claim_is_taken_once(make_key: Any) -> None:
     """What makes it once on any database: a conditional update, queued → an end."""
     row = _queued(make_key().key, DEAD)
-    assert executions._end(row.pk, AsyncExecution.State.FINISHED) is True
-    assert executions._end(row.pk, AsyncExecution.State.SERVER_STOPPED) is False
-    assert executions.async_stopped(ticket=row.pk) is False
-    assert executions._end(uuid.uuid4(), AsyncExecution.State.FINISHED) is False  # no such row
+    assert async_executions.claim_end(row.pk, AsyncExecution.State.FINISHED) is True
+    assert async_executions.claim_end(row.pk, AsyncExecution.State.SERVER_STOPPED) is False
+    assert async_executions.async_stopped(ticket=row.pk) is False
+    assert async_executions.claim_end(uuid.uuid4(), AsyncExecution.State.FINISHED) is False  # no such row
     row.refresh_from_db()
     assert row.state == "finished"
 
