@@ -53,9 +53,11 @@ def assert_notes_readable(page: Page, scope: str, texts: list[str]) -> None:
         rect = note.bounding_box()
         room = note.locator("xpath=..").bounding_box()  # the zone Monaco keeps under the line
         assert rect and room, text
-        assert box["x"] <= rect["x"] and rect["x"] + rect["width"] <= box["x"] + box["width"] <= width + 0.5, (text, rect, box)
+        right = rect["x"] + rect["width"]
+        assert box["x"] <= rect["x"] and right <= box["x"] + box["width"] <= width + 0.5, (text, rect, box)
         assert box["y"] <= rect["y"] and rect["y"] + rect["height"] <= box["y"] + box["height"], (text, rect, box)
-        assert rect["y"] + rect["height"] <= room["y"] + room["height"] + 0.5, ("the note overflows its zone", rect, room)
+        bottom = rect["y"] + rect["height"]
+        assert bottom <= room["y"] + room["height"] + 0.5, ("the note overflows its zone", rect, room)
         overflow = note.evaluate("n => [n.scrollWidth - n.clientWidth, n.scrollHeight - n.clientHeight]")
         assert overflow == [0, 0], (text, overflow)
 
@@ -188,7 +190,9 @@ def test_the_teacher_comments_on_a_line_and_the_student_sees_it_beside_the_line(
             # Every comment whole, under its line, on the screen: none cut off at the editor's edge.
             expect(code.locator(".line-comment-inline")).to_have_count(0)
             assert_notes_readable(page, "[data-testid=code-editor]", [
-                "Demo Teacher: Good: you read both numbers.", f"Demo Teacher: {LONG}", "Demo Teacher: What if a is not 2?"])  # fmt: skip
+                "Demo Teacher: Good: you read both numbers.", f"Demo Teacher: {LONG}",
+                "Demo Teacher: What if a is not 2?",
+            ])
             notes = code.get_by_test_id("line-comment-zone")
             expect(notes.first).to_have_attribute("data-line", "1")
             expect(notes.last).to_have_attribute("data-line", "2")
