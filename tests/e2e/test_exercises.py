@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.axe import assert_accessible
 from tests.e2e.classes import join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer
-from tests.e2e.ui import replace_editor_text, shot
+from tests.e2e.ui import comment_form_on_line, replace_editor_text, shot
 
 SOLUTION = ["a, b = map(int, input().split())", "print(a + b)"]
 ALMOST = ["a, b = map(int, input().split())", "print(5 if a == 2 else a - b)"]
@@ -115,13 +115,7 @@ def test_a_teacher_builds_an_exercise_and_two_students_check_and_submit(
     review = staff.get_by_test_id("submission-review")
     expect(review.get_by_label("Submission")).to_contain_text("Add two numbers · Submit")
     expect(review.locator(".view-lines")).to_contain_text("print(5 if a == 2 else a - b)")
-    review.locator(".view-lines").click()
-    staff.keyboard.press("ControlOrMeta+Home")
-    staff.keyboard.press("ArrowDown")
-    staff.keyboard.press("Control+Alt+Enter")
-    form = staff.get_by_test_id("comment-form")
-    expect(form.get_by_label("Line")).to_have_value("2")
-    expect(form.get_by_label("Comment")).to_be_focused()
+    form = comment_form_on_line(staff, review.locator(".view-lines"), 2)
     staff.keyboard.type("What if a is not 2?")
     form.get_by_role("button", name="Send comment").click()
     expect(form.get_by_role("status")).to_have_text("Comment sent to Bo on main.py, line 2.")

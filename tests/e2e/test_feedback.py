@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.axe import assert_accessible
 from tests.e2e.classes import call, join_guest, open_as_student, open_as_teacher, sign_in_teacher, start_class
 from tests.e2e.server import LiveServer
-from tests.e2e.ui import replace_editor_text, shot, wait_editor_ready
+from tests.e2e.ui import comment_form_on_line, replace_editor_text, shot, wait_editor_ready
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -92,14 +92,8 @@ def test_the_teacher_comments_on_a_line_and_the_student_sees_it_beside_the_line(
     staff = open_page("teacher", viewport=PROJECTOR, color_scheme="dark")
     open_as_teacher(staff, teacher, f"/teach/{lesson['id']}/students/{bo_seat.participant_id}")
     wait_editor_ready(staff)
-    staff.locator("[data-testid=code-editor] .view-lines").click()
-    staff.keyboard.press("ControlOrMeta+Home")
-    staff.keyboard.press("ArrowDown")
-    staff.keyboard.press("Control+Alt+Enter")
-    form = staff.get_by_test_id("comment-form")
-    expect(form.get_by_label("Line")).to_have_value("2")
+    form = comment_form_on_line(staff, staff.locator("[data-testid=code-editor] .view-lines"), 2)
     expect(form.get_by_label("File")).to_have_value("main.py")
-    expect(form.get_by_label("Comment")).to_be_focused()
     staff.keyboard.type("What if a is not 2?")
     staff.keyboard.press("Tab")
     expect(form.get_by_role("button", name="Send comment")).to_be_focused()

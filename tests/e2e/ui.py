@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 NBSP = "\u00a0"
 
@@ -110,6 +110,20 @@ def expect_remote_cursor(page: Page, name: str, timeout: float = 10.0) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"the remote cursor is labelled {label!r}, not {name!r}")
+
+
+def comment_form_on_line(page: Page, lines: Locator, line: int) -> Locator:
+    """A teacher's comment form opened from an editor's line by keyboard (the cursor on
+    `line`, Ctrl+Alt+Enter): the form names the line and the comment field has the focus."""
+    lines.click()
+    page.keyboard.press("ControlOrMeta+Home")
+    for _ in range(line - 1):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Control+Alt+Enter")
+    form = page.get_by_test_id("comment-form")
+    expect(form.get_by_label("Line")).to_have_value(str(line))
+    expect(form.get_by_label("Comment")).to_be_focused()
+    return form
 
 
 def terminal_text(page: Page) -> str:
