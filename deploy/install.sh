@@ -11,7 +11,7 @@
 #                       with --email gets a Let's Encrypt certificate (certbot); anything else
 #                       (localhost, an IP, no --email) a self-signed one, said loudly.
 #   --email ADDR        for Let's Encrypt (expiry notices).
-#   --instances N       Daphne processes (default: the number of cores), ports FIRST_PORT...
+#   --instances N       server processes (default: the number of cores), ports FIRST_PORT...
 #   --upgrade           fetch the code again (--source, --ref), install, migrate, and restart
 #                       the instances one at a time, each answering /health before the next.
 #   --source GIT        where the code comes from (default: the repository this script is in).
@@ -235,7 +235,7 @@ as_app() {
 }
 
 # --- Python, runtimes, the built app; migrations, static files -----------------------------
-if (( code_changed )) || [[ ! -x "$prefix/.venv/bin/daphne" ]]; then
+if (( code_changed )) || [[ ! -x "$prefix/.venv/bin/uvicorn" ]]; then
   say "Installing (scripts/install: sandbox, .venv, runtimes, the browser app)"
   ( cd "$prefix" && set -a && . "$env_file" && set +a && PYTHON=/usr/bin/python3 scripts/install )
   chown -R "$user:" "$prefix"

@@ -5,7 +5,7 @@ From that thread, asgiref's async_to_sync reaches the server's own loop, where t
 is made: it keeps going after the answer is sent, beside every other run of the
 process. It starts in an empty context: the request's thread (which a thread-sensitive
 call inside would otherwise go back to) is gone by the time the task ends.
-Under a plain WSGI server there is no such loop; Observer is served by Daphne (ASGI).
+Under a plain WSGI server there is no such loop; Observer is served by uvicorn (ASGI, observer.server).
 
 `run` needs the view's thread to be its request's own: Django's ASGIHandler gives each
 request one (ThreadSensitiveContext). Django's test AsyncClient does not: its sync views

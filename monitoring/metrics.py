@@ -7,7 +7,7 @@ Two kinds of figures, each collected where it is true:
   each process increments in memory. With ``PROMETHEUS_MULTIPROC_DIR`` set in the
   environment before the server starts, prometheus-client keeps them in one mmap file
   per process in that directory and a scrape of any process sums every file, so
-  several Daphne processes on a machine answer one consistent total (and a restarted
+  several server processes on a machine answer one consistent total (and a restarted
   process's counts are kept, so counters never go backwards). Without it (the
   one-process try-out) they live in the process's default registry.
 - Current state (active runs, queue length, open WebSocket connections, live sessions

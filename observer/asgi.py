@@ -12,13 +12,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from accounts.middleware import TokenAuthMiddleware  # noqa: E402
 from integrations.routing import ApiKeySockets  # noqa: E402
-from observer import daphne_guards, periodic  # noqa: E402
+from observer import periodic  # noqa: E402
 from observer.routing import websocket_urlpatterns  # noqa: E402
+from observer.server import ServerEdge  # noqa: E402
 
-daphne_guards.install()
-
-# The first request or connection starts the process's housekeeping (observer.periodic).
-application = periodic.Start(
+# The server's edge (observer.server): the lifespan, and socket offers the application
+# cannot read. The first request or connection, or the lifespan's start, starts the
+# process's housekeeping (observer.periodic).
+application = ServerEdge(periodic.Start(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
@@ -29,4 +30,4 @@ application = periodic.Start(
             ),
         }
     )
-)
+))

@@ -70,7 +70,6 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DJANGO_ENV=production")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -258,9 +257,8 @@ PERIODIC_JOBS = env.bool("PERIODIC_JOBS", default=True)
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # The largest WebSocket message (and frame) the server takes, in bytes; document
-# sockets take frames up to it (LIVE_DOCUMENT_MAX_FRAME_BYTES). Daphne must be started
-# with the same number: --websocket-max-message-size and --websocket-max-frame-size
-# (scripts/run, deploy/observer@.service); past it a socket is closed with 1009.
+# sockets take frames up to it (LIVE_DOCUMENT_MAX_FRAME_BYTES). The server (observer.server)
+# is started with it; past it a socket is closed with 1009 (message too big).
 WEBSOCKET_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 LIVE_DOCUMENT_MAX_FRAME_BYTES = WEBSOCKET_MAX_MESSAGE_BYTES
 

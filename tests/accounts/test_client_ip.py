@@ -115,7 +115,7 @@ def test_it_has_nginx_overwrite_x_forwarded_for_in_every_proxied_location() -> N
             assert re.search(overwrite, server_https), "the HTTPS server block does not overwrite X-Forwarded-For"
 
 
-def test_it_runs_daphne_without_its_first_hop_proxy_headers() -> None:
+def test_it_serves_without_the_servers_first_hop_proxy_headers() -> None:
     unit = (ROOT / "deploy" / "observer@.service").read_text()
     exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
     assert "--proxy-headers" not in exec_start

@@ -1,6 +1,6 @@
 """Benchmark of Submit: a class presses Submit within one second, through the real product.
 
-A Daphne server (started here, loopback only) on PostgreSQL + Redis with the real
+An Observer server (observer.server, started here, loopback only) on PostgreSQL + Redis with the real
 bubblewrap sandbox, as tests/bench/bench_runs.py starts it (its helpers are reused).
 Over the REST API a teacher writes a 10-case exercise (a + b: 5 sample cases, 5 hidden)
 with its solution in Python and in Java, and for each language opens a session whose
@@ -268,12 +268,12 @@ def main() -> None:
         from django.conf import settings
 
         port = br.free_port()
-        server = br.start_daphne(env, port, workdir / "daphne.log")
+        server = br.start_server(env, port, workdir / "server.log")
         base = f"http://127.0.0.1:{port}"
         br.wait_healthy(base, server)
         print(f"# Submit benchmark on {os.cpu_count()} cores, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(
-            f"# server: Daphne on PostgreSQL + Redis ({args.redis}), sandbox bubblewrap; "
+            f"# server: observer.server (uvicorn) on PostgreSQL + Redis ({args.redis}), sandbox bubblewrap; "
             f"RUNS_MAX_CONCURRENT={settings.RUN_LIMITS['max_concurrent']}; limits raised: "
             + " ".join(f"{k}={v}" for k, v in br.limits_env(args.students, args.max_concurrent).items()),
             flush=True,

@@ -1,6 +1,6 @@
 """Benchmark of the Judge0-compatible API: submissions per second, through the real product.
 
-A Daphne server (started here, loopback only) on PostgreSQL + Redis with the real
+An Observer server (observer.server, started here, loopback only) on PostgreSQL + Redis with the real
 bubblewrap sandbox; an API key made with `manage.py create_api_key`. N submissions of
 `print("hi")` (Python) are sent by C clients at once, spread over K keys (a key holds
 one place in the fair queue, so its submissions run one after another: --keys 1 4), two ways:
@@ -48,7 +48,7 @@ from tests.bench.bench_runs import (  # noqa: E402
     free_port,
     p95,
     redis_claim,
-    start_daphne,
+    start_server,
     stop,
     table,
     wait_healthy,
@@ -147,7 +147,7 @@ def main() -> None:
                                 "999999/15m", "--executions-rate", "999999/m"], cwd=ROOT, env=env, check=True,
                                capture_output=True, text=True).stdout.strip() for i in range(max(args.keys))]
         port = free_port()
-        process = start_daphne(env, port, workdir / "server.log")
+        process = start_server(env, port, workdir / "server.log")
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, process)
 

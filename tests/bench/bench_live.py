@@ -4,7 +4,7 @@
 keystrokes a second into their document from one connection, as y-monaco sends them: a
 Yjs update and an awareness update (the cursor) per keystroke; a second connection to
 the same document (a second tab) and the teacher's monitor (/ws/sessions/{id}/,
-coalesced previews) receive. Observer runs on Daphne with Redis (started here, loopback
+coalesced previews) receive. Observer runs on its server (observer.server: uvicorn) with Redis (started here, loopback
 only, one fresh set of 1, 2, 4... processes per N), beside, with the same client load in
 the same run:
 - the Yjs reference server (Node, the stock `@y/websocket-server`, installed by this
@@ -97,16 +97,16 @@ async def wait_port(port: int, timeout: float = 30) -> None:
 
 
 # As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
-DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
+SERVER = ("-m", "observer.server")
 PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of their session's other work
 
 
-def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    log = open(Path(env["BENCH_WORKDIR"]) / f"daphne-{port}.log", "wb")
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    log = open(Path(env["BENCH_WORKDIR"]) / f"server-{port}.log", "wb")
+    # BENCH_SERVER: another launcher (a profiler, a debug loop) in place of `-m observer.server`.
+    launcher = os.environ["BENCH_SERVER"].split() if os.environ.get("BENCH_SERVER") else [*SERVER]
     return subprocess.Popen(
-        # BENCH_DAPHNE: another launcher (a profiler, a debug loop) in place of `-m daphne`.
-        [*PRIORITY, sys.executable, *(os.environ.get("BENCH_DAPHNE") or "-m daphne").split(),
-         "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS, "observer.asgi:application"],
+        [*PRIORITY, sys.executable, *launcher, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
@@ -133,7 +133,7 @@ def start_pycrdt(port: int) -> subprocess.Popen[bytes]:
         import uvicorn  # noqa: F401
     except ImportError:
         raise SystemExit("pycrdt-websocket or uvicorn is not installed: scripts/install --test") from None
-    # Its log (what the exception handler caught) beside the Daphne logs: --keep-logs keeps it.
+    # Its log (what the exception handler caught) beside the Observer servers' logs: --keep-logs keeps it.
     log = open(Path(os.environ.get("BENCH_WORKDIR") or tempfile.gettempdir()) / f"pycrdt-{port}.log", "wb")
     return subprocess.Popen([*PRIORITY, sys.executable, __file__, "--pycrdt", str(port)], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -551,7 +551,7 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
     for n in args.students:
         for processes in args.processes if "observer" in args.servers else []:
             ports = [free_port() for _ in range(processes)]
-            servers = [start_daphne(env, port) for port in ports]
+            servers = [start_server(env, port) for port in ports]
             try:
                 for port in ports:
                     await wait_port(port)
@@ -561,7 +561,7 @@ async def bench(args: argparse.Namespace, env: dict[str, str], fixture: Fixture)
                                       args.spread, first=used)
                 used += n
                 label = f"{processes} proc, tabs spread by {args.spread}" if processes > 1 else "1 proc"
-                rows.append({"server": f"Observer, Daphne + live hub ({label}, {args.db_label})", **row})
+                rows.append({"server": f"Observer, uvicorn + live hub ({label}, {args.db_label})", **row})
             finally:
                 for server in servers:
                     server.terminate()
@@ -646,7 +646,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, nargs="+", default=[30, 100, 200])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, nargs="+", default=[1],
-                        help="Daphne processes sharing Redis (several: one Observer row per count)")
+                        help="Observer server processes sharing Redis (several: one Observer row per count)")
     parser.add_argument("--servers", nargs="+", choices=["observer", "yjs", "pycrdt", "relay"],
                         default=["observer", "yjs", "pycrdt", "relay"])
     parser.add_argument("--database", default="",

@@ -1,6 +1,6 @@
 """Benchmark of the run path: a class presses Run at once, through the real product.
 
-A Daphne server (started here, loopback only) on PostgreSQL + Redis with the real
+An Observer server (observer.server, started here, loopback only) on PostgreSQL + Redis with the real
 bubblewrap sandbox. Over the REST API a teacher registers, logs in, creates and starts a
 session whose starter file is `print("hi")` (Python; each other language's hello
 world), and N guests join; each guest opens their terminal socket
@@ -62,7 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 PYTHON_SOURCE = 'print("hi")\n'
 # As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
-DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
+# As scripts/run and deploy/observer@.service start it: observer.server chooses its options.
+SERVER = ("-m", "observer.server")
 PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority
 ORIGIN = "http://127.0.0.1"
 
@@ -136,10 +137,9 @@ def redis_claim(url: str) -> Any:
     return client
 
 
-def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*PRIORITY, sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
-         "observer.asgi:application"],
+        [*PRIORITY, sys.executable, *SERVER, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
 
@@ -566,13 +566,14 @@ def main() -> None:
         if not ok:
             raise SystemExit(f"bubblewrap is not available: {message}")
         port = free_port()
-        server = start_daphne(env, port, workdir / "daphne.log")
+        server = start_server(env, port, workdir / "server.log")
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, server)
         conf = settings.RUN_LIMITS
         print(f"# run-path benchmark on {os.cpu_count()} cores, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
               + (f"; server and client at nice {args.priority}" if args.priority else ""))
-        print(f"# server: Daphne on PostgreSQL ({urllib.parse.urlsplit(args.database).path.lstrip('/')}) + Redis "
+        database = urllib.parse.urlsplit(args.database).path.lstrip("/")
+        print(f"# server: observer.server (uvicorn) on PostgreSQL ({database}) + Redis "
               f"({args.redis}), sandbox bubblewrap ({message})")
         print("# limits raised so that none refuses the benchmark's runs: "
               + " ".join(f"{k}={v}" for k, v in limits_env(max_n, args.max_concurrent).items()))

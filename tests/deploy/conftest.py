@@ -1,4 +1,4 @@
-"""The deployment stage's fixtures: one running stack (nginx + two Daphne processes)
+"""The deployment stage's fixtures: one running stack (nginx + two server processes)
 for the whole run (a test that stops or drains an instance puts it back), and Debian's
 Chromium. Its tests are marked e2e, so the ordinary suites never start it;
 scripts/test-deploy runs them."""
@@ -40,5 +40,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
         if isinstance(stack, Stack):
             for instance in stack.instances:
-                report.sections.append((f"daphne {instance.port} (tail)", instance.log_tail()))
+                report.sections.append((f"server {instance.port} (tail)", instance.log_tail()))
             report.sections.append(("nginx access log (tail)", "\n".join(stack.access_log().splitlines()[-30:])))

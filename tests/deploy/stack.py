@@ -1,6 +1,6 @@
 """The shipped deployment, run for real: Debian's nginx with deploy/nginx-observer.conf
 (templated only in its server name, certificate paths, listen and upstream ports and the
-install directory) and a self-signed certificate, in front of Daphne processes started
+install directory) and a self-signed certificate, in front of server processes (observer.server) started
 with the command of deploy/observer@.service, on PostgreSQL + Redis with an env file made
 from deploy/observer.env.example (production settings).
 
@@ -234,7 +234,7 @@ class Instance:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne on {self.port} exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(f"server {self.port} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 status, _, _ = http_request(self.port, "/health", https=False, timeout=5)
                 if status == 200:
@@ -242,7 +242,7 @@ class Instance:
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"daphne on {self.port} never answered /health:\n{self.log_tail()}")
+        raise RuntimeError(f"server {self.port} never answered /health:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 30) -> int | None:
         """SIGTERM, as systemctl stop sends it (then SIGKILL after TimeoutStopSec)."""
@@ -412,7 +412,7 @@ def build_stack(*, instances: int = 2) -> Stack:
     for port in ports:
         instance_env = {**env, "SANDBOX_WORK_ROOT": str(workdir / f"sandbox-{port}")}  # PrivateTmp= per instance
         stack.instances.append(Instance(port=port, command=unit_exec_start(unit, port=port, root=ROOT),
-                                        env=instance_env, log_path=workdir / "logs" / f"daphne-{port}.log"))
+                                        env=instance_env, log_path=workdir / "logs" / f"server-{port}.log"))
     cert, key = self_signed_certificate(workdir / "certs", SERVER_NAME)
     stack.site_text = render_site(SITE.read_text(), server_name=SERVER_NAME, cert=cert, key=key,
                                   http_port=http_port, https_port=https_port, upstream_ports=ports, root=ROOT,

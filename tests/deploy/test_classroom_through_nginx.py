@@ -1,5 +1,5 @@
 """A class through the shipped nginx site over HTTPS and WSS, with the teacher and the
-student on different Daphne processes, and a rolling restart in the middle of it: the
+student on different server processes, and a rolling restart in the middle of it: the
 student's process stops while they type; their browser reconnects to the other process,
 nothing typed is lost, and the terminal says what became of the running program."""
 
@@ -34,8 +34,8 @@ DURING_RESTART = 'print("typed while its server restarted")'
 
 def _sockets(instance: Instance, kind: str) -> list[str]:
     """The WebSocket paths of `kind` (sessions, documents, terminal) this process accepted
-    (Daphne's access log: `"WSCONNECT /ws/terminal/12/"`)."""
-    return re.findall(rf'"WSCONNECT (/ws/{kind}/[^/"]+/)"', instance.log_text())
+    (the server's log: `"WebSocket /ws/terminal/12/" [accepted]`)."""
+    return re.findall(rf'"WebSocket (/ws/{kind}/[^/"?]+/)[^"]*" \[accepted\]', instance.log_text())
 
 
 @pytest.fixture

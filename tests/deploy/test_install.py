@@ -248,7 +248,7 @@ def test_install_upgrade_backup_restore(installed: Installed) -> None:
     output = installed.install("--instances", "3")
     assert f"observer@{third} answers /health" in output
     site = (installed.root / "etc" / "nginx" / "sites-available" / "observer").read_text()
-    # both upstreams (observer_daphne, observer_documents) list the three
+    # both upstreams (observer_app, observer_documents) list the three
     assert [f"127.0.0.1:{port}" for port in [*installed.ports, third]] * 2 == re.findall(
         r"^\s+server (127\.0\.0\.1:\d+) max_fails=0;$", site, re.M)
     third_pid = installed.pid(third)

@@ -1,4 +1,4 @@
-"""The shipped nginx site in front of two Daphne processes, over HTTPS as clients meet it:
+"""The shipped nginx site in front of two server processes, over HTTPS as clients meet it:
 health and metrics reach the app, security headers on every kind of response, the
 metrics allow-list, request size limits, the redirect to HTTPS, a client's own
 X-Forwarded-For ignored, request ids in the app's logs."""
@@ -43,7 +43,7 @@ def test_nginx_accepts_the_site(stack: Stack) -> None:
 
 @pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
 def test_health_answers_through_nginx(stack: Stack, https: bool) -> None:
-    """It answered 400 (DisallowedHost 'observer_daphne') when nginx did not pass Host."""
+    """It answered 400 (DisallowedHost 'observer_app') when nginx did not pass Host."""
     status, _, body = http_request(stack.https_port if https else stack.http_port, "/health", https=https)
     assert (status, body) == (200, b"ok\n")
 
@@ -114,7 +114,7 @@ def test_request_size_limits_are_answered_the_same_by_nginx_and_the_app(stack: S
     status, headers, body = http_request(stack.https_port, login, method="POST",
                                          body=b'{"username": "' + b"a" * 3_000_000 + b'"}', headers=json_headers)
     app = _too_large(status, headers, body)
-    # Over nginx's: nginx answers, never bothering Daphne, in the same shape and status.
+    # Over nginx's: nginx answers, never bothering the server, in the same shape and status.
     status, headers, body = http_request(stack.https_port, login, method="POST",
                                          body=b'{"username": "' + b"a" * 5_000_000 + b'"}', headers=json_headers)
     edge = _too_large(status, headers, body)

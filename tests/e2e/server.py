@@ -1,5 +1,5 @@
 """Starts the real Observer server for browser tests: a fresh SQLite file, migrations,
-a teacher account, and Daphne on a free port with the real sandbox backend."""
+a teacher account, and the server (observer.server) on a free port with the real sandbox backend."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND_INDEX = ROOT / "static" / "app" / "index.html"
-# As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
-DAPHNE_LIMITS = ("--websocket-max-message-size", "4194304", "--websocket-max-frame-size", "4194304")
+# As scripts/run and deploy/observer@.service start it: observer.server chooses its options.
+SERVER = ("-m", "observer.server")
 
 
 def free_port() -> int:
@@ -123,11 +123,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, t
 
 
 def _spawn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Daphne on `port`, answering once this returns (its output appended to `log_path`)."""
+    """The server on `port`, answering once this returns (its output appended to `log_path`)."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
-             "observer.asgi:application"],  # fmt: skip
+            [sys.executable, *SERVER, "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -1,5 +1,5 @@
-"""The official Judge0 Python SDK (judge0 on PyPI) against a live Observer: Daphne on a
-free port, a fresh SQLite file, the real bubblewrap sandbox. The client only changes
+"""The official Judge0 Python SDK (judge0 on PyPI) against a live Observer: the server
+(observer.server) on a free port, a fresh SQLite file, the real bubblewrap sandbox. The client only changes
 its base URL and sends the key in Judge0's X-Auth-Token: run, wait, batch, base64 (the
 SDK always encodes), every status it can reach, and a callback."""
 
@@ -29,7 +29,9 @@ class Server:
         self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.workdir / 'db.sqlite3'}",
                     "DJANGO_ENV": "development", "DJANGO_DEBUG": "false",
                     "OBSERVER_ENV_FILE": str(self.workdir / "no.env"), "SANDBOX_BACKEND": "bubblewrap",
-                    "RUNS_PER_WINDOW": "200", "PYTHONUNBUFFERED": "1"}
+                    "RUNS_PER_WINDOW": "200", "PYTHONUNBUFFERED": "1",
+                    # the receiver of the callback test listens on loopback
+                    "WEBHOOK_ALLOW_PRIVATE": "true"}
         self.env.pop("REDIS_URL", None)
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("shell", "-c", "from tests.factories import TeacherFactory; TeacherFactory(username='owner')")
@@ -38,7 +40,7 @@ class Server:
         port = free_port()
         self.log = self.workdir / "server.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _DAPHNE, "-b", "127.0.0.1", "-p", str(port), "observer.asgi:application"],
+            [sys.executable, "-m", "observer.server", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{self.url}/login", self.process, self.log)
@@ -54,15 +56,6 @@ class Server:
         self.process.wait(timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-
-# Daphne with the operator's allowance for private callback addresses turned on through
-# settings (the receiver of this test listens on loopback).
-_DAPHNE = (
-    "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'observer.settings'); "
-    "from django.conf import settings; "
-    "django.setup(); settings.WEBHOOK_ALLOW_PRIVATE = True; "
-    "from daphne.cli import CommandLineInterface; CommandLineInterface.entrypoint()"
-)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A test session against a live Observer (Daphne, a fresh SQLite file, the real sandbox):
+"""A test session against a live Observer (observer.server, a fresh SQLite file, the real sandbox):
 completing it posts the key's signed `test_session.completed` webhook from the server's
 own loop, without waiting for the sweeper or the timer, and without holding up the
 answer to the last submit."""

@@ -1,11 +1,10 @@
-"""A real Daphne server, stopped with SIGTERM (as systemd stops it) before the live
-layer's periodic flush came due, writes what its editors typed: the log, the
+"""A real server (observer.server), stopped with SIGTERM (as systemd stops it) before the
+live layer's periodic flush came due, writes what its editors typed: the log, the
 snapshot and the plain text reach the database before the process exits."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import os
 import signal
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from sessions.live import protocol, ydoc
-from tests.e2e.server import DAPHNE_LIMITS
+from tests.e2e.server import SERVER
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = """
@@ -48,7 +47,7 @@ def _free_port() -> int:
 def server_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE":
-                "tests.live.daphne_settings", "DJANGO_ENV": "development", "SANDBOX_BACKEND": "fake",
+                "tests.live.server_settings", "DJANGO_ENV": "development", "SANDBOX_BACKEND": "fake",
                 "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO", "PYTHONFAULTHANDLER": "1"})
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     return env
@@ -56,14 +55,14 @@ def server_env(tmp_path: Path) -> dict[str, str]:
 
 async def _wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
-        assert process.poll() is None, "daphne exited at start"
+        assert process.poll() is None, "the server exited at start"
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
             return
         except OSError:
             await asyncio.sleep(0.1)
-    raise AssertionError("daphne never listened")
+    raise AssertionError("the server never listened")
 
 
 async def _type(port: int, fixture: dict[str, str], text: str) -> None:
@@ -101,21 +100,22 @@ def _stored(env: dict[str, str], document: str) -> tuple[str, int]:
     return str(content), int(logged)
 
 
-async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dict[str, str], tmp_path: Path) -> None:
+async def test_it_writes_what_was_typed_on_sigterm(server_env: dict[str, str], tmp_path: Path) -> None:
     made = subprocess.run([sys.executable, "manage.py", "shell", "-c", FIXTURE], cwd=ROOT, env=server_env,
                           check=True, capture_output=True, text=True, timeout=120)
     fixture: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
     port = _free_port()
-    log = open(tmp_path / "daphne.log", "wb")
-    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
-                               "observer.asgi:application"], cwd=ROOT, env=server_env, stdout=log,
+    log = open(tmp_path / "server.log", "wb")
+    server = subprocess.Popen([sys.executable, *SERVER, "--host", "127.0.0.1", "--port", str(port)],
+                              cwd=ROOT, env=server_env, stdout=log,
                               stderr=subprocess.STDOUT)
     try:
-        await _wait_port(port, daphne)
+        await _wait_port(port, server)
         typed = "for i in range(3):\n    print(i)\n"
         await _type(port, fixture, typed)
         assert _stored(server_env, fixture["document"]) == ("print('hi')\n", 1)  # nothing written yet
-        # A second tab stays open through the shutdown: its consumer is killed, not closed.
+        # A second tab stays open through the shutdown: the server closes it with 1012
+        # (service restart), on which a browser reconnects.
         import websockets
 
         url = f"ws://127.0.0.1:{port}/ws/documents/{uuid.UUID(fixture['document'])}/"
@@ -124,21 +124,25 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
         await tab.send(protocol.sync_step1(b"\x00"))
         await asyncio.wait_for(tab.recv(), 10)
         started = time.monotonic()
-        daphne.send_signal(signal.SIGTERM)
+        server.send_signal(signal.SIGTERM)
         try:
-            code = await asyncio.to_thread(daphne.wait, 30)
+            code = await asyncio.to_thread(server.wait, 30)
         except subprocess.TimeoutExpired:
             log.flush()
-            raise AssertionError("daphne did not stop within 30 s of SIGTERM:\n"
-                                 + (tmp_path / "daphne.log").read_text(errors="replace")) from None
-        assert code == 0, (tmp_path / "daphne.log").read_text(errors="replace")
+            raise AssertionError("the server did not stop within 30 s of SIGTERM:\n"
+                                 + (tmp_path / "server.log").read_text(errors="replace")) from None
+        assert code == 0, (tmp_path / "server.log").read_text(errors="replace")
         assert time.monotonic() - started < 30
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(tab.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012, closed.value
     finally:
-        if daphne.poll() is None:
-            daphne.kill()
+        if server.poll() is None:
+            server.kill()
         log.close()
     content, logged = _stored(server_env, fixture["document"])
-    output = (tmp_path / "daphne.log").read_text(errors="replace")
+    output = (tmp_path / "server.log").read_text(errors="replace")
     assert content == "print('hi')\n" + typed, output
     assert logged == 1 + len(typed), output
     # Every task of the killed consumers ended before the loop did.
@@ -146,21 +150,20 @@ async def test_it_writes_what_was_typed_when_daphne_gets_sigterm(server_env: dic
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_shutdown_flush_writes_even_when_the_signal_interrupted_a_database_call(settings: Any) -> None:
-    """Twisted fires its shutdown triggers in whatever context its SIGTERM handler
-    interrupted. When that was a consumer in the middle of `database_sync_to_async`,
-    the context carries asgiref's "single thread executor in use" flag, and a flush
-    run in it had every write refused ("would deadlock"): what was typed was lost."""
-    from asgiref.sync import SyncToAsync
+async def test_the_lifespan_shutdown_writes_what_the_live_layer_holds(settings: Any) -> None:
+    """What observer.server does after the sockets closed: `lifespan.shutdown` through
+    the application's edge closes every registry of the process, with its final write."""
     from channels.db import database_sync_to_async
     from django.db import connections
 
+    from observer.asgi import application
     from sessions.live import shutdown
     from sessions.live.registry import LiveRegistry
     from sessions.models import Document
     from tests.live_support import build_app, editor, hub_has, make_classroom
 
     settings.LIVE_FLUSH_SECONDS = settings.LIVE_SNAPSHOT_IDLE_SECONDS = settings.LIVE_SNAPSHOT_MAX_SECONDS = 3600.0
+    settings.PERIODIC_JOBS = False
     registry = LiveRegistry()
     try:
         classroom = await database_sync_to_async(make_classroom)()
@@ -170,16 +173,24 @@ async def test_the_shutdown_flush_writes_even_when_the_signal_interrupted_a_data
         for ch in typed:
             await typing.type(len(typing.text), ch)
         await hub_has(registry, document, "print('hi')\n" + typed)
-        shutdown._registries.add(registry)
+        shutdown.on_shutdown(registry)
+        stored = await database_sync_to_async(Document.objects.get)(pk=document.pk)
+        assert stored.content == "print('hi')\n"  # nothing written yet
 
-        def interrupted() -> Any:  # what the signal handler's context looks like
-            SyncToAsync.deadlock_context.set(True)
-            return shutdown._before_shutdown()
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        outbox: list[dict[str, Any]] = []
 
-        deferred = contextvars.copy_context().run(interrupted)
-        await asyncio.wait_for(deferred.asFuture(asyncio.get_running_loop()), 10)
+        async def send(message: dict[str, Any]) -> None:
+            outbox.append(message)
+
+        lifespan = asyncio.create_task(application({"type": "lifespan"}, inbox.get, send))
+        await inbox.put({"type": "lifespan.startup"})
+        await inbox.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(lifespan, 30)
+        assert [m["type"] for m in outbox] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
         stored = await database_sync_to_async(Document.objects.get)(pk=document.pk)
         assert stored.content == "print('hi')\n" + typed
+        assert registry._closed
     finally:
         await registry.close()
         await database_sync_to_async(connections.close_all)()
@@ -187,7 +198,7 @@ async def test_the_shutdown_flush_writes_even_when_the_signal_interrupted_a_data
 
 def _under_a_server(work: Any, *, stop_after: float | None = None) -> tuple[list[Any], bool]:
     """Run `work` in an asgiref worker thread of an event loop of its own (as a view or
-    a consumer's database call runs under Daphne); stop the loop after `stop_after`
+    a consumer's database call runs under the server); stop the loop after `stop_after`
     seconds if given. What `work` returned or raised, and whether it ever returned."""
     import threading
 
@@ -231,7 +242,7 @@ def test_async_calls_from_sync_code_reach_the_server_loop() -> None:
 
 
 def test_an_async_call_from_sync_code_ends_when_the_server_loop_stops(caplog: pytest.LogCaptureFixture) -> None:
-    """A broadcast in flight when Daphne stops: async_to_sync would wait for the stopped
+    """A broadcast in flight when the server stops: async_to_sync would wait for the stopped
     loop for ever, and the interpreter would wait for that thread at exit."""
     from observer import from_sync
 

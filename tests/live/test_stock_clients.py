@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.server import DAPHNE_LIMITS
+from tests.e2e.server import SERVER
 from tests.live.test_shutdown import _free_port, _wait_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,19 +69,19 @@ async def test_two_stock_yjs_clients_sync_edit_and_see_each_other(server_env: di
                           check=True, capture_output=True, text=True, timeout=120)
     fixture: dict[str, str] = json.loads(made.stdout.strip().splitlines()[-1])
     port = _free_port()
-    log = open(tmp_path / "daphne.log", "wb")
-    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
-                               "observer.asgi:application"], cwd=ROOT, env=server_env, stdout=log,
+    log = open(tmp_path / "server.log", "wb")
+    server = subprocess.Popen([sys.executable, *SERVER, "--host", "127.0.0.1", "--port", str(port)],
+                              cwd=ROOT, env=server_env, stdout=log,
                               stderr=subprocess.STDOUT)
     try:
-        await _wait_port(port, daphne)
+        await _wait_port(port, server)
         clients = await asyncio.to_thread(
             subprocess.run,
             ["node", str(BENCH / "stock_clients.mjs"), f"ws://127.0.0.1:{port}", fixture["document"],
              fixture["student"], fixture["teacher"]],
             capture_output=True, text=True, timeout=60,
         )
-        output = clients.stdout + clients.stderr + (tmp_path / "daphne.log").read_text(errors="replace")
+        output = clients.stdout + clients.stderr + (tmp_path / "server.log").read_text(errors="replace")
         assert clients.returncode == 0, output
         result = json.loads(clients.stdout.strip().splitlines()[-1])
         merged = result["text"]
@@ -96,11 +96,11 @@ async def test_two_stock_yjs_clients_sync_edit_and_see_each_other(server_env: di
             if files and files[0]["content"] == merged:
                 break
             await asyncio.sleep(0.1)
-        assert files[0]["content"] == merged, (tmp_path / "daphne.log").read_text(errors="replace")
+        assert files[0]["content"] == merged, (tmp_path / "server.log").read_text(errors="replace")
     finally:
-        daphne.terminate()
+        server.terminate()
         try:
-            daphne.wait(30)
+            server.wait(30)
         except subprocess.TimeoutExpired:
-            daphne.kill()
+            server.kill()
         log.close()

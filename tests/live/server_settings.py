@@ -1,4 +1,4 @@
-"""Settings of the Daphne server that tests/live/test_shutdown.py starts: the project's
+"""Settings of the server that tests/live/test_shutdown.py starts: the project's
 own, except that the live layer never writes by itself (only the shutdown flush can)."""
 
 from observer.settings import *  # noqa: F403
