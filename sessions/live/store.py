@@ -194,17 +194,15 @@ _LOG_FIELDS = (
 
 
 def _insert_log(rows: list[tuple[Any, ...]]) -> None:
-    """Append log rows with one executemany: a class types a thousand keystrokes a
-    second, and building a model instance per keystroke is most of bulk_create's cost."""
+    """Append log rows in one command (COPY on PostgreSQL, executemany elsewhere): a class
+    types a thousand keystrokes a second, and building a model instance per keystroke is
+    most of bulk_create's cost."""
     if not rows:
         return
     meta = DocumentUpdate._meta
     quote = connection.ops.quote_name
     columns = [meta.get_field(name).column for name in _LOG_FIELDS]  # type: ignore[union-attr]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(c)) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    target = f"{quote(meta.db_table)} ({', '.join(quote(str(c)) for c in columns)})"
     native = connection.features.has_native_uuid_field
 
     def uuid_value(value: uuid.UUID | None) -> Any:
@@ -216,7 +214,15 @@ def _insert_log(rows: list[tuple[Any, ...]]) -> None:
         for doc, seq, update, participant, user, ins, dels, resynced, at in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if connection.vendor == "postgresql":
+            # COPY: the rows stream in one command, adapted by psycopg's C code. An
+            # executemany of a second's keystrokes held the GIL for tens of milliseconds,
+            # which the event loop's sockets waited through (bench_live.py, issue 17).
+            with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            cursor.executemany(f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})", values)
 
 
 def flush(

@@ -5,6 +5,7 @@ snapshot and the plain text reach the database before the process exits."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -151,12 +152,14 @@ async def test_it_writes_what_was_typed_on_sigterm(server_env: dict[str, str], t
 
 @pytest.mark.django_db(transaction=True)
 async def test_the_lifespan_shutdown_writes_what_the_live_layer_holds(settings: Any) -> None:
-    """What observer.server does after the sockets closed: `lifespan.shutdown` through
-    the application's edge closes every registry of the process, with its final write."""
+    """What observer.server does at start and after the sockets closed: `lifespan.startup`
+    settles the garbage collector, `lifespan.shutdown` closes every registry of the
+    process, with its final write."""
     from channels.db import database_sync_to_async
     from django.db import connections
 
     from observer.asgi import application
+    from observer.server import GC_THRESHOLDS
     from sessions.live import shutdown
     from sessions.live.registry import LiveRegistry
     from sessions.models import Document
@@ -183,10 +186,19 @@ async def test_the_lifespan_shutdown_writes_what_the_live_layer_holds(settings: 
         async def send(message: dict[str, Any]) -> None:
             outbox.append(message)
 
+        thresholds = gc.get_threshold()
         lifespan = asyncio.create_task(application({"type": "lifespan"}, inbox.get, send))
-        await inbox.put({"type": "lifespan.startup"})
-        await inbox.put({"type": "lifespan.shutdown"})
-        await asyncio.wait_for(lifespan, 30)
+        try:
+            await inbox.put({"type": "lifespan.startup"})
+            while not outbox:
+                await asyncio.sleep(0.01)
+            # The startup settled the collector: what was loaded is frozen, collections rarer.
+            assert gc.get_freeze_count() > 0 and gc.get_threshold() == GC_THRESHOLDS
+            await inbox.put({"type": "lifespan.shutdown"})
+            await asyncio.wait_for(lifespan, 30)
+        finally:
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
         assert [m["type"] for m in outbox] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
         stored = await database_sync_to_async(Document.objects.get)(pk=document.pk)
         assert stored.content == "print('hi')\n" + typed
