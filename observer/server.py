@@ -16,8 +16,8 @@ this module, so the settings below are the only place a server's options are cho
 - The garbage collector settled once the application is loaded (settle_garbage_collector).
 - The ASGI lifespan: on SIGTERM or SIGINT the server stops listening, closes each socket
   with 1012 (service restart: the browser reconnects, through nginx to another process),
-  waits for their consumers, then writes what the live layer holds
-  (sessions.live.shutdown) before the process exits.
+  waits for their consumers, then runs the apps' shutdown hooks (the live layer writes
+  what it holds: sessions.live.shutdown) before the process exits.
 
 And what the server answers before the application sees a byte, in the API's shape:
 - a request line and headers over HEADERS_MAX_BYTES together: 431
@@ -143,6 +143,14 @@ def _allow_long_handshake_lines() -> None:
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
+# What runs when the process stops, after the sockets closed: apps register their hooks
+# from AppConfig.ready (the live layer's final write: sessions.apps).
+SHUTDOWN_HOOKS: dict[str, Callable[[], Awaitable[None]]] = {}
+
+
+def on_shutdown(name: str, hook: Callable[[], Awaitable[None]]) -> None:
+    SHUTDOWN_HOOKS[name] = hook
+
 
 class ServerEdge:
     """ASGI middleware at the server's edge (observer.asgi): the lifespan (the live
@@ -162,7 +170,6 @@ class ServerEdge:
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         from observer import periodic
-        from sessions.live import shutdown
 
         while True:
             message = await receive()
@@ -171,10 +178,11 @@ class ServerEdge:
                 periodic.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                try:
-                    await shutdown.close_all()
-                except Exception:
-                    logger.exception("the live layer's final write failed")
+                for name, hook in SHUTDOWN_HOOKS.items():
+                    try:
+                        await hook()
+                    except Exception:
+                        logger.exception("shutdown hook %s failed", name)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -2,7 +2,8 @@
 
 The server (observer.server, uvicorn) runs the ASGI lifespan: on SIGTERM or SIGINT it
 stops listening, closes every socket and waits for their consumers, then sends
-`lifespan.shutdown`, on which observer.server.ServerEdge calls `close_all`: every live
+`lifespan.shutdown`, on which observer.server.ServerEdge runs `close_all` (registered
+as a shutdown hook in sessions.apps): every live
 registry of the process writes what it holds (the final flush of each document's log
 and snapshot, the activity counters), and the process's connections leave presence.
 Elsewhere (tests), whoever owns a registry closes it.
