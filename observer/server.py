@@ -43,12 +43,14 @@ HEADERS_MAX_BYTES = 16 * 1024
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message, "details": details or {}}}).encode()
+def _json_error(code: str, message: str, details: Any = None) -> bytes:
+    from observer.errors import error_body
+
+    return json.dumps(error_body(code, message, details)).encode()
 
 
 def refusal_for_large_headers() -> bytes:
-    body = error_body(
+    body = _json_error(
         "request_header_too_large",
         f"The request line and headers are larger than the server takes ({HEADERS_MAX_BYTES} bytes together). "
         "Send the token in the Authorization header, not in the URL, and drop what is not needed.",
@@ -207,7 +209,7 @@ async def _refuse_socket(scope: dict[str, Any], send: Any, status: int, code: st
     if "websocket.http.response" not in scope.get("extensions", {}):
         await send({"type": "websocket.close", "code": 1002})
         return
-    body = error_body(code, message)
+    body = _json_error(code, message)
     await send({"type": "websocket.http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "websocket.http.response.body", "body": body})

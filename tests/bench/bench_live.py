@@ -60,6 +60,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.e2e.server import SERVER  # noqa: E402  (the server as every launcher starts it)
+
 KEYSTROKES_PER_SECOND = 5
 
 
@@ -96,8 +98,6 @@ async def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-# As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
-SERVER = ("-m", "observer.server")
 PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority: servers ahead of their session's other work
 
 

@@ -59,11 +59,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.e2e.server import SERVER  # noqa: E402  (the server as every launcher starts it)
 
 PYTHON_SOURCE = 'print("hi")\n'
-# As scripts/run starts it: the largest WebSocket message is WEBSOCKET_MAX_MESSAGE_BYTES.
-# As scripts/run and deploy/observer@.service start it: observer.server chooses its options.
-SERVER = ("-m", "observer.server")
 PRIORITY: list[str] = []  # ["nice", "-n", "-10"] with --priority
 ORIGIN = "http://127.0.0.1"
 
